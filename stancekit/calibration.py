@@ -1,0 +1,102 @@
+"""Losses that respect partial (two-way) labels, temperature scaling and expected calibration error."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from stancekit.types import THREE_WAY, NLILabel
+
+__all__ = ["expected_calibration_error", "fit_temperature", "label_targets", "partial_label_nll"]
+
+_NOT_ENTAILMENT = -1
+
+
+def label_targets(labels: Sequence[NLILabel]) -> torch.Tensor:
+    """Encode labels for :func:`partial_label_nll`: 0/1/2 in :data:`THREE_WAY` order, -1 for ``not_entailment``."""
+    index = {label: i for i, label in enumerate(THREE_WAY)}
+    return torch.tensor([index.get(label, _NOT_ENTAILMENT) for label in labels], dtype=torch.long)
+
+
+def partial_label_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood over three-way logits (entailment, neutral, contradiction order).
+
+    A ``not_entailment`` target (-1) says only that the pair is neutral *or* contradiction, so its loss is
+    ``-log(p_neutral + p_contradiction)``: it never pushes probability between the two classes it cannot tell apart.
+    """
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    partial = targets < 0
+    full_index = targets.clamp(min=0).unsqueeze(-1)
+    full = -logp.gather(-1, full_index).squeeze(-1)
+    not_entailment = -torch.logsumexp(logp[:, 1:], dim=-1)
+    return torch.where(partial, not_entailment, full).mean()
+
+
+def fit_temperature(logits: npt.NDArray[np.float32], labels: Sequence[NLILabel], *, max_iter: int = 200) -> float:
+    """Fit the temperature ``T`` that minimises the NLL of ``softmax(logits / T)`` on held-out labels.
+
+    Args:
+        logits: ``(n, 3)`` logits in (entailment, neutral, contradiction) order.
+        labels: Gold labels; ``not_entailment`` counts as neutral-or-contradiction.
+        max_iter: LBFGS iterations.
+
+    Returns:
+        The temperature, a positive float (1.0 leaves probabilities as they are).
+
+    Example:
+        >>> import numpy as np
+        >>> t = fit_temperature(np.array([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0]], np.float32),
+        ...                     [NLILabel.ENTAILMENT, NLILabel.CONTRADICTION])
+        >>> t > 1.0
+        True
+    """
+    if len(logits) != len(labels):
+        raise ValueError(f"got {len(logits)} rows of logits but {len(labels)} labels.")
+    if len(labels) == 0:
+        raise ValueError("cannot fit a temperature on no examples.")
+    x = torch.as_tensor(np.asarray(logits, dtype=np.float32))
+    y = label_targets(labels)
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = partial_label_nll(x / log_t.exp(), y)
+        loss.backward()  # type: ignore[no-untyped-call]  # torch stubs leave backward untyped
+        return loss
+
+    optimizer.step(closure)  # type: ignore[no-untyped-call]  # LBFGS.step is untyped in torch's stubs
+    return float(log_t.exp().item())
+
+
+def expected_calibration_error(
+    probabilities: npt.NDArray[np.float32], labels: Sequence[NLILabel], *, bins: int = 15
+) -> float:
+    """Expected calibration error of the top-label confidence, over three-way labelled examples.
+
+    Examples labelled ``not_entailment`` are skipped: their correct class is not a single label.
+
+    Example:
+        >>> import numpy as np
+        >>> expected_calibration_error(np.array([[1.0, 0.0, 0.0]], np.float32), [NLILabel.ENTAILMENT])
+        0.0
+    """
+    index = {label: i for i, label in enumerate(THREE_WAY)}
+    keep = [i for i, label in enumerate(labels) if label in index]
+    if not keep:
+        return float("nan")
+    probs = np.asarray(probabilities, dtype=np.float64)[keep]
+    gold = np.array([index[labels[i]] for i in keep])
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == gold).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for low, high in itertools.pairwise(edges):
+        in_bin = (confidence > low) & (confidence <= high)
+        if in_bin.any():
+            ece += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(ece)

@@ -1,0 +1,135 @@
+"""Reading and writing JSON Lines (plain or gzip) and NLI data directories."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import math
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from stancekit.types import NLILabel, canonical_label
+
+__all__ = ["NLIExample", "iter_jsonl", "read_nli_dir", "read_nli_file", "write_jsonl"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NLIExample:
+    """One labelled NLI pair.
+
+    Attributes:
+        premise: The premise text.
+        hypothesis: The hypothesis text.
+        label: The gold label; ``not_entailment`` means neutral-or-contradiction.
+        source: Where it came from, e.g. ``"snli/dev"``.
+
+    Example:
+        >>> NLIExample(premise="A man sleeps.", hypothesis="A man is awake.", label=NLILabel.CONTRADICTION).label
+        <NLILabel.CONTRADICTION: 'contradiction'>
+    """
+
+    premise: str
+    hypothesis: str
+    label: NLILabel
+    source: str = ""
+
+
+def _open_text(path: str | Path) -> IO[str]:
+    if str(path) == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+    if str(path).endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSON Lines file (``.gz`` or plain, ``-`` = stdin).
+
+    Raises:
+        ValueError: On a line that is not a JSON object, naming the file and the line number.
+    """
+    with _open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}, line {number}: not valid JSON ({error.msg}): {line[:80]!r}") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}.")
+            yield number, record
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], handle: IO[str]) -> None:
+    """Write dictionaries as JSON Lines (UTF-8 kept readable)."""
+    for record in records:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_nli_file(path: str | Path, *, source: str = "") -> list[NLIExample]:
+    """Read an NLI JSON Lines file with ``premise``, ``hypothesis`` and ``label`` fields.
+
+    Raises:
+        ValueError: Naming the line for a missing field, an empty text or an unknown label.
+    """
+    examples = []
+    for number, record in iter_jsonl(path):
+        for field in ("premise", "hypothesis", "label"):
+            value = record.get(field)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{path}, line {number}: field {field!r} must be a non-empty string, got {value!r}.")
+        label = canonical_label(record["label"])
+        if label is None:
+            raise ValueError(
+                f"{path}, line {number}: unknown label {record['label']!r}; expected entailment, neutral, "
+                "contradiction or not_entailment."
+            )
+        examples.append(
+            NLIExample(premise=record["premise"], hypothesis=record["hypothesis"], label=label, source=source)
+        )
+    return examples
+
+
+def read_nli_dir(
+    data_dir: str | Path, *, exclude: Sequence[str] = (), include: Sequence[str] | None = None
+) -> list[NLIExample]:
+    """Read every ``<dataset>/<split>.jsonl[.gz]`` under ``data_dir``.
+
+    Args:
+        data_dir: A directory of data sets, one folder each.
+        exclude: Names ``dataset`` or ``dataset/split`` to leave out (evaluation splits).
+        include: If given, only these ``dataset`` or ``dataset/split`` names are read.
+
+    Returns:
+        The examples, each with ``source`` set to ``dataset/split``, in a stable (sorted) order.
+
+    Raises:
+        FileNotFoundError: If ``data_dir`` has no such files.
+
+    Example:
+        >>> examples = read_nli_dir("data", exclude=["anli", "snli/test"])  # doctest: +SKIP
+    """
+    root = Path(data_dir)
+    files = sorted(p for p in root.glob("*/*.jsonl*") if p.suffix in (".jsonl", ".gz"))
+    if not files:
+        raise FileNotFoundError(f"no <dataset>/<split>.jsonl or .jsonl.gz files under {root}.")
+    examples: list[NLIExample] = []
+    for path in files:
+        split = path.name.split(".jsonl")[0]
+        name = f"{path.parent.name}/{split}"
+        if path.parent.name in exclude or name in exclude:
+            continue
+        if include is not None and path.parent.name not in include and name not in include:
+            continue
+        examples.extend(read_nli_file(path, source=name))
+    return examples
+
+
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is None or a float NaN (pandas' missing value)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,300 @@
+"""Typed results of NLI scoring: one record per pair and a columnar collection of them."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from stancekit.types import NLILabel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Direction", "PairScore", "ScoreResults"]
+
+Direction = Literal["forward", "backward"]
+"""Which direction decided a pair's scores: premise→hypothesis (forward) or hypothesis→premise (backward)."""
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairScore:
+    """The scores of one (premise, hypothesis) pair.
+
+    For a two-way (entailment / not_entailment) model ``neutral`` and ``contradiction`` are ``None``: such a model
+    does not say how its ``not_entailment`` mass splits between them, and stancekit does not invent a split.
+
+    Attributes:
+        premise: The premise as given.
+        hypothesis: The hypothesis as given.
+        label: The most probable label (``not_entailment`` only for two-way models).
+        entailment: P(entailment).
+        neutral: P(neutral), or ``None`` for a two-way model.
+        contradiction: P(contradiction), or ``None`` for a two-way model.
+        not_entailment: P(neutral) + P(contradiction).
+        direction: The direction whose scores are reported (``forward`` unless both directions were scored).
+        window: Index of the premise window that decided, when the premise was split to fit the model.
+        windows: Number of windows the (directional) premise was split into; 1 when it fitted whole.
+        window_start: Start of the deciding window in the deciding direction's premise (characters).
+        window_end: End of the deciding window (characters).
+        truncated: Whether some text of this pair still had to be truncated (a single sentence over the window).
+
+    Example:
+        >>> PairScore(premise="p", hypothesis="h", label=NLILabel.NEUTRAL, entailment=0.1, neutral=0.8,
+        ...           contradiction=0.1, not_entailment=0.9).label.value
+        'neutral'
+    """
+
+    premise: str
+    hypothesis: str
+    label: NLILabel
+    entailment: float
+    neutral: float | None
+    contradiction: float | None
+    not_entailment: float
+    direction: Direction = "forward"
+    window: int = 0
+    windows: int = 1
+    window_start: int = 0
+    window_end: int = -1
+    truncated: bool = False
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        """The canonical probabilities as a dictionary (``None`` where the model does not say)."""
+        return {"entailment": self.entailment, "neutral": self.neutral, "contradiction": self.contradiction}
+
+
+class ScoreResults(Sequence[PairScore]):
+    """Scores of a batch of pairs, held as columns; iterate for :class:`PairScore` records.
+
+    ``to_numpy()`` gives an ``(n, 3)`` float32 array in (entailment, neutral, contradiction) order, with NaN in the
+    neutral and contradiction columns of a two-way model. ``to_pandas()`` gives one row per pair.
+
+    Example:
+        >>> results = model.score([("A man sleeps.", "A man is awake.")])  # doctest: +SKIP
+        >>> results[0].label, results.to_pandas().shape  # doctest: +SKIP
+        (<NLILabel.CONTRADICTION: 'contradiction'>, (1, 13))
+    """
+
+    __slots__ = (
+        "_directions",
+        "_hypotheses",
+        "_labels",
+        "_premises",
+        "_probs",
+        "_truncated",
+        "_window",
+        "_window_end",
+        "_window_start",
+        "_windows",
+        "two_way",
+    )
+
+    def __init__(
+        self,
+        *,
+        premises: Sequence[str],
+        hypotheses: Sequence[str],
+        probabilities: npt.NDArray[np.float32],
+        two_way: bool,
+        directions: Sequence[Direction] | None = None,
+        window: npt.NDArray[np.int64] | None = None,
+        windows: npt.NDArray[np.int64] | None = None,
+        window_start: npt.NDArray[np.int64] | None = None,
+        window_end: npt.NDArray[np.int64] | None = None,
+        truncated: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        """Build results from columns; all must have one entry per pair.
+
+        Raises:
+            ValueError: If the columns' lengths differ or ``probabilities`` is not ``(n, 3)``.
+        """
+        n = len(premises)
+        probabilities = (
+            np.asarray(probabilities, dtype=np.float32).reshape(-1, 3) if n else np.zeros((0, 3), np.float32)
+        )
+        if len(hypotheses) != n or probabilities.shape != (n, 3):
+            raise ValueError(
+                f"ScoreResults needs one entry per pair: {n} premises, {len(hypotheses)} hypotheses, "
+                f"probabilities of shape {probabilities.shape}."
+            )
+        zeros = np.zeros(n, dtype=np.int64)
+        self._premises = list(premises)
+        self._hypotheses = list(hypotheses)
+        self._probs = probabilities
+        self.two_way = two_way
+        self._directions: list[Direction] = list(directions) if directions is not None else ["forward"] * n
+        self._window = zeros if window is None else np.asarray(window, dtype=np.int64)
+        self._windows = zeros + 1 if windows is None else np.asarray(windows, dtype=np.int64)
+        self._window_start = zeros if window_start is None else np.asarray(window_start, dtype=np.int64)
+        self._window_end = (
+            np.array([len(p) for p in premises], dtype=np.int64)
+            if window_end is None
+            else np.asarray(window_end, dtype=np.int64)
+        )
+        self._truncated = np.zeros(n, dtype=bool) if truncated is None else np.asarray(truncated, dtype=bool)
+        if two_way:
+            self._labels = [
+                NLILabel.ENTAILMENT if e >= 0.5 else NLILabel.NOT_ENTAILMENT for e in probabilities[:, 0].tolist()
+            ]
+        else:
+            order = (NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION)
+            self._labels = [order[i] for i in probabilities.argmax(axis=1).tolist()] if n else []
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[ScoreResults], *, two_way: bool) -> ScoreResults:
+        """Join several results (e.g. the chunks of a stream) into one."""
+        return cls(
+            premises=[p for part in parts for p in part._premises],
+            hypotheses=[h for part in parts for h in part._hypotheses],
+            probabilities=np.concatenate([part._probs for part in parts]) if parts else np.zeros((0, 3), np.float32),
+            two_way=two_way,
+            directions=[d for part in parts for d in part._directions],
+            window=np.concatenate([part._window for part in parts]) if parts else None,
+            windows=np.concatenate([part._windows for part in parts]) if parts else None,
+            window_start=np.concatenate([part._window_start for part in parts]) if parts else None,
+            window_end=np.concatenate([part._window_end for part in parts]) if parts else None,
+            truncated=np.concatenate([part._truncated for part in parts]) if parts else None,
+        )
+
+    def __len__(self) -> int:
+        """Number of pairs."""
+        return len(self._premises)
+
+    def _record(self, i: int) -> PairScore:
+        e, n, c = (float(x) for x in self._probs[i])
+        return PairScore(
+            premise=self._premises[i],
+            hypothesis=self._hypotheses[i],
+            label=self._labels[i],
+            entailment=e,
+            neutral=_none_if_nan(n),
+            contradiction=_none_if_nan(c),
+            not_entailment=1.0 - e,
+            direction=self._directions[i],
+            window=int(self._window[i]),
+            windows=int(self._windows[i]),
+            window_start=int(self._window_start[i]),
+            window_end=int(self._window_end[i]),
+            truncated=bool(self._truncated[i]),
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> PairScore: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[PairScore]: ...
+
+    def __getitem__(self, index: int | slice) -> PairScore | Sequence[PairScore]:
+        """The record at ``index``, or a list of records for a slice."""
+        if isinstance(index, slice):
+            return [self._record(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} results")
+        return self._record(index)
+
+    def __iter__(self) -> Iterator[PairScore]:
+        """Iterate over the records in input order."""
+        return (self._record(i) for i in range(len(self)))
+
+    @property
+    def labels(self) -> list[NLILabel]:
+        """The argmax label of each pair."""
+        return list(self._labels)
+
+    @property
+    def truncated_count(self) -> int:
+        """How many pairs still had text truncated to fit the model."""
+        return int(self._truncated.sum())
+
+    def to_numpy(self) -> npt.NDArray[np.float32]:
+        """``(n, 3)`` probabilities (entailment, neutral, contradiction); NaN where a two-way model is silent."""
+        copy: npt.NDArray[np.float32] = self._probs.copy()
+        return copy
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One JSON-serialisable dictionary per pair (the columns of :meth:`to_pandas`)."""
+        return [_as_dict(record) for record in self]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per pair: texts, label, the three probabilities, not_entailment and provenance columns."""
+        import pandas as pd
+
+        frame: pd.DataFrame = pd.DataFrame(
+            {
+                "premise": self._premises,
+                "hypothesis": self._hypotheses,
+                "label": [label.value for label in self._labels],
+                "entailment": self._probs[:, 0],
+                "neutral": self._probs[:, 1],
+                "contradiction": self._probs[:, 2],
+                "not_entailment": 1.0 - self._probs[:, 0],
+                "direction": self._directions,
+                "window": self._window,
+                "windows": self._windows,
+                "window_start": self._window_start,
+                "window_end": self._window_end,
+                "truncated": self._truncated,
+            }
+        )
+        return frame
+
+    def __repr__(self) -> str:
+        """A short text table: label and probabilities of the first pairs."""
+        head = [f"ScoreResults({len(self)} pairs{', two-way model' if self.two_way else ''})"]
+        for record in self[:10]:
+            probs = " ".join(f"{k[0]}={'  -  ' if v is None else f'{v:.3f}'}" for k, v in record.scores.items())
+            head.append(f"  {record.label.value:<14} {probs}  {_clip(record.premise)} -> {_clip(record.hypothesis)}")
+        if len(self) > 10:
+            head.append(f"  … {len(self) - 10} more")
+        return "\n".join(head)
+
+    def _repr_html_(self) -> str:
+        """A compact HTML table for Jupyter (first 50 pairs)."""
+        rows = []
+        for record in self[:50]:
+            cells = [html.escape(_clip(record.premise, 80)), html.escape(_clip(record.hypothesis, 80))]
+            cells.append(f"<b>{record.label.value}</b>")
+            cells += ["-" if v is None else f"{v:.3f}" for v in record.scores.values()]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        more = f"<p>… {len(self) - 50} more</p>" if len(self) > 50 else ""
+        header = "".join(
+            f"<th>{h}</th>" for h in ("premise", "hypothesis", "label", "entailment", "neutral", "contradiction")
+        )
+        return (
+            f"<p><b>ScoreResults</b>: {len(self)} pairs</p><table><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{more}"
+        )
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _as_dict(record: PairScore) -> dict[str, Any]:
+    return {
+        "premise": record.premise,
+        "hypothesis": record.hypothesis,
+        "label": record.label.value,
+        "scores": record.scores,
+        "not_entailment": record.not_entailment,
+        "direction": record.direction,
+        "window": record.window,
+        "windows": record.windows,
+        "window_start": record.window_start,
+        "window_end": record.window_end,
+        "truncated": record.truncated,
+    }

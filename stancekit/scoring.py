@@ -1,0 +1,607 @@
+"""The NLI scoring engine: any sequence-classification NLI checkpoint behind one typed API."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from stancekit._device import resolve_device, resolve_precision
+from stancekit.io import is_missing
+from stancekit.results import Direction, ScoreResults
+from stancekit.text import split_sentences
+from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Combine", "NLIModel", "PairLike", "TextPair", "default_model_path", "make_pairs"]
+
+Combine = Literal["max_contradiction", "mean"]
+"""How to combine the two directions of a pair: keep the direction with the higher contradiction, or average."""
+
+STANCEKIT_CONFIG = "stancekit.json"
+DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
+_STREAM_CHUNK = 8192
+
+
+@runtime_checkable
+class PairLike(Protocol):
+    """Anything with ``premise`` and ``hypothesis`` text attributes (e.g. :class:`TextPair`)."""
+
+    @property
+    def premise(self) -> str:
+        """The premise text."""
+        ...
+
+    @property
+    def hypothesis(self) -> str:
+        """The hypothesis text."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextPair:
+    """A (premise, hypothesis) pair as a typed record.
+
+    Example:
+        >>> TextPair(premise="Kabul said no threat comes from Afghanistan.", hypothesis="Afghanistan is a threat.")
+        TextPair(premise='Kabul said no threat comes from Afghanistan.', hypothesis='Afghanistan is a threat.')
+    """
+
+    premise: str
+    hypothesis: str
+
+    def __post_init__(self) -> None:
+        """Validate both texts."""
+        _check_text(self.premise, "TextPair.premise")
+        _check_text(self.hypothesis, "TextPair.hypothesis")
+
+
+def _check_text(value: object, where: str) -> str:
+    if is_missing(value):
+        raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
+    if not isinstance(value, str):
+        raise TypeError(f"{where} must be a str, got {type(value).__name__} ({value!r}).")
+    if not value.strip():
+        raise ValueError(f"{where} is empty or whitespace ({value!r}); every pair needs two non-empty texts.")
+    return value
+
+
+def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextPair]:
+    """Zip two equally long sequences of texts into validated :class:`TextPair` records.
+
+    Raises:
+        ValueError: If the lengths differ, or a text is missing or empty (naming its index).
+        TypeError: If a text is not a string.
+
+    Example:
+        >>> make_pairs(["A dog runs."], ["An animal moves."])[0].hypothesis
+        'An animal moves.'
+    """
+    if len(premises) != len(hypotheses):
+        raise ValueError(
+            f"premises and hypotheses must have the same length, got {len(premises)} premises and "
+            f"{len(hypotheses)} hypotheses."
+        )
+    return [
+        TextPair(premise=_check_text(p, f"premises[{i}]"), hypothesis=_check_text(h, f"hypotheses[{i}]"))
+        for i, (p, h) in enumerate(zip(premises, hypotheses, strict=True))
+    ]
+
+
+def _as_pair(item: object, index: int) -> tuple[str, str]:
+    if isinstance(item, PairLike):
+        return (
+            _check_text(item.premise, f"pairs[{index}].premise"),
+            _check_text(item.hypothesis, f"pairs[{index}].hypothesis"),
+        )
+    if isinstance(item, (tuple, list)) and len(item) == 2:
+        return (
+            _check_text(item[0], f"pairs[{index}][0] (premise)"),
+            _check_text(item[1], f"pairs[{index}][1] (hypothesis)"),
+        )
+    raise TypeError(
+        f"pairs[{index}] must be a (premise, hypothesis) tuple or a record with .premise and .hypothesis, "
+        f"got {type(item).__name__} ({item!r:.80})."
+    )
+
+
+def _iter_pairs(pairs: object) -> Iterator[tuple[str, str]]:
+    if isinstance(pairs, (str, bytes)):
+        raise TypeError("pairs must be a sequence of (premise, hypothesis) pairs, got a single string.")
+    columns = getattr(pairs, "columns", None)
+    if columns is not None:  # a pandas DataFrame
+        missing = [c for c in ("premise", "hypothesis") if c not in columns]
+        if missing:
+            raise ValueError(
+                f"the DataFrame needs the columns ['premise', 'hypothesis'], but {missing} are missing "
+                f"(found {list(columns)}); rename them, e.g. df.rename(columns={{'text': 'premise'}})."
+            )
+        pairs = zip(pairs["premise"].tolist(), pairs["hypothesis"].tolist(), strict=True)  # type: ignore[index]
+    if not isinstance(pairs, Iterable):
+        raise TypeError(f"pairs must be an iterable of (premise, hypothesis) pairs, got {type(pairs).__name__}.")
+    for index, item in enumerate(pairs):
+        yield _as_pair(item, index)
+
+
+def default_model_path() -> Path:
+    """Where the shipped default model lives: inside the installed package, or ``models/`` of a source checkout.
+
+    Raises:
+        FileNotFoundError: If neither holds the model.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here / "_models" / DEFAULT_MODEL_NAME, here.parent / "models" / DEFAULT_MODEL_NAME]
+    for candidate in candidates:
+        if (candidate / "config.json").exists():
+            return candidate
+    raise FileNotFoundError(
+        f"the default model {DEFAULT_MODEL_NAME!r} is not installed (looked in {[str(c) for c in candidates]}). "
+        "Reinstall stancekit, or pass a hub name or local path to NLIModel.from_pretrained()."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One model input: a directional premise window and its hypothesis."""
+
+    premise: str
+    hypothesis: str
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How one directional pair maps onto units: one per premise window."""
+
+    units: list[int]
+    spans: list[tuple[int, int]]
+    truncated: bool
+
+
+class NLIModel:
+    """An NLI cross-encoder that scores (premise, hypothesis) pairs with canonical labels.
+
+    Load it with :meth:`from_pretrained` (any hub name or local path of a sequence-classification NLI checkpoint)
+    or :meth:`default` (the model shipped with stancekit). Labels come from ``config.id2label``, by name.
+
+    Example:
+        >>> model = NLIModel.default()  # doctest: +SKIP
+        >>> model.score([("Afghan soil poses no threat to any nation.", "Afghanistan is a threat.")])[0].label
+        ... # doctest: +SKIP
+        <NLILabel.CONTRADICTION: 'contradiction'>
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        label_map: Mapping[str, str | NLILabel] | None = None,
+        device: str | torch.device | None = None,
+        precision: Precision = "auto",
+        temperature: float = 1.0,
+        max_length: int | None = None,
+        name: str = "",
+    ) -> None:
+        """Wrap a loaded transformers model and tokenizer; prefer :meth:`from_pretrained`.
+
+        Raises:
+            ValueError: If the model's labels cannot be mapped to NLI labels, or ``temperature`` is not positive.
+        """
+        id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
+        self.index_of: dict[NLILabel, int] = {v: k for k, v in map_id2label(id2label, label_map=label_map).items()}
+        self.two_way = NLILabel.NOT_ENTAILMENT in self.index_of
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature!r}.")
+        self.temperature = float(temperature)
+        self.device = resolve_device(device)
+        self.precision: Precision = precision
+        self.autocast_dtype = resolve_precision(precision, self.device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        limits = [
+            n
+            for n in (
+                max_length,
+                getattr(tokenizer, "model_max_length", None),
+                getattr(model.config, "max_position_embeddings", None),
+            )
+            if isinstance(n, int) and 0 < n < 100_000
+        ]
+        self.max_length = min(limits) if limits else 512
+        self._length_cache: dict[str, int] = {}
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        model_name_or_path: str | Path,
+        *,
+        device: str | torch.device | None = None,
+        label_map: Mapping[str, str | NLILabel] | None = None,
+        precision: Precision = "auto",
+        temperature: float | None = None,
+        max_length: int | None = None,
+        revision: str | None = None,
+        local_files_only: bool = False,
+    ) -> NLIModel:
+        """Load an NLI checkpoint by hub name or local path, from safetensors only and without remote code.
+
+        Args:
+            model_name_or_path: A Hugging Face hub id or a local directory.
+            device: ``None`` picks cuda, then mps, then cpu.
+            label_map: Meaning of the checkpoint's labels when they are not standard names, e.g.
+                ``{"LABEL_0": "contradiction", "LABEL_1": "entailment", "LABEL_2": "neutral"}``.
+            precision: ``auto`` uses bf16 autocast only where the hardware runs it natively; ``fp32`` turns it off.
+            temperature: Softmax temperature; default: the one stored in the model's ``stancekit.json``, else 1.
+            max_length: Model window in tokens; default: the smaller of the tokenizer's and the model's limits.
+            revision: Hub revision (branch, tag or commit).
+            local_files_only: Never touch the network.
+
+        Returns:
+            The loaded model.
+
+        Raises:
+            ValueError: If the labels cannot be mapped (the message lists them and explains ``label_map=``), or
+                the checkpoint has no safetensors weights.
+
+        Example:
+            >>> NLIModel.from_pretrained("cross-encoder/nli-deberta-v3-base")  # doctest: +SKIP
+        """
+        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+        source = str(model_name_or_path)
+        common: dict[str, Any] = {
+            "revision": revision,
+            "local_files_only": local_files_only,
+            "trust_remote_code": False,
+        }
+        config = AutoConfig.from_pretrained(source, **common)
+        id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
+        map_id2label(id2label, label_map=label_map)  # fail on labels before loading any weights
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                source, config=config, use_safetensors=True, **common
+            )
+        except OSError as error:
+            if "safetensors" in str(error).lower() or "model.safetensors" in str(error):
+                raise ValueError(
+                    f"{source} has no safetensors weights; stancekit never loads pickled (.bin) weights. "
+                    "Convert the checkpoint with safetensors first, or use a checkpoint that ships model.safetensors."
+                ) from error
+            raise
+        tokenizer = AutoTokenizer.from_pretrained(source, **common)
+        if temperature is None:
+            temperature = float(_read_stancekit_config(source).get("temperature", 1.0))
+        return cls(
+            model,
+            tokenizer,
+            label_map=label_map,
+            device=device,
+            precision=precision,
+            temperature=temperature,
+            max_length=max_length,
+            name=source,
+        )
+
+    @classmethod
+    def default(cls, *, device: str | torch.device | None = None, precision: Precision = "auto") -> NLIModel:
+        """Load the NLI model shipped with stancekit (works offline).
+
+        Example:
+            >>> model = NLIModel.default()  # doctest: +SKIP
+        """
+        return cls.from_pretrained(default_model_path(), device=device, precision=precision, local_files_only=True)
+
+    def save_pretrained(self, path: str | Path) -> None:
+        """Save weights (safetensors), config, tokenizer and the temperature to ``path``."""
+        target = Path(path)
+        target.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(str(target), safe_serialization=True)
+        self.tokenizer.save_pretrained(str(target))
+        record = _read_stancekit_config(str(target))
+        record["temperature"] = self.temperature
+        (target / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
+
+    @property
+    def labels(self) -> list[NLILabel]:
+        """The canonical labels this model predicts."""
+        return [NLILabel.ENTAILMENT, NLILabel.NOT_ENTAILMENT] if self.two_way else list(THREE_WAY)
+
+    def __repr__(self) -> str:
+        """Name, labels, device and precision."""
+        dtype = "bf16" if self.autocast_dtype == torch.bfloat16 else "fp32"
+        return (
+            f"NLIModel({self.name!r}, labels={[label.value for label in self.labels]}, device={self.device.type}, "
+            f"precision={dtype}, max_length={self.max_length}, temperature={self.temperature:.3g})"
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def score(
+        self,
+        pairs: Iterable[tuple[str, str]] | Iterable[PairLike] | Any,
+        *,
+        batch_size: int = 32,
+        both_directions: bool = False,
+        combine: Combine = "max_contradiction",
+        show_progress_bar: bool | None = None,
+    ) -> ScoreResults:
+        """Score (premise, hypothesis) pairs; always returns :class:`ScoreResults` in input order.
+
+        A premise longer than the model window is split at sentence boundaries into windows that fit; the pair
+        takes the scores of the window with the strongest entailment or contradiction (entailment and
+        contradiction are aggregated by max) and keeps that window as provenance. A sentence that alone exceeds the
+        window is truncated, counted in ``truncated`` and warned about. Identical inputs are scored once.
+
+        Args:
+            pairs: ``(premise, hypothesis)`` tuples, records with ``.premise``/``.hypothesis`` (e.g.
+                :class:`TextPair`), or a pandas DataFrame with those columns.
+            batch_size: Pairs per forward pass.
+            both_directions: Also score hypothesis→premise, since a rebuttal need not be the hypothesis of the
+                claim it answers, and combine the two with ``combine``.
+            combine: ``max_contradiction`` keeps the direction with the higher contradiction probability (for a
+                two-way model: the higher not_entailment); ``mean`` averages the two distributions.
+            show_progress_bar: ``None`` shows a bar when logging is at INFO or lower.
+
+        Returns:
+            One :class:`PairScore` per pair, as :class:`ScoreResults`.
+
+        Raises:
+            TypeError: If a pair or a text has the wrong type (naming its index).
+            ValueError: If a text is missing, NaN or empty (naming its index), or an option is invalid.
+
+        Example:
+            >>> model.score([("The talks failed.", "The talks succeeded.")]).labels  # doctest: +SKIP
+            [<NLILabel.CONTRADICTION: 'contradiction'>]
+        """
+        parts = list(
+            self.iter_score(
+                pairs,
+                batch_size=batch_size,
+                both_directions=both_directions,
+                combine=combine,
+                show_progress_bar=show_progress_bar,
+            )
+        )
+        return ScoreResults.concatenate(parts, two_way=self.two_way)
+
+    def iter_score(
+        self,
+        pairs: Iterable[tuple[str, str]] | Iterable[PairLike] | Any,
+        *,
+        batch_size: int = 32,
+        both_directions: bool = False,
+        combine: Combine = "max_contradiction",
+        chunk_size: int = _STREAM_CHUNK,
+        show_progress_bar: bool | None = None,
+    ) -> Iterator[ScoreResults]:
+        """Score a (possibly endless) iterable of pairs chunk by chunk, yielding one :class:`ScoreResults` per chunk.
+
+        Only one chunk's inputs and tensors are held at a time, so memory stays flat however long the stream.
+        Arguments are those of :meth:`score`, plus ``chunk_size`` (pairs per chunk).
+
+        Example:
+            >>> for part in model.iter_score(pair_stream, chunk_size=10_000):  # doctest: +SKIP
+            ...     part.to_pandas().to_parquet(...)
+        """
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        if combine not in ("max_contradiction", "mean"):
+            raise ValueError(f"combine must be 'max_contradiction' or 'mean', got {combine!r}.")
+        if chunk_size <= 0:
+            raise ValueError(f"chunk_size must be positive, got {chunk_size!r}.")
+        iterator = _iter_pairs(pairs)
+        offset = 0
+        while True:
+            chunk = list(itertools.islice(iterator, chunk_size))
+            if not chunk and offset:
+                return
+            yield self._score_chunk(chunk, batch_size, both_directions, combine, show_progress_bar)
+            offset += len(chunk)
+            if len(chunk) < chunk_size:
+                return
+
+    def _score_chunk(
+        self,
+        chunk: list[tuple[str, str]],
+        batch_size: int,
+        both_directions: bool,
+        combine: Combine,
+        show_progress_bar: bool | None,
+    ) -> ScoreResults:
+        units: dict[_Unit, int] = {}
+        forward = [self._plan(p, h, units) for p, h in chunk]
+        backward = [self._plan(h, p, units) for p, h in chunk] if both_directions else []
+        probs, cut = self._run(list(units), batch_size, show_progress_bar)
+        for plan in forward + backward:
+            plan.truncated = plan.truncated or bool(cut[plan.units].any())
+        self._warn_truncation(forward + backward)
+        fwd = [self._aggregate(plan, probs) for plan in forward]
+        n = len(chunk)
+        out = np.zeros((n, 3), dtype=np.float32)
+        directions: list[Direction] = ["forward"] * n
+        window = np.zeros(n, np.int64)
+        windows = np.ones(n, np.int64)
+        start = np.zeros(n, np.int64)
+        end = np.zeros(n, np.int64)
+        truncated = np.zeros(n, bool)
+        for i, (vector, w) in enumerate(fwd):
+            plan = forward[i]
+            chosen: tuple[npt.NDArray[np.float32], int, _Plan, Direction] = (vector, w, plan, "forward")
+            if both_directions:
+                bvector, bw = self._aggregate(backward[i], probs)
+                truncated[i] = backward[i].truncated
+                if combine == "mean":
+                    vector = ((vector + bvector) / 2).astype(np.float32)
+                    chosen = (vector, w, plan, "forward")
+                elif _contradiction_of(bvector) > _contradiction_of(vector):
+                    chosen = (bvector, bw, backward[i], "backward")
+            vector, w, plan, direction = chosen
+            out[i] = vector
+            directions[i] = direction
+            window[i] = w
+            windows[i] = len(plan.units)
+            start[i], end[i] = plan.spans[w]
+            truncated[i] = truncated[i] or forward[i].truncated
+        return ScoreResults(
+            premises=[p for p, _ in chunk],
+            hypotheses=[h for _, h in chunk],
+            probabilities=out,
+            two_way=self.two_way,
+            directions=directions,
+            window=window,
+            windows=windows,
+            window_start=start,
+            window_end=end,
+            truncated=truncated,
+        )
+
+    # ------------------------------------------------------------------ internals
+
+    def _token_lengths(self, texts: Sequence[str]) -> list[int]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._length_cache]
+        if missing:
+            encoded = self.tokenizer(missing, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+            if len(self._length_cache) > 200_000:  # bounded: a stream must not grow this without limit
+                self._length_cache.clear()
+            self._length_cache.update(zip(missing, (len(ids) for ids in encoded), strict=True))
+        return [self._length_cache[t] for t in texts]
+
+    def _budget(self, hypothesis: str) -> int:
+        """Premise tokens that fit beside ``hypothesis`` in one window."""
+        specials = int(self.tokenizer.num_special_tokens_to_add(pair=True))
+        return self.max_length - specials - self._token_lengths([hypothesis])[0]
+
+    def _plan(self, premise: str, hypothesis: str, units: dict[_Unit, int]) -> _Plan:
+        budget = self._budget(hypothesis)
+        if self._token_lengths([premise])[0] <= budget:
+            return _Plan([units.setdefault(_Unit(premise, hypothesis), len(units))], [(0, len(premise))], False)
+        spans = split_sentences(premise) or [(0, len(premise))]
+        lengths = self._token_lengths([premise[s:e] for s, e in spans])
+        windows: list[tuple[int, int]] = []
+        truncated = budget < 1
+        current: tuple[int, int] | None = None
+        used = 0
+        for (s, e), n in zip(spans, lengths, strict=True):
+            # A window's token count is approximated by the sum of its sentences' counts; WordPiece and BPE
+            # tokenise sentence by sentence here, so the sum is exact up to joining whitespace.
+            if current is not None and used + n + 1 <= budget:  # one token of slack per joined sentence
+                current = (current[0], e)
+                used += n + 1
+                continue
+            if current is not None:
+                windows.append(current)
+            current, used = (s, e), n
+            truncated = truncated or n > budget
+        if current is not None:
+            windows.append(current)
+        ids = [units.setdefault(_Unit(premise[s:e], hypothesis), len(units)) for s, e in windows]
+        return _Plan(ids, windows, truncated)
+
+    def _warn_truncation(self, plans: Sequence[_Plan]) -> None:
+        count = sum(plan.truncated for plan in plans)
+        if count:
+            warnings.warn(
+                f"{count} pair(s) hold a single sentence (or a hypothesis) longer than the model window of "
+                f"{self.max_length} tokens; that text was truncated. Their results have truncated=True.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _aggregate(self, plan: _Plan, probs: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], int]:
+        rows = probs[plan.units]
+        if len(rows) == 1:
+            return rows[0], 0
+        best_e = int(np.argmax(rows[:, 0]))
+        if self.two_way:
+            return rows[best_e], best_e
+        best_c = int(np.argmax(rows[:, 2]))
+        return (rows[best_e], best_e) if rows[best_e, 0] >= rows[best_c, 2] else (rows[best_c], best_c)
+
+    def _show_bar(self, show_progress_bar: bool | None, n_batches: int) -> bool:
+        if show_progress_bar is not None:
+            return show_progress_bar
+        return n_batches > 1 and logger.getEffectiveLevel() <= logging.INFO
+
+    def _run(
+        self, units: list[_Unit], batch_size: int, show_progress_bar: bool | None
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+        """Canonical probabilities ``(n, 3)`` for each unit, in length-sorted batches, and which units were cut."""
+        out = np.zeros((len(units), 3), dtype=np.float32)
+        cut = np.zeros(len(units), dtype=bool)
+        if not units:
+            return out, cut
+        encoded = self.tokenizer(
+            [u.premise for u in units], [u.hypothesis for u in units], truncation=False, verbose=False
+        )
+        features: dict[str, list[list[int]]] = {
+            k: list(encoded[k]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded
+        }
+        over = [i for i, ids in enumerate(features["input_ids"]) if len(ids) > self.max_length]
+        if over:  # only a sentence longer than the whole window gets here; it is flagged, never silently cut
+            cut[over] = True
+            again = self.tokenizer(
+                [units[i].premise for i in over],
+                [units[i].hypothesis for i in over],
+                truncation="longest_first",
+                max_length=self.max_length,
+            )
+            for k, column in features.items():
+                for j, i in enumerate(over):
+                    column[i] = again[k][j]
+        order = np.argsort([len(ids) for ids in features["input_ids"]], kind="stable")
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=len(units), desc="Scoring", unit="pair", disable=not self._show_bar(show_progress_bar, len(batches))
+        )
+        autocast = torch.autocast(
+            self.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None
+        )
+        with torch.inference_mode(), autocast:
+            for index in batches:
+                batch = self.tokenizer.pad(
+                    {k: [column[i] for i in index] for k, column in features.items()},
+                    pad_to_multiple_of=8,
+                    return_tensors="pt",
+                )
+                logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()
+                out[index] = self._canonical(logits / self.temperature)
+                bar.update(len(index))
+        bar.close()
+        return out, cut
+
+    def _canonical(self, logits: torch.Tensor) -> npt.NDArray[np.float32]:
+        probs = torch.softmax(logits, dim=-1).cpu().numpy()
+        result = np.full((len(probs), 3), np.nan, dtype=np.float32)
+        result[:, 0] = probs[:, self.index_of[NLILabel.ENTAILMENT]]
+        if not self.two_way:
+            result[:, 1] = probs[:, self.index_of[NLILabel.NEUTRAL]]
+            result[:, 2] = probs[:, self.index_of[NLILabel.CONTRADICTION]]
+        return result
+
+
+def _contradiction_of(vector: npt.NDArray[np.float32]) -> float:
+    """Contradiction probability, or not_entailment for a two-way model (whose contradiction is NaN)."""
+    value = float(vector[2])
+    return 1.0 - float(vector[0]) if np.isnan(value) else value
+
+
+def _read_stancekit_config(source: str) -> dict[str, Any]:
+    path = Path(source) / STANCEKIT_CONFIG
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            return data
+    return {}

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import copy
+import os
+import string
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import torch
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+WORDS = [
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "was",
+    "were",
+    "not",
+    "no",
+    "man",
+    "woman",
+    "dog",
+    "cat",
+    "runs",
+    "sleeps",
+    "awake",
+    "asleep",
+    "said",
+    "says",
+    "that",
+    "this",
+    "threat",
+    "afghanistan",
+    "russia",
+    "taliban",
+    "security",
+    "central",
+    "asia",
+    "poses",
+    "there",
+    "main",
+    "comes",
+    "from",
+    "minister",
+    "talks",
+    "failed",
+    "succeeded",
+    ".",
+    ",",
+    "!",
+    "?",
+    "'",
+    '"',
+]
+ID2LABEL = {0: "ENTAILMENT", 1: "NEUTRAL", 2: "CONTRADICTION"}
+
+
+def _vocab() -> list[str]:
+    letters = list(string.ascii_lowercase) + [f"##{c}" for c in string.ascii_lowercase] + list(string.digits)
+    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *dict.fromkeys(WORDS + letters)]
+
+
+def save_tiny(path: Path, *, id2label: dict[int, str], seed: int = 0, max_positions: int = 64) -> Path:
+    """A tiny random BERT classifier with its own word-piece tokenizer, saved as safetensors."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "vocab.txt").write_text("\n".join(_vocab()) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), model_max_length=max_positions)
+    tokenizer.save_pretrained(str(path))
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(_vocab()),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=max_positions,
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
+    )
+    model = BertForSequenceClassification(config).eval()
+    with torch.no_grad():  # larger head weights so the random model's predictions vary between pairs
+        model.classifier.weight.mul_(40.0)
+    model.save_pretrained(str(path), safe_serialization=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny(tmp_path_factory.mktemp("tiny-nli"), id2label=ID2LABEL)
+
+
+@pytest.fixture(scope="session")
+def _tiny_model_session(tiny_model_dir: Path):
+    from stancekit import NLIModel
+
+    return NLIModel.from_pretrained(tiny_model_dir, device="cpu", precision="fp32")
+
+
+@pytest.fixture()
+def tiny_model(_tiny_model_session):
+    return copy.deepcopy(_tiny_model_session)
