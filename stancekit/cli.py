@@ -4,10 +4,97 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
 
 __all__ = ["main"]
+
+
+class CommandError(Exception):
+    """A user-facing error: printed as ``stancekit: error: ...`` with exit status 2."""
+
+
+def _read_pairs_file(path: str) -> list[dict[str, Any]]:
+    """Read and validate every line before anything is scored or written."""
+    from stancekit.io import iter_jsonl
+
+    records = []
+    try:
+        for number, record in iter_jsonl(path):
+            for field in ("premise", "hypothesis"):
+                value = record.get(field)
+                if not isinstance(value, str) or not value.strip():
+                    raise CommandError(
+                        f"{path}, line {number}: field {field!r} must be a non-empty string, got {value!r}."
+                    )
+            records.append(record)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    return records
+
+
+def _load_model(name: str | None, precision: str) -> Any:
+    from stancekit import NLIModel
+
+    try:
+        if name is None:
+            return NLIModel.default(precision=precision)  # type: ignore[arg-type]  # argparse choices enforce it
+        return NLIModel.from_pretrained(name, precision=precision)  # type: ignore[arg-type]
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _score_records(model: Any, records: list[dict[str, Any]], args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    pairs = ((r["premise"], r["hypothesis"]) for r in records)
+    position = 0
+    for part in model.iter_score(
+        pairs, batch_size=args.batch_size, both_directions=args.both_directions, chunk_size=4096
+    ):
+        for result in part:
+            record = dict(records[position])
+            record["label"] = result.label.value
+            record["scores"] = result.scores
+            if args.both_directions:
+                record["direction"] = result.direction
+            if result.windows > 1:
+                record["window"] = {"start": result.window_start, "end": result.window_end, "of": result.windows}
+            if result.truncated:
+                record["truncated"] = True
+            position += 1
+            yield record
+
+
+def _write_atomically(path: str, lines: Iterator[dict[str, Any]]) -> None:
+    """Write to a temporary file beside ``path`` and move it into place only when everything succeeded."""
+    from stancekit.io import write_jsonl
+
+    target = Path(path)
+    handle: IO[str]
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            write_jsonl(lines, handle)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _score(args: argparse.Namespace) -> int:
+    from stancekit.io import write_jsonl
+
+    records = _read_pairs_file(args.file)
+    model = _load_model(args.model, args.precision)
+    lines = _score_records(model, records, args)
+    if args.out:
+        _write_atomically(args.out, lines)
+    else:
+        write_jsonl(lines, sys.stdout)
+    return 0
 
 
 def _train_nli(args: argparse.Namespace) -> int:
@@ -42,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO level)")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    score = sub.add_parser("score", help="score premise/hypothesis pairs from JSON Lines")
+    score.add_argument("file", help="JSON Lines with 'premise' and 'hypothesis' (other fields are kept); - = stdin")
+    score.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    score.add_argument("--both-directions", action="store_true", help="also score hypothesis->premise")
+    score.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
+    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    score.set_defaults(func=_score)
+
     train = sub.add_parser("train-nli", help="train a three-way NLI cross-encoder on a data directory")
     train.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume); model in OUT/model")
@@ -70,7 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except CommandError as error:
+        print(f"stancekit: error: {error}", file=sys.stderr)
+        return 2
     return result
 
 

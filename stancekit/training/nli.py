@@ -238,6 +238,11 @@ def train_nli(config: NLITrainingConfig) -> Path:
 
     examples = _dedupe(read_nli_dir(config.data_dir, exclude=config.exclude))
     train, dev = _split(examples, config)
+    if not train:
+        raise ValueError(
+            f"no training pairs left in {config.data_dir}: {len(examples)} distinct pairs after excluding "
+            f"{list(config.exclude)}, of which dev_size={config.dev_size} go to the dev split."
+        )
     counts: dict[str, int] = {}
     for example in train:
         counts[example.source] = counts.get(example.source, 0) + 1

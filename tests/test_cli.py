@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from stancekit import NLIModel
+from stancekit.cli import main
+
+
+def _write(path, lines):
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_score_writes_label_and_scores_and_keeps_fields(tmp_path, tiny_model_dir, capsys):
+    data = _write(
+        tmp_path / "pairs.jsonl",
+        [
+            json.dumps({"id": 7, "premise": "the talks failed .", "hypothesis": "the talks succeeded ."}),
+            "",
+            json.dumps({"id": 8, "premise": "the dog runs .", "hypothesis": "the cat sleeps ."}),
+        ],
+    )
+    assert main(["score", str(data), "--model", str(tiny_model_dir)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in rows] == [7, 8]
+    model = NLIModel.from_pretrained(tiny_model_dir)
+    expected = model.score([(r["premise"], r["hypothesis"]) for r in rows])
+    for row, result in zip(rows, expected, strict=True):
+        assert row["label"] == result.label.value
+        assert row["scores"] == pytest.approx(result.scores, abs=1e-6)
+        assert set(row["scores"]) == {"entailment", "neutral", "contradiction"}
+
+
+def test_score_reads_stdin_and_both_directions(tmp_path, tiny_model_dir, capsys, monkeypatch):
+    line = json.dumps({"premise": "the man sleeps .", "hypothesis": "the man is awake ."})
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO((line + "\n").encode())))
+    assert main(["score", "-", "--model", str(tiny_model_dir), "--both-directions"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["direction"] in ("forward", "backward") and row["label"] in ("entailment", "neutral", "contradiction")
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"premise": "a", "hypothesis": "b"}', "{not json"], "line 2: not valid JSON"),
+        (['{"premise": "a", "hypothesis": "b"}', '{"premise": "a"}'], "line 2: field 'hypothesis' must be"),
+        (['{"premise": "", "hypothesis": "b"}'], "line 1: field 'premise' must be a non-empty string"),
+        (["[1, 2]"], "line 1: expected a JSON object"),
+    ],
+)
+def test_malformed_lines_fail_with_line_number_and_no_partial_output(tmp_path, tiny_model_dir, capsys, lines, message):
+    data = _write(tmp_path / "bad.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(data), "--model", str(tiny_model_dir), "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [data]
+
+
+def test_out_file_is_written(tmp_path, tiny_model_dir):
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'])
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(data), "--model", str(tiny_model_dir), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["label"] in ("entailment", "neutral", "contradiction")
+
+
+def test_unmappable_model_is_a_clean_error(tmp_path, capsys):
+    from conftest import save_tiny
+
+    path = save_tiny(tmp_path / "generic", id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"})
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "a", "hypothesis": "b"}'])
+    assert main(["score", str(data), "--model", str(path)]) == 2
+    assert "label_map=" in capsys.readouterr().err

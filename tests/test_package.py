@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import stancekit
+
+
+@pytest.mark.parametrize("module", ["stancekit", "stancekit.training"])
+def test_all_names_exist_and_public_imports_are_listed(module):
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        assert hasattr(mod, name), f"{module}.__all__ lists {name!r}, which it does not define"
+    public = {
+        n
+        for n, v in vars(mod).items()
+        if not n.startswith("_") and getattr(v, "__module__", "").startswith("stancekit")
+    }
+    assert public <= set(mod.__all__), f"{module} exports {public - set(mod.__all__)} outside __all__"
+
+
+def test_version():
+    assert stancekit.__version__.count(".") == 2
+
+
+def test_top_level_import_stays_light():
+    import subprocess
+    import sys
+
+    code = "import sys, stancekit; print(sorted(m for m in sys.modules if m.startswith(('stancekit.training', 'gt_all', 'sentence_transformers'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from stancekit import NLILabel, NLIModel
+from stancekit.calibration import expected_calibration_error, fit_temperature, partial_label_nll
+from stancekit.io import read_nli_dir
+from stancekit.training import NLITrainingConfig, train_nli
+
+ROWS = [
+    ("the man sleeps .", "the man is awake .", "contradiction"),
+    ("the dog runs .", "the dog is awake .", "entailment"),
+    ("the cat sleeps .", "the cat is a dog .", "neutral"),
+    ("the talks failed .", "the talks succeeded .", "contradiction"),
+]
+
+
+@pytest.fixture()
+def data_dir(tmp_path):
+    root = tmp_path / "data"
+    (root / "toy").mkdir(parents=True)
+    (root / "binary").mkdir()
+    (root / "held").mkdir()
+    rows = [{"premise": f"{p} {i}", "hypothesis": h, "label": y} for i in range(10) for p, h, y in ROWS]
+    with gzip.open(root / "toy" / "train.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    (root / "binary" / "train.jsonl").write_text(
+        json.dumps({"premise": "the dog runs .", "hypothesis": "the man sleeps .", "label": "not_entailment"}) + "\n"
+    )
+    (root / "held" / "test.jsonl").write_text(
+        json.dumps({"premise": "a", "hypothesis": "b", "label": "neutral"}) + "\n"
+    )
+    return root
+
+
+def test_read_nli_dir_excludes_and_labels(data_dir):
+    examples = read_nli_dir(data_dir, exclude=["held"])
+    assert {e.source for e in examples} == {"toy/train", "binary/train"}
+    assert sum(e.label is NLILabel.NOT_ENTAILMENT for e in examples) == 1
+
+
+def test_read_nli_dir_reports_bad_label(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.jsonl").write_text('{"premise": "a", "hypothesis": "b", "label": "maybe"}\n')
+    with pytest.raises(ValueError, match="line 1: unknown label 'maybe'"):
+        read_nli_dir(tmp_path)
+
+
+def test_partial_label_loss_ignores_the_unknown_split():
+    logits = torch.tensor([[0.0, 5.0, -5.0], [0.0, -5.0, 5.0]])
+    targets = torch.tensor([-1, -1])
+    # Both rows put nearly all mass on neutral-or-contradiction: the loss is small however it splits.
+    assert float(partial_label_nll(logits, targets)) < 0.01
+    assert float(partial_label_nll(logits, torch.tensor([2, 2]))) > 1.0
+
+
+def test_temperature_and_ece():
+    rng = np.random.default_rng(0)
+    labels = [NLILabel.ENTAILMENT] * 60 + [NLILabel.CONTRADICTION] * 40
+    logits = np.zeros((100, 3), np.float32)
+    logits[:, 0] = 8.0  # always very sure of entailment, right only 60% of the time: overconfident
+    logits += rng.normal(0, 0.1, logits.shape).astype(np.float32)
+    t = fit_temperature(logits, labels)
+    assert t > 2.0
+    before = expected_calibration_error(torch.softmax(torch.from_numpy(logits), -1).numpy(), labels)
+    after = expected_calibration_error(torch.softmax(torch.from_numpy(logits) / t, -1).numpy(), labels)
+    assert after < before
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match=re.escape("NLITrainingConfig.batch_size must be a positive integer, got 0")):
+        NLITrainingConfig(data_dir="d", output_dir="o", batch_size=0)
+
+
+def test_train_resume_and_load(data_dir, tmp_path, tiny_model_dir):
+    config = NLITrainingConfig(
+        data_dir=str(data_dir),
+        output_dir=str(tmp_path / "run"),
+        base_model=str(tiny_model_dir),
+        exclude=("held",),
+        batch_size=4,
+        dev_size=8,
+        eval_every=3,
+        checkpoint_every=2,
+        max_length=32,
+        precision="fp32",
+        learning_rate=1e-3,
+        stop_after_minutes=0.0,  # stop after the first step: exercises resume
+    )
+    first = train_nli(config)
+    state = json.loads((first / "trainer_state.json").read_text())
+    assert first.name == "checkpoint" and state["step"] == 1
+    from dataclasses import replace
+
+    final = train_nli(replace(config, stop_after_minutes=None))
+    state = json.loads((tmp_path / "run" / "checkpoint" / "trainer_state.json").read_text())
+    assert state["step"] == state["total_steps"] == 9  # 33 training pairs / batch 4, resumed not restarted
+    record = json.loads((final / "stancekit.json").read_text())
+    assert record["temperature"] > 0 and record["training"]["pairs_per_source"]["toy/train"] > 0
+    model = NLIModel.from_pretrained(final, device="cpu")
+    assert model.temperature == pytest.approx(record["temperature"])
+    assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]
+    assert len(model.score([(p, h) for p, h, _ in ROWS])) == 4
