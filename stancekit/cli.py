@@ -123,6 +123,23 @@ def _train_nli(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_nli(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.evaluation import evaluate_nli_sets
+
+    model = _load_model(args.model, args.precision)
+    reports = evaluate_nli_sets(model, args.data_dir, limit=args.limit, batch_size=args.batch_size)
+    if not reports:
+        raise CommandError(f"none of the evaluation sets was found under {args.data_dir}.")
+    print(f"model: {model!r}")
+    for report in reports:
+        print(report, end="\n\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_dict() for r in reports], indent=2) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``stancekit`` command."""
     parser = argparse.ArgumentParser(prog="stancekit", description="Claims, rebuttals and stance in news.")
@@ -137,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-size", type=int, default=32)
     score.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     score.set_defaults(func=_score)
+
+    evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")
+    evaluate.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
+    evaluate.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    evaluate.add_argument("--limit", type=int, default=None, help="at most this many pairs per set (quick check)")
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    evaluate.add_argument("--json", default=None, help="also write the reports to this JSON file")
+    evaluate.set_defaults(func=_evaluate_nli)
 
     train = sub.add_parser("train-nli", help="train a three-way NLI cross-encoder on a data directory")
     train.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
