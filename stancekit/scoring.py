@@ -279,6 +279,7 @@ class NLIModel:
                     "Convert the checkpoint with safetensors first, or use a checkpoint that ships model.safetensors."
                 ) from error
             raise
+        model = model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         if temperature is None:
             temperature = float(_read_stancekit_config(source).get("temperature", 1.0))

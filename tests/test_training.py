@@ -98,11 +98,14 @@ def test_train_resume_and_load(data_dir, tmp_path, tiny_model_dir):
     assert first.name == "checkpoint" and state["step"] == 1
     from dataclasses import replace
 
+    early = train_nli(replace(config, finalise_now=True))  # ship what one step made, then go on training
+    assert json.loads((early / "stancekit.json").read_text())["training"]["steps_trained"] == 1
     final = train_nli(replace(config, stop_after_minutes=None))
     state = json.loads((tmp_path / "run" / "checkpoint" / "trainer_state.json").read_text())
     assert state["step"] == state["total_steps"] == 9  # 33 training pairs / batch 4, resumed not restarted
     record = json.loads((final / "stancekit.json").read_text())
     assert record["temperature"] > 0 and record["training"]["pairs_per_source"]["toy/train"] > 0
+    assert record["training"]["steps_trained"] == 9 and len(record["training"]["dev_history"]) >= 3
     model = NLIModel.from_pretrained(final, device="cpu")
     assert model.temperature == pytest.approx(record["temperature"])
     assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]

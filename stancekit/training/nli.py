@@ -91,6 +91,7 @@ class NLITrainingConfig:
     precision: Precision = "auto"
     device: str | None = None
     stop_after_minutes: float | None = None
+    finalise_now: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -333,6 +334,14 @@ def train_nli(config: NLITrainingConfig) -> Path:
             model.save_pretrained(str(out / "best"), safe_serialization=True)
             tokenizer.save_pretrained(str(out / "best"))
 
+    if config.finalise_now and step < total:
+        # Ship what the run has so far: score the current weights on dev too, then calibrate the best.
+        logger.info("finalising at step %d of %d without further training", step, total)
+        if not history or history[-1]["step"] != step:
+            evaluate_dev()
+            save_checkpoint()
+        return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated, step, total)
+
     model.train()
     started = time.perf_counter()
     window_pairs, window_start, window_loss = 0, time.perf_counter(), 0.0
@@ -375,7 +384,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
     if not (out / "best").exists():  # no dev split: the last model is the best we have
         model.save_pretrained(str(out / "best"), safe_serialization=True)
         tokenizer.save_pretrained(str(out / "best"))
-    return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated)
+    return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated, step, total)
 
 
 def _finalise(
@@ -387,11 +396,15 @@ def _finalise(
     dtype: torch.dtype | None,
     counts: dict[str, int],
     truncated: int,
+    step: int,
+    total: int,
 ) -> Path:
     """Calibrate the best model on the dev carve-out and write it, with its training record, to ``out/model``."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(str(out / "best"), use_safetensors=True).to(device)
+    state_path = out / "checkpoint" / "trainer_state.json"
+    history = json.loads(state_path.read_text())["history"] if state_path.exists() else []
     temperature, ece_before, ece_after = 1.0, float("nan"), float("nan")
     if dev_batches:
         logits = _predict_logits(model, dev_batches, device, dtype)
@@ -410,8 +423,11 @@ def _finalise(
             **{k: v for k, v in asdict(config).items() if k not in ("data_dir", "output_dir")},
             "pairs_per_source": counts,
             "truncated_training_pairs": truncated,
+            "steps_trained": step,
+            "steps_planned": total,
             "dev_ece_before": ece_before,
             "dev_ece_after": ece_after,
+            "dev_history": history,
         },
     }
     (final / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
