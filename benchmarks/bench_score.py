@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=2, help="timed runs of each; the best is reported")
+    parser.add_argument("--bf16-pairs", type=int, default=200, help="pairs for the bf16-vs-fp32 check (0: skip)")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     path = resolve_model(args.model)
@@ -58,6 +59,18 @@ def main() -> None:
     agreement = float(np.mean(np.asarray(order)[sk_labels] == ce_labels))
     print(f"CrossEncoder.predict:       {len(pairs) / t_ce:8.1f} pairs/s  ({t_ce:.1f} s)")
     print(f"speed-up over CrossEncoder: {t_ce / t_sk:8.2f}x; argmax label agreement {agreement:.4f}")
+
+    if args.bf16_pairs:
+        subset = pairs[: args.bf16_pairs]
+        fp32 = NLIModel.from_pretrained(path, device="cpu", precision="fp32")
+        bf16 = NLIModel.from_pretrained(path, device="cpu", precision="bf16")
+        t32, r32 = best_of(lambda: fp32.score(subset))
+        t16, r16 = best_of(lambda: bf16.score(subset))
+        same = float(np.mean(np.asarray(r32.to_numpy()).argmax(1) == np.asarray(r16.to_numpy()).argmax(1)))
+        print(
+            f"bf16 autocast vs fp32 on {len(subset)} pairs: {t32 / t16:.2f}x the fp32 speed, label agreement "
+            f"{same:.4f} (precision='auto' picks bf16 only on CPUs with native bf16)"
+        )
 
 
 if __name__ == "__main__":
