@@ -141,6 +141,28 @@ def _evaluate_nli(args: argparse.Namespace) -> int:
     return 0
 
 
+def _claims(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import read_documents
+    from stancekit.io import write_jsonl
+
+    actor_map: dict[str, str] = {}
+    if args.actor_map:
+        loaded = json.loads(Path(args.actor_map).read_text(encoding="utf-8"))
+        if not isinstance(loaded, dict):
+            raise CommandError(f"{args.actor_map}: expected a JSON object of speaker -> actor.")
+        actor_map = {str(k): str(v) for k, v in loaded.items()}
+    try:
+        documents = read_documents(args.paths, metadata=args.metadata)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    extractor = ClaimExtractor(actor_map=actor_map, include_narration=args.narration)
+    write_jsonl((claim.to_dict() for claim in extractor.extract(documents)), sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``stancekit`` command."""
     parser = argparse.ArgumentParser(prog="stancekit", description="Claims, rebuttals and stance in news.")
@@ -155,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-size", type=int, default=32)
     score.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     score.set_defaults(func=_score)
+
+    claims = sub.add_parser("claims", help="extract attributed claims from articles as JSON Lines")
+    claims.add_argument("paths", nargs="+", help="files or folders of .txt/.md/.jsonl/.csv articles")
+    claims.add_argument("--metadata", default=None, help="sidecar .jsonl/.csv with file, published, source, ...")
+    claims.add_argument("--actor-map", default=None, help="JSON file mapping speaker names to actors")
+    claims.add_argument("--narration", action="store_true", help="also output unattributed sentences")
+    claims.set_defaults(func=_claims)
 
     evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")
     evaluate.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")

@@ -106,3 +106,8 @@ def _tiny_model_session(tiny_model_dir: Path):
 @pytest.fixture()
 def tiny_model(_tiny_model_session):
     return copy.deepcopy(_tiny_model_session)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "seeds"

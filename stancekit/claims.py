@@ -1,0 +1,839 @@
+"""Attributed claims from news text: direct quotes, reported speech, speakers, actors and dates.
+
+The extractor is rule-based and needs no model: news English marks attribution with a small set of
+constructions (``“…,” X said``, ``X said that …``, ``X said:`` followed by a quote, ``according to X, …``), and
+speakers are introduced with their titles (``Russian Foreign Minister Sergey Lavrov``, ``Zabihullah Mujahid, the
+spokesperson for the Taliban``). Pronouns (``he said``) and roles (``the Russian Defense Minister``) are resolved
+to people named earlier in the same document; names are normalised across transliterations (Sergei/Sergey
+Shoigu, Shoygu) and across documents.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Literal
+
+from stancekit.documents import Document
+from stancekit.text import split_sentences
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ACTOR_KEYWORDS",
+    "AttributionReport",
+    "Claim",
+    "ClaimExtractor",
+    "ClaimKind",
+    "claims_html",
+    "claims_to_pandas",
+    "evaluate_attribution",
+    "extract_claims",
+    "name_key",
+]
+
+ClaimKind = Literal["direct_quote", "reported_speech", "narration"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """One attributed assertion.
+
+    Attributes:
+        text: The claim, decontextualised where cheap (a leading pronoun replaced by the speaker's name; for
+            ``X said that P`` the proposition ``P``; for a quote the quoted words).
+        speaker: Canonical name of who asserted it (``None`` for narration).
+        actor: The party the speaker speaks for (Russia, Taliban, CSTO, analysts …), if known.
+        kind: ``direct_quote``, ``reported_speech`` or ``narration``.
+        doc: The document's id.
+        start: Start of the claim's evidence in the document text (characters).
+        end: End of the claim's evidence.
+        date: When it was said: an explicit date in its sentence resolved against the document's date, else the
+            document's date; ``None`` when neither is known.
+        sentence: The full sentence(s) the claim comes from, as written.
+        context: The sentence this claim depends on, when it opens with a reference ("This increases …").
+
+    Example:
+        >>> Claim(text="The main threat comes from Afghanistan.", speaker="Sergei Shoigu", actor="Russia",
+        ...       kind="direct_quote", doc="d1", start=0, end=40).actor
+        'Russia'
+    """
+
+    text: str
+    speaker: str | None
+    actor: str | None
+    kind: ClaimKind
+    doc: str
+    start: int
+    end: int
+    date: datetime | None = None
+    sentence: str = ""
+    context: str | None = None
+
+    @property
+    def id(self) -> str:
+        """A stable identifier: ``doc:start-end``."""
+        return f"{self.doc}:{self.start}-{self.end}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dictionary (the date as ISO 8601)."""
+        record = asdict(self)
+        record["date"] = self.date.date().isoformat() if self.date else None
+        record["id"] = self.id
+        return record
+
+
+# ----------------------------------------------------------------------------- lexicon
+
+ACTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "Taliban": ("taliban", "islamic emirate", "kabul administration", "afghan government"),
+    "CSTO": ("csto", "collective security treaty organization", "collective security treaty organisation"),
+    "Russia": ("russian", "russia", "moscow", "kremlin"),
+    "Pakistan": ("pakistani", "pakistan", "islamabad"),
+    "Tajikistan": ("tajikistan", "tajik", "dushanbe"),
+    "Uzbekistan": ("uzbekistan", "uzbek"),
+    "Kazakhstan": ("kazakhstan", "kazakh"),
+    "Kyrgyzstan": ("kyrgyzstan", "kyrgyz"),
+    "United States": ("united states", "american", "u.s.", "washington"),
+    "NATO": ("nato",),
+    "China": ("chinese", "china", "beijing"),
+    "India": ("indian", "india", "new delhi"),
+    "Iran": ("iranian", "iran", "tehran"),
+    "United Nations": ("united nations", "un security council"),
+    "Germany": ("german", "germany", "berlin"),
+    "France": ("french", "france", "paris"),
+    "United Kingdom": ("british", "united kingdom", "u.k.", "london"),
+    "Ukraine": ("ukrainian", "ukraine", "kyiv"),
+    "Turkey": ("turkish", "turkey", "ankara"),
+    "European Union": ("european union", "european commission", "eu"),
+    "analysts": ("analyst", "analysts", "expert", "experts", "observers", "researcher"),
+}
+"""Actor -> lower-case keywords that, in a speaker's title or affiliation, mark them as speaking for it.
+
+Order matters: the first actor whose keyword appears wins, so organisations come before the countries that
+belong to them ("CSTO Secretary General" is CSTO, not Russia). Pass ``actor_map=`` to override per speaker.
+"""
+
+_ADJECTIVE = {
+    "Russia": "Russian",
+    "Pakistan": "Pakistani",
+    "Tajikistan": "Tajik",
+    "China": "Chinese",
+    "India": "Indian",
+}
+
+_GROUPS: dict[str, tuple[str, str]] = {  # mention (lower case) -> (speaker, actor)
+    "the taliban": ("Taliban", "Taliban"),
+    "taliban": ("Taliban", "Taliban"),
+    "the islamic emirate": ("Islamic Emirate", "Taliban"),
+    "islamic emirate": ("Islamic Emirate", "Taliban"),
+    "analysts": ("Analysts", "analysts"),
+    "experts": ("Experts", "analysts"),
+    "russian authorities": ("Russian authorities", "Russia"),
+    "the kremlin": ("Kremlin", "Russia"),
+    "moscow": ("Russia", "Russia"),
+    "russia": ("Russia", "Russia"),
+    "the csto": ("CSTO", "CSTO"),
+    "csto": ("CSTO", "CSTO"),
+    "nato": ("NATO", "NATO"),
+}
+_ORGS = {  # mention -> canonical organisation, for "the organization" / "its"
+    "collective security treaty organization": "CSTO",
+    "csto": "CSTO",
+    "taliban": "Taliban",
+    "islamic emirate": "Islamic Emirate",
+    "nato": "NATO",
+    "russia": "Russia",
+    "pakistan": "Pakistan",
+    "tajikistan": "Tajikistan",
+}
+_MEDIA = re.compile(
+    r"\b(?:tass|tolonews|ria novosti|interfax|reuters|associated press|afp|news agency|media|outlets?|"
+    r"newspaper|report(?:ed|s)? by|a report|website|magazine|channel|the agency)\b",
+    re.IGNORECASE,
+)
+
+_TITLE_NOUNS = (
+    "minister|president|secretary[- ]general|secretary|spokesperson|spokesman|spokeswoman|analyst|counterpart|"
+    "ambassador|chief|director|envoy|commander|chairman|governor|premier|chancellor|expert|head|deputy|official|"
+    "representative|adviser|advisor|general"
+)
+_STOP_NAME_TOKENS = (
+    frozenset(
+        """russian russia pakistani pakistan tajikistan tajik afghan afghanistan american chinese indian iranian uzbek
+    kazakh kyrgyz foreign defense defence minister ministry deputy secretary general secretary-general president
+    prime council security national collective treaty organization organisation state affairs interior spokesperson
+    spokesman political analyst counterpart ambassador head chief director envoy commander chairman vice the of
+    islamic emirate taliban central asia asian united nations states news agency tass january february march april
+    may june july august september october november december monday tuesday wednesday thursday friday saturday
+    sunday according however earlier additionally meanwhile in on at""".split()
+    )
+    | frozenset(_TITLE_NOUNS.replace("[- ]", "|").split("|"))
+    | frozenset(word for words in ACTOR_KEYWORDS.values() for keyword in words for word in keyword.split())
+)
+_NAME_TOKEN = r"[A-Z][a-z’'\-]+"
+_SEQUENCE = re.compile(rf"(?:(?:[A-Z][\w’'\-]*|of|the|for|(?i:{_TITLE_NOUNS}))\s+)*{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*")
+
+_VERBS = (
+    r"said|says|say|saying|stated|stating|added|adds|noted|notes|stressed|stresses|emphasized|emphasised|"
+    r"highlighted|underscored|believes|believed|warned|warns|told|claimed|claims|asserted|asserting|argued|argues|"
+    r"insisted|rejected|rejects|reject|denied|denies|dismissed|dismisses|reminded|mentioned|reiterated|assured|"
+    r"explained|announced|accused|urged|acknowledged|confirmed|suggested|described|called on|called for|"
+    r"expressed (?:concerns?|fears?|hope)|issued a warning|has warned|note"
+)
+_SPEECH = re.compile(rf"(?<![\w’'])(?:{_VERBS})\b")
+# Verbs whose clause complement may come without "that" ("Lavrov says the US …"); others need "that" to take
+# the complement alone, and otherwise the whole sentence is the claim ("Lavrov stressed the need to …").
+_BARE_COMPLEMENT = re.compile(r"^(?:said|says|say|stated|believes|believed|claimed|claims|added)$")
+_LEADING_CHUNK = re.compile(
+    r"^(?:in|after|during|at|on|earlier|however|additionally|meanwhile|although|while|when|despite|following|"
+    r"also|previously|last|this|from|with|by|for|or|and|as|speaking|later|then|but|yet)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .,'’-]{2,40}(?:\([^)]{1,20}\))?\s*[—–-]{1,2}\s*|[A-Z][\w .]{2,40}(?:News|Agency|Press)[\w ]*:\s*)"
+)
+_REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)
+
+_MONTHS = ("january february march april may june july august september october november december").split()
+_DATE = re.compile(
+    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?"
+    r"(?:(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<day>\d{1,2})(?!\d)(?:,?\s+(?P<year>\d{4}))?"
+    r"|(?P<day2>\d{1,2})\s+(?P<month2>" + "|".join(_MONTHS) + r")(?:\s+(?P<year2>\d{4}))?)",
+    re.IGNORECASE,
+)
+
+
+def name_key(name: str) -> str:
+    """A spelling-insensitive key for a person's name: transliteration variants compare equal.
+
+    Example:
+        >>> name_key("Sergey Shoygu") == name_key("Sergei Shoigu")
+        True
+    """
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z ]+", "", text)
+    text = text.replace("y", "i").replace("kh", "h").replace("ou", "u").replace("ii", "i")
+    return " ".join(text.split())
+
+
+def _actor_of(phrase: str) -> str | None:
+    lowered = phrase.lower()
+    for actor, keywords in ACTOR_KEYWORDS.items():
+        if any(re.search(rf"(?<![a-z]){re.escape(k)}", lowered) for k in keywords):
+            return actor
+    return None
+
+
+def _role_tokens(role: str) -> frozenset[str]:
+    words = re.findall(r"[a-z]+", role.lower().replace("’s", "").replace("'s", ""))
+    normal = {"russian": "russia", "pakistani": "pakistan", "tajik": "tajikistan", "defence": "defense"}
+    return frozenset(
+        normal.get(w, w) for w in words if w not in ("the", "of", "for", "his", "her", "its", "their", "s")
+    )
+
+
+# ----------------------------------------------------------------------------- entities
+
+
+@dataclass(slots=True)
+class _Person:
+    name: str
+    first_seen: int
+    roles: list[str] = field(default_factory=list)
+    actor: str | None = None
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+    def role_tokens(self) -> frozenset[str]:
+        tokens: set[str] = set()
+        for role in self.roles:
+            tokens |= _role_tokens(role)
+        if self.actor:
+            tokens |= _role_tokens(self.actor)
+        return frozenset(tokens)
+
+
+@dataclass(slots=True)
+class _Speaker:
+    name: str
+    actor: str | None
+    person: _Person | None = None
+
+
+class _DocState:
+    """Per-document memory: people introduced, the last speaker, the last organisation mentioned."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.people: list[_Person] = []
+        self.last_person: _Speaker | None = None
+        self.last_group: _Speaker | None = None
+
+    def person_by_surname(self, token: str) -> _Person | None:
+        key = name_key(token)
+        for person in self.people:
+            if name_key(person.surname) == key or name_key(person.name) == key:
+                return person
+        return None
+
+    def last_org_before(self, position: int) -> str | None:
+        best: tuple[int, str] | None = None
+        lowered = self.text[:position].lower()
+        for mention, org in _ORGS.items():
+            index = lowered.rfind(mention)
+            if index >= 0 and (best is None or index > best[0]):
+                best = (index, org)
+        return best[1] if best else None
+
+
+class ClaimExtractor:
+    """Extracts attributed claims from documents; keeps speakers consistent across the documents it sees.
+
+    Args:
+        actor_map: Speaker name (any spelling) -> actor, overriding what titles in the text imply.
+        include_narration: Also return sentences nobody is reported to have said, as ``narration`` claims.
+        min_quote_words: Quotes shorter than this are scare quotes ("neo-imperial"), not claims.
+
+    Example:
+        >>> extractor = ClaimExtractor(actor_map={"Rohullah Hotak": "analysts"})
+        >>> claims = extractor.extract([Document(id="d", text="Russian Foreign Minister Sergey Lavrov said that "
+        ...                                      "the threat comes from Afghanistan.")])
+        >>> claims[0].speaker, claims[0].actor, claims[0].text
+        ('Sergey Lavrov', 'Russia', 'the threat comes from Afghanistan.')
+    """
+
+    def __init__(
+        self,
+        *,
+        actor_map: Mapping[str, str] | None = None,
+        include_narration: bool = False,
+        min_quote_words: int = 4,
+    ) -> None:
+        """Set the options; see the class docstring."""
+        self.actor_map = {name_key(k): v for k, v in (actor_map or {}).items()}
+        self.include_narration = include_narration
+        self.min_quote_words = min_quote_words
+        self._canonical: dict[str, str] = {}  # name key -> first full spelling seen
+        self._surnames: dict[str, str] = {}  # surname key -> full-name key
+        self._actors: dict[str, str] = {}  # canonical name -> actor learnt from any document
+
+    # ------------------------------------------------------------------ names
+
+    def _canonical_name(self, name: str) -> str:
+        key = name_key(name)
+        surname = key.split()[-1] if key else key
+        if len(key.split()) == 1 and surname in self._surnames:
+            key = self._surnames[surname]
+        elif surname in self._surnames and self._surnames[surname] != key:
+            known = self._surnames[surname]
+            if known.split()[0][:1] == key.split()[0][:1]:  # same initial: a spelling variant of one person
+                key = known
+        self._canonical.setdefault(key, name)
+        self._surnames.setdefault(surname, key)
+        return self._canonical[key]
+
+    def _actor_for(self, name: str, fallback: str | None) -> str | None:
+        return self.actor_map.get(name_key(name), fallback)
+
+    # ------------------------------------------------------------------ people
+
+    def _find_people(self, text: str) -> list[_Person]:
+        people: dict[str, _Person] = {}
+        for match in _SEQUENCE.finditer(text):
+            tokens = match.group(0).split()
+            name_tokens: list[str] = []
+            for token in reversed(tokens):
+                if token.lower() in _STOP_NAME_TOKENS or not re.fullmatch(_NAME_TOKEN, token) or len(name_tokens) == 3:
+                    break
+                name_tokens.insert(0, token)
+            if not name_tokens:
+                continue
+            role = " ".join(tokens[: len(tokens) - len(name_tokens)])
+            name = " ".join(name_tokens)
+            after = text[match.end() : match.end() + 120]
+            appositive = re.match(
+                rf"^,\s+((?:the|a|an)\s+[^,.;“”]*?\b(?:{_TITLE_NOUNS})\b[^,.;“”]*?)[,.]", after, re.IGNORECASE
+            )
+            has_role = bool(re.search(rf"\b(?:{_TITLE_NOUNS})\b", role, re.IGNORECASE))
+            speaks = bool(re.match(rf"^\s+(?:also\s+|has\s+|had\s+)?(?:{_VERBS})\b", after))
+            if len(name_tokens) < 2 and not (has_role or speaks):
+                continue
+            if not (has_role or appositive or speaks):
+                continue
+            key = name_key(name)
+            person = people.get(key)
+            if person is None:
+                person = _Person(name=name, first_seen=match.start())
+                people[key] = person
+            if has_role:
+                person.roles.append(self._expand_counterpart(role, text, match.start(), list(people.values())))
+            if appositive:
+                person.roles.append(appositive.group(1))
+        for person in people.values():
+            person.actor = next((a for a in (_actor_of(r) for r in person.roles) if a), None)
+        return sorted(people.values(), key=lambda p: p.first_seen)
+
+    @staticmethod
+    def _expand_counterpart(role: str, text: str, position: int, known: list[_Person]) -> str:
+        """Expand "his Pakistani counterpart" to "Pakistani Foreign Minister" when "his" is a foreign minister."""
+        if "counterpart" not in role.lower():
+            return role
+        for person in reversed(known):
+            if person.first_seen < position and person.roles:
+                noun = re.sub(r"^(?:\S+’s|\S+'s|[A-Z][a-z]+(?:an|ani|ese|ic|ish|i))\s+", "", person.roles[0])
+                return role.replace("counterpart", noun).replace("Counterpart", noun)
+        return role
+
+    # ------------------------------------------------------------------ mentions
+
+    def _resolve(self, phrase: str, state: _DocState, position: int) -> _Speaker | None:
+        """Resolve the subject phrase of a speech verb to a speaker, or ``None`` (media, unknown, no subject)."""
+        phrase = phrase.strip(" ,;:—–-")
+        if not phrase or _MEDIA.search(phrase):
+            return None
+        lowered = phrase.lower()
+        words = lowered.split()
+        if _PRONOUN.match(phrase):
+            return state.last_group if lowered == "they" else state.last_person
+        if re.match(r"^the (?:organization|organisation|bloc|alliance)\b", lowered):
+            org = state.last_org_before(position)
+            return _Speaker(name=org, actor=_actor_of(org) or org) if org else None
+        # A named person: full name, or surname (possessive allowed) among the first words of the phrase.
+        for i, token in enumerate(phrase.split()[:8]):
+            clean = re.sub(r"(?:’s|'s)$", "", token.strip(",.;:"))
+            person = state.person_by_surname(clean)
+            if person is not None and i <= 6:
+                return self._person_speaker(person)
+        if re.search(rf"\b(?:{_TITLE_NOUNS})\b", " ".join(words[:6])):
+            return self._resolve_role(phrase, state, position)
+        for mention, (name, actor) in _GROUPS.items():
+            if lowered == mention or lowered.startswith(mention + " "):
+                return _Speaker(name=name, actor=actor)
+        if len(words) <= 3:
+            for mention, (name, actor) in _GROUPS.items():
+                if mention in lowered:
+                    return _Speaker(name=name, actor=actor)
+        return None
+
+    def _resolve_role(self, phrase: str, state: _DocState, position: int) -> _Speaker | None:
+        role = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", phrase.strip(), flags=re.IGNORECASE)
+        head = re.match(rf"^(?:(?:[A-Z][\w’'\-]*|of|the|for|\([A-Z]+\)|(?i:{_TITLE_NOUNS}))(?:\s+|$))+", role)
+        role = head.group(0).strip() if head else role
+        role = re.sub(r"\s+(?:of|the|for)$", "", role)
+        tokens = _role_tokens(role)
+        if not tokens:
+            return None
+        matches = [p for p in state.people if tokens <= p.role_tokens()]
+        if matches:
+            last = state.last_person.person if state.last_person else None
+            return self._person_speaker(last if last in matches else matches[0])
+        # A role named before the person it belongs to ("The Secretary-General … Imangali Tasmagambetov said"):
+        # bind it to the next person introduced without a title.
+        later = [p for p in state.people if p.first_seen > position and not p.roles]
+        if later and len(tokens) >= 1:
+            later[0].roles.append(role)
+            if later[0].actor is None:
+                later[0].actor = _actor_of(role)
+            return self._person_speaker(later[0])
+        # An unnamed official: name them by the role and the country they serve ("its Deputy Foreign Minister").
+        actor = _actor_of(role)
+        if actor is None and re.match(r"^its\b", phrase.strip(), re.IGNORECASE):
+            org = state.last_org_before(position)
+            actor = _actor_of(org) if org else None
+        name = f"{_ADJECTIVE.get(actor, actor)} {role}" if actor and not _actor_of(role) else role
+        name = " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in name.split())
+        return _Speaker(name=name, actor=self._actor_for(name, actor))
+
+    def _person_speaker(self, person: _Person) -> _Speaker:
+        name = self._canonical_name(person.name)
+        if person.actor:
+            self._actors.setdefault(name, person.actor)
+        return _Speaker(name=name, actor=self._actor_for(name, person.actor or self._actors.get(name)), person=person)
+
+    # ------------------------------------------------------------------ extraction
+
+    def extract(self, documents: Iterable[Document]) -> list[Claim]:
+        """Claims of each document, in document order.
+
+        Example:
+            >>> ClaimExtractor().extract([Document(id="d", text="Nothing is said here.")])
+            []
+        """
+        return [claim for document in documents for claim in self.extract_document(document)]
+
+    def extract_document(self, document: Document) -> list[Claim]:
+        """Claims of one document, in text order."""
+        text = document.text
+        state = _DocState(text)
+        state.people = self._find_people(text)
+        for person in state.people:  # register full names first, so bare surnames map to them
+            self._canonical_name(person.name)
+        claims: list[Claim] = []
+        paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        pending_colon: _Speaker | None = None
+        for p_start, p_end in paragraphs:
+            offset = p_start
+            dateline = _DATELINE.match(text[p_start:p_end])
+            if dateline:
+                offset = p_start + dateline.end()
+            quotes = [q for q in self._quotes(text, offset, p_end) if self._is_claim_quote(text, q[0], q[1])]
+            sentences = [
+                (s_start, s_end)
+                for s_start, s_end in self._sentences(text, offset, p_end)
+                if not any(q[0] < s_end and s_start < q[1] for q in quotes)
+            ]
+            events = sorted([(q[0], "quote", q) for q in quotes] + [(s[0], "sentence", s) for s in sentences])
+            paragraph_speaker: _Speaker | None = None
+            colon_speaker, pending_colon = pending_colon, None
+            for _, what, span in events:
+                if what == "quote":
+                    q_start, q_end, inner_start, inner_end = span  # type: ignore[misc]
+                    speaker = self._quote_speaker(text, offset, p_end, q_start, q_end, state)
+                    if speaker is None and q_start == offset and colon_speaker is not None:
+                        speaker = colon_speaker
+                    if speaker is None:
+                        speaker = paragraph_speaker or (state.last_person if q_start == offset else None)
+                    if speaker is None:
+                        continue
+                    paragraph_speaker = speaker
+                    self._note_speaker(state, speaker)
+                    sentence_start, sentence_end = self._sentence_around(text, offset, p_end, q_start, q_end)
+                    claims.append(
+                        self._claim(
+                            document,
+                            text[inner_start:inner_end],
+                            speaker,
+                            "direct_quote",
+                            inner_start,
+                            inner_end,
+                            text[sentence_start:sentence_end],
+                            claims,
+                        )
+                    )
+                    continue
+                s_start, s_end = span  # type: ignore[misc]
+                sentence = text[s_start:s_end]
+                colon = re.search(rf"^(?P<who>.{{1,80}}?)\s+(?:{_VERBS})(?:\s+[^:“”\"]{{0,60}})?:\s*$", sentence)
+                if colon:
+                    pending_colon = self._resolve(colon.group("who"), state, s_start)
+                    if pending_colon:
+                        self._note_speaker(state, pending_colon)
+                    continue
+                found = self._reported(sentence, s_start, state)
+                if found is not None:
+                    speaker, content, c_start = found
+                    paragraph_speaker = speaker
+                    self._note_speaker(state, speaker)
+                    claims.append(
+                        self._claim(document, content, speaker, "reported_speech", c_start, s_end, sentence, claims)
+                    )
+                elif self.include_narration and len(sentence.split()) >= 5:
+                    claims.append(
+                        Claim(
+                            text=sentence,
+                            speaker=None,
+                            actor=None,
+                            kind="narration",
+                            doc=document.id,
+                            start=s_start,
+                            end=s_end,
+                            date=self._date(sentence, document),
+                            sentence=sentence,
+                        )
+                    )
+        return sorted(claims, key=lambda c: c.start)
+
+    def _note_speaker(self, state: _DocState, speaker: _Speaker) -> None:
+        if speaker.person is not None:
+            state.last_person = speaker
+        else:
+            state.last_group = speaker
+
+    def _claim(
+        self,
+        document: Document,
+        content: str,
+        speaker: _Speaker,
+        kind: ClaimKind,
+        start: int,
+        end: int,
+        sentence: str,
+        previous: Sequence[Claim],
+    ) -> Claim:
+        content = content.strip().strip(",").strip()
+        content = re.sub(r"^that\s+", "", content)
+        if content and content[-1] not in ".!?":
+            content += "."
+        context = None
+        if _REFERENCE.match(content) and previous and previous[-1].doc == document.id:
+            context = previous[-1].text
+        return Claim(
+            text=content[:1].upper() + content[1:] if kind == "direct_quote" else content,
+            speaker=speaker.name,
+            actor=speaker.actor,
+            kind=kind,
+            doc=document.id,
+            start=start,
+            end=end,
+            date=self._date(sentence, document),
+            sentence=sentence,
+            context=context,
+        )
+
+    # ------------------------------------------------------------------ quotes
+
+    @staticmethod
+    def _quotes(text: str, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+        """Quoted spans in a paragraph: (outer start, outer end, inner start, inner end). Unclosed quotes run on."""
+        i = start
+        while i < end:
+            char = text[i]
+            if char in '“"':
+                closer = "”" if char == "“" else '"'
+                close = text.find(closer, i + 1, end)
+                if close < 0:  # continues over the paragraph break (the next one reopens it) or to the end
+                    yield i, end, i + 1, end
+                    return
+                yield i, close + 1, i + 1, close
+                i = close + 1
+            else:
+                i += 1
+
+    def _is_claim_quote(self, text: str, q_start: int, q_end: int) -> bool:
+        """A quote long enough, opening a sentence or introduced by "said,", ":" or "that" (not a scare quote)."""
+        if len(text[q_start + 1 : q_end - 1].split()) < self.min_quote_words:
+            return False
+        before = text[max(0, q_start - 40) : q_start].rstrip(" ")
+        if not before or before[-1] in "\n.!?,:;—–-(" or before.endswith(("”", '"')):
+            return True
+        return bool(re.search(rf"(?:\bthat|(?:{_VERBS}))$", before))
+
+    def _quote_speaker(
+        self, text: str, p_start: int, p_end: int, q_start: int, q_end: int, state: _DocState
+    ) -> _Speaker | None:
+        after = text[q_end:p_end]
+        trailing = re.match(
+            rf"^\s*,?\s*(?:{_VERBS})\s+(?P<who2>[A-Z][^.,“”\"]{{1,60}})|^\s*(?P<who>[^.“”\"]{{1,80}}?)\s+(?:also\s+)?(?:{_VERBS})\b",
+            after,
+        )
+        if trailing:
+            who = trailing.group("who") or trailing.group("who2")
+            speaker = self._resolve(who, state, q_end)
+            if speaker is not None:
+                return speaker
+        before = text[p_start:q_start]
+        leading = re.search(
+            rf"(?P<who>[^.!?“”\"]{{1,120}})\s+(?:also\s+)?(?:{_VERBS})(?:\s+[^.“”\"]{{0,60}}?)?(?:\s+that)?\s*[:,]?\s*$",
+            before,
+        )
+        if leading:
+            who = leading.group("who")
+            who = re.split(r",\s+with\s+|\bwith\s+", who)[-1]  # "Russia …, with its Deputy Foreign Minister"
+            who = re.split(r"\s+(?:reports?|reported)\s+", who)[-1]  # "TASS reports Shoigu saying"
+            return self._resolve(self._subject(who), state, q_start)
+        return None
+
+    @staticmethod
+    def _sentence_around(text: str, p_start: int, p_end: int, q_start: int, q_end: int) -> tuple[int, int]:
+        end = q_end
+        match = re.match(r"[^“\"]*?[.!?](?=\s|$)", text[q_end:p_end])
+        if match and not re.match(r"^\s*[“\"]", text[q_end:p_end]):
+            end = q_end + match.end()
+        return q_start, end
+
+    @staticmethod
+    def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        for s, e in split_sentences(text[start:end]):
+            yield start + s, start + e
+
+    # ------------------------------------------------------------------ reported speech
+
+    @staticmethod
+    def _subject(phrase: str) -> str:
+        """Drop leading adverbial chunks ("In response to X, …", "Earlier, …") from a subject phrase."""
+        phrase = re.split(r",\s+but\s+|;\s+", phrase)[-1]
+        chunks = [c.strip() for c in phrase.split(",")]
+        while len(chunks) > 1 and _LEADING_CHUNK.match(chunks[0]):
+            chunks.pop(0)
+        while len(chunks) > 1 and re.match(r"^(?:or|and)\b", chunks[0]):
+            chunks.pop(0)
+        subject = chunks[0] if chunks else phrase
+        return re.sub(r"^(?:also|previously|earlier)\s+", "", subject, flags=re.IGNORECASE)
+
+    def _reported(self, sentence: str, s_start: int, state: _DocState) -> tuple[_Speaker, str, int] | None:
+        according = re.match(
+            r"^(?:according to|from the perspective of|in the view of)\s+([^,]{2,80}),\s*(.+)$",
+            sentence,
+            re.IGNORECASE,
+        )
+        if according:
+            speaker = self._resolve(according.group(1), state, s_start)
+            if speaker is None:
+                return None
+            return speaker, according.group(2), s_start + according.start(2)
+        for verb in _SPEECH.finditer(sentence):
+            subject = self._subject(sentence[: verb.start()])
+            speaker = self._resolve(subject, state, s_start + verb.start())
+            if speaker is None:
+                continue
+            rest = sentence[verb.end() :]
+            verb_text = verb.group(0)
+            that = re.match(r"^(?:\s+[^.“”\"]{0,60}?)?,?\s+that\s+", rest)
+            if that and not that.group(0).strip().startswith("that"):
+                # "told reporters that", "assured Russia and other countries that": only short objects
+                that = (
+                    that if verb_text.startswith(("said", "told", "assured", "warned", "reminded", "stated")) else None
+                )
+            if that or (_BARE_COMPLEMENT.match(verb_text) and not re.match(r"^\s*(?:[,:]|$)", rest)):
+                offset = verb.end() + (that.end() if that else 0)
+                content = sentence[offset:]
+                content = re.sub(r",\s+[A-Z][\w ]{1,30}\s+reported\.?$", ".", content)  # ", TOLOnews reported."
+                lead = re.match(r"^\s*(?:that\s+)?", content)
+                skip = lead.end() if lead else 0
+                if len(content[skip:].split()) >= 3:
+                    return speaker, content[skip:], s_start + offset + skip
+            text = re.sub(r"^(?:he|she|they)\b", speaker.name, sentence.strip(), flags=re.IGNORECASE)
+            return speaker, text, s_start
+        return None
+
+    # ------------------------------------------------------------------ dates
+
+    @staticmethod
+    def _date(sentence: str, document: Document) -> datetime | None:
+        base = document.published
+        for match in _DATE.finditer(sentence):
+            month = (match.group("month") or match.group("month2")).lower()
+            day = int(match.group("day") or match.group("day2"))
+            year_text = match.group("year") or match.group("year2")
+            if year_text:
+                year = int(year_text)
+            elif base is not None:
+                year = base.year
+            else:
+                continue
+            try:
+                found = datetime(year, _MONTHS.index(month) + 1, day, tzinfo=timezone.utc)
+            except ValueError:
+                continue
+            if not year_text and base is not None and found > base + timedelta(days=2):
+                found = found.replace(year=year - 1)  # "on February 20" in a March article is this year's
+            return found
+        return base
+
+
+def extract_claims(
+    documents: Iterable[Document],
+    *,
+    actor_map: Mapping[str, str] | None = None,
+    include_narration: bool = False,
+) -> list[Claim]:
+    """Extract attributed claims from documents (a convenience wrapper of :class:`ClaimExtractor`).
+
+    Example:
+        >>> from stancekit.documents import read_documents
+        >>> claims = extract_claims(read_documents("seeds", metadata="seeds/metadata.jsonl"))  # doctest: +SKIP
+    """
+    return ClaimExtractor(actor_map=actor_map, include_narration=include_narration).extract(documents)
+
+
+def claims_to_pandas(claims: Sequence[Claim]) -> pd.DataFrame:
+    """One row per claim."""
+    import pandas as pd
+
+    frame: pd.DataFrame = pd.DataFrame([c.to_dict() for c in claims])
+    return frame
+
+
+def claims_html(claims: Sequence[Claim], *, limit: int = 50) -> str:
+    """A compact HTML table of claims, for Jupyter."""
+    rows = "".join(
+        f"<tr><td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
+        f"<td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.text[:160])}</td></tr>"
+        for c in claims[:limit]
+    )
+    return (
+        "<table><thead><tr><th>speaker</th><th>actor</th><th>kind</th><th>date</th><th>claim</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributionReport:
+    """Precision and recall of speaker attribution against a gold list.
+
+    Attributes:
+        precision: Attributed claims (not narration) that match a gold claim with the right speaker, over all
+            attributed claims.
+        recall: Gold claims found with the right speaker, over all gold claims.
+        actor_accuracy: Of the gold claims found with the right speaker, the fraction with the right actor.
+        missed: Gold claims not found with the right speaker (``doc: anchor``).
+        spurious: Extracted claims that match no gold claim or carry the wrong speaker (``doc: speaker: text``).
+    """
+
+    precision: float
+    recall: float
+    actor_accuracy: float
+    missed: tuple[str, ...]
+    spurious: tuple[str, ...]
+
+
+def evaluate_attribution(
+    claims: Sequence[Claim], gold: Sequence[Mapping[str, str]], documents: Sequence[Document]
+) -> AttributionReport:
+    """Compare extracted claims with gold rows ``{"doc", "anchor", "speaker", "actor"}``.
+
+    A gold row is found when an attributed claim of its document spans the first occurrence of ``anchor`` in the
+    document text and names the same speaker (compared with :func:`name_key`, so spelling variants agree).
+
+    Raises:
+        ValueError: If a gold anchor does not occur in its document (naming the row).
+
+    Example:
+        >>> report = evaluate_attribution(claims, gold_rows, documents)  # doctest: +SKIP
+        >>> report.precision, report.recall  # doctest: +SKIP
+        (1.0, 0.98)
+    """
+    texts = {d.id: d.text for d in documents}
+    attributed = [c for c in claims if c.kind != "narration"]
+    matched_claims: set[int] = set()
+    found = 0
+    actor_right = 0
+    missed = []
+    for row_number, row in enumerate(gold):
+        text = texts.get(row["doc"])
+        position = -1 if text is None else text.find(row["anchor"])
+        if position < 0:
+            raise ValueError(f"gold row {row_number}: anchor {row['anchor']!r} is not in document {row['doc']!r}.")
+        hits = [
+            i
+            for i, c in enumerate(attributed)
+            if c.doc == row["doc"]
+            and c.start <= position < c.end
+            and c.speaker is not None
+            and name_key(c.speaker) == name_key(row["speaker"])
+        ]
+        if hits:
+            found += 1
+            matched_claims.update(hits)
+            actor_right += attributed[hits[0]].actor == row.get("actor")
+        else:
+            missed.append(f"{row['doc']}: {row['anchor']}")
+    spurious = tuple(
+        f"{c.doc}: {c.speaker}: {c.text[:80]}" for i, c in enumerate(attributed) if i not in matched_claims
+    )
+    return AttributionReport(
+        precision=len(matched_claims) / len(attributed) if attributed else 0.0,
+        recall=found / len(gold) if gold else 0.0,
+        actor_accuracy=actor_right / found if found else 0.0,
+        missed=tuple(missed),
+        spurious=spurious,
+    )

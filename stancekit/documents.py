@@ -1,0 +1,345 @@
+"""Documents: the typed record and readers for folders, JSON Lines, CSV, pandas and ``datasets``."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from stancekit.io import is_missing, iter_jsonl
+
+__all__ = [
+    "Document",
+    "clean_text",
+    "documents_from_dataset",
+    "documents_from_pandas",
+    "documents_from_records",
+    "parse_date",
+    "read_documents",
+    "with_metadata",
+]
+
+_FIELDS = ("id", "title", "text", "source", "author", "published", "url", "language")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """A news article or any other text whose claims are to be extracted.
+
+    Attributes:
+        id: A stable identifier (a file's stem, a row's ``id``).
+        text: The body, with boilerplate removed by the readers (see :func:`clean_text`).
+        title: The headline, if known.
+        source: The outlet or collection.
+        author: The byline, if known.
+        published: Publication time, timezone-aware (UTC when only a date was given).
+        url: Where it came from.
+        language: ISO 639-1 code.
+        metadata: Any further fields from the input, kept as they came.
+
+    Example:
+        >>> Document(id="a1", text="Lavrov said that talks failed.").published is None
+        True
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    author: str = ""
+    published: datetime | None = None
+    url: str = ""
+    language: str = "en"
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Validate the id and text, and normalise ``published`` to an aware datetime."""
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValueError(f"Document.id must be a non-empty string, got {self.id!r}.")
+        if not isinstance(self.text, str):
+            raise TypeError(f"Document.text of {self.id!r} must be a str, got {type(self.text).__name__}.")
+        if self.published is not None:
+            object.__setattr__(self, "published", parse_date(self.published, where=f"Document {self.id!r} published"))
+
+
+def parse_date(value: object, *, where: str = "date") -> datetime | None:
+    """Parse an ISO date or datetime (or pass a ``date``/``datetime`` through) into an aware datetime.
+
+    Raises:
+        ValueError: For a string that is not ISO 8601, naming ``where``.
+    """
+    if is_missing(value) or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{where}: {value!r} is not an ISO 8601 date such as 2024-02-27.") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise TypeError(f"{where}: expected an ISO date string, date or datetime, got {type(value).__name__}.")
+
+
+# ----------------------------------------------------------------------------- boilerplate
+
+_DROP_LINE = re.compile(
+    r"^\s*(?:photo|image|picture|credit|photograph|file photo)s?\s*(?:credit)?\s*[:|]|"  # photo credits
+    r"^\s*(?:divider|advertisement|share this|read more|related:?)\s*$|"
+    r"^\s*[-_*=~•·]{3,}\s*$",  # dividers
+    re.IGNORECASE,
+)
+_END_MARKERS = re.compile(r"^\s*(?:view (?:more|all) articles|more articles from|about the author)", re.IGNORECASE)
+_NAME_LINE = re.compile(r"^\s*((?:[A-Z][a-z'’-]+)(?:\s+[A-Z][a-z'’-]+){1,2})\s*$")
+
+
+def _is_bio(line: str, name: str) -> bool:
+    surname = name.split()[-1]
+    return bool(
+        re.match(
+            rf"^\s*(?:{re.escape(name)}|{re.escape(surname)}|He|She)\b.*\b(?:has|had|is|was|studied|worked|joined|writes)\b",
+            line,
+        )
+    )
+
+
+def clean_text(text: str) -> tuple[str, str]:
+    r"""Strip boilerplate from an article body; returns ``(text, author)``.
+
+    Removed: photo credits, dividers, "View more articles from …" and everything after it, and a closing author
+    block (a line that is only a name, followed by lines about that person, e.g. "Sergey Kwan has worked for …").
+    The name of such a block is returned as the author.
+
+    Example:
+        >>> clean_text("Body text.\n\nJane Roe\n\nJane Roe has worked for the paper since 1999.")
+        ('Body text.', 'Jane Roe')
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept: list[str] = []
+    for line in lines:
+        if _END_MARKERS.match(line):
+            break
+        if _DROP_LINE.match(line):
+            continue
+        kept.append(line)
+    author = ""
+    # A closing author block: a name line followed (after blanks and short outlet lines) by a biography.
+    for i in range(len(kept) - 1, -1, -1):
+        match = _NAME_LINE.match(kept[i])
+        if not match or i < len(kept) // 3:
+            continue
+        after = [line for line in kept[i + 1 :] if line.strip()]
+        if after and any(_is_bio(line, match.group(1)) for line in after):
+            author = match.group(1)
+            kept = kept[:i]
+            break
+    body = "\n".join(kept)
+    body = re.sub(r"[ \t]+\n", "\n", body)
+    body = re.sub(r"\n{3,}", "\n\n", body).strip()
+    return body, author
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    """The first non-empty line is the title when it is short and does not end a sentence."""
+    stripped = text.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    if (
+        first.strip()
+        and len(first.split()) <= 25
+        and not first.rstrip().endswith((".", "”", '"', ":"))
+        and rest.strip()
+    ):
+        return first.strip(), rest.lstrip("\n")
+    return "", stripped
+
+
+# ----------------------------------------------------------------------------- readers
+
+
+def _load_metadata(path: str | Path | None) -> dict[str, dict[str, Any]]:
+    if path is None:
+        return {}
+    path = Path(path)
+    rows: list[dict[str, Any]]
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    else:
+        rows = [record for _, record in iter_jsonl(path)]
+    table: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(rows, start=1):
+        key = row.get("file") or row.get("id")
+        if not key:
+            raise ValueError(f"{path}, row {number}: every metadata row needs a 'file' or 'id' field, got {row!r}.")
+        table[Path(str(key)).stem] = row
+        table[str(key)] = row
+    return table
+
+
+def _from_fields(fields: Mapping[str, Any], *, where: str, title_from_text: bool) -> Document:
+    text = fields.get("text")
+    if is_missing(text) or not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: 'text' must be a non-empty string, got {text!r}.")
+    body, author = clean_text(text)
+    title = fields.get("title")
+    if (title is None or is_missing(title)) and title_from_text:
+        title, body = _split_title(body)
+        body, _ = clean_text(body)  # a photo credit may have stood above the title
+    extra = {k: v for k, v in fields.items() if k not in _FIELDS and k != "file"}
+    raw_id = fields.get("id")
+    return Document(
+        id=str(raw_id) if not is_missing(raw_id) else where,
+        text=body,
+        title="" if is_missing(title) or title is None else str(title),
+        source=_str(fields.get("source")),
+        author=_str(fields.get("author")) or author,
+        published=parse_date(fields.get("published", fields.get("date")), where=f"{where} published"),
+        url=_str(fields.get("url")),
+        language=_str(fields.get("language")) or "en",
+        metadata=extra,
+    )
+
+
+def _str(value: object) -> str:
+    return "" if value is None or is_missing(value) else str(value)
+
+
+def read_documents(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    metadata: str | Path | None = None,
+    title_from_first_line: bool = True,
+) -> list[Document]:
+    """Read articles from files or folders: ``.txt``/``.md`` (one article each), ``.jsonl`` and ``.csv`` (one per row).
+
+    Args:
+        paths: Files or folders (folders are read for ``.txt``, ``.md``, ``.jsonl``, ``.csv``, sorted by name).
+        metadata: A sidecar ``.jsonl`` or ``.csv`` with a ``file`` (or ``id``) field and any of ``published``,
+            ``source``, ``author``, ``url``, ``title``, ``language`` for the matching text files.
+        title_from_first_line: For text files, take the first non-empty line as the title.
+
+    Returns:
+        The documents, with boilerplate stripped.
+
+    Raises:
+        FileNotFoundError: If a path does not exist or a folder holds no readable files.
+        ValueError: For rows without text or with bad dates, naming the file and row.
+
+    Example:
+        >>> docs = read_documents("seeds", metadata="seeds/metadata.jsonl")  # doctest: +SKIP
+    """
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".md", ".jsonl", ".csv"))
+            if metadata is not None:
+                found = [p for p in found if p.resolve() != Path(metadata).resolve()]
+            found = [p for p in found if not p.name.startswith(("metadata.", "gold", "pairs"))]
+            if not found:
+                raise FileNotFoundError(f"{path} holds no .txt, .md, .jsonl or .csv files.")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    meta = _load_metadata(metadata)
+    documents: list[Document] = []
+    for path in files:
+        if path.suffix in (".txt", ".md"):
+            fields: dict[str, Any] = {"id": path.stem, "text": path.read_text(encoding="utf-8")}
+            fields.update({k: v for k, v in meta.get(path.stem, meta.get(path.name, {})).items() if k != "file"})
+            documents.append(_from_fields(fields, where=str(path), title_from_text=title_from_first_line))
+        elif path.suffix == ".jsonl":
+            rows = [(f"{path}, line {n}", row) for n, row in iter_jsonl(path)]
+            documents.extend(documents_from_records([r for _, r in rows], where=str(path)))
+        else:
+            with path.open(encoding="utf-8", newline="") as handle:
+                documents.extend(documents_from_records(list(csv.DictReader(handle)), where=str(path)))
+    return documents
+
+
+def documents_from_records(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    column_mapping: Mapping[str, str] | None = None,
+    where: str = "records",
+    title_from_text: bool = False,
+) -> list[Document]:
+    """Build documents from dictionaries (JSON Lines rows, CSV rows, ``datasets`` rows).
+
+    Args:
+        records: One mapping per document; it needs ``text`` (after ``column_mapping``), optionally ``id``,
+            ``title``, ``published`` (or ``date``), ``source``, ``author``, ``url``, ``language``.
+        column_mapping: Input column name -> stancekit field, e.g. ``{"body": "text", "headline": "title"}``.
+        where: Name of the input, for error messages.
+        title_from_text: Take the text's first line as the title when no title is given.
+
+    Raises:
+        ValueError: If a record lacks text, naming the record and the columns it has.
+
+    Example:
+        >>> documents_from_records([{"body": "Lavrov said talks failed."}], column_mapping={"body": "text"})[0].id
+        'records[0]'
+    """
+    mapping = dict(column_mapping or {})
+    documents = []
+    for index, record in enumerate(records):
+        fields = {mapping.get(k, k): v for k, v in record.items()}
+        if "text" not in fields:
+            raise ValueError(
+                f"{where}[{index}]: expected a 'text' column, but only {sorted(record)} were found; rename one or "
+                "pass column_mapping={'your_column': 'text'}."
+            )
+        fields.setdefault("id", f"{where}[{index}]")
+        documents.append(_from_fields(fields, where=f"{where}[{index}]", title_from_text=title_from_text))
+    return documents
+
+
+def documents_from_pandas(frame: Any, *, column_mapping: Mapping[str, str] | None = None) -> list[Document]:
+    """Build documents from a pandas DataFrame, one per row (see :func:`documents_from_records`).
+
+    Example:
+        >>> import pandas as pd
+        >>> documents_from_pandas(pd.DataFrame({"id": ["a"], "text": ["Lavrov said talks failed."]}))[0].id
+        'a'
+    """
+    missing = {"text"} - {(column_mapping or {}).get(c, c) for c in frame.columns}
+    if missing:
+        raise ValueError(
+            f"expected the DataFrame to have a 'text' column, but only {list(frame.columns)} were found; "
+            "pass column_mapping={'your_column': 'text'}."
+        )
+    return documents_from_records(frame.to_dict(orient="records"), column_mapping=column_mapping, where="DataFrame")
+
+
+def documents_from_dataset(dataset: Any, *, column_mapping: Mapping[str, str] | None = None) -> list[Document]:
+    """Build documents from a Hugging Face ``datasets.Dataset``, one per row.
+
+    Example:
+        >>> from datasets import Dataset
+        >>> documents_from_dataset(Dataset.from_dict({"body": ["Lavrov said talks failed."]}),
+        ...                        column_mapping={"body": "text"})[0].text
+        'Lavrov said talks failed.'
+    """
+    names = list(dataset.column_names)
+    if "text" not in {(column_mapping or {}).get(c, c) for c in names}:
+        raise ValueError(
+            f"expected the dataset to have a 'text' column, but only {names} were found; "
+            "pass column_mapping={'your_column': 'text'}."
+        )
+    return documents_from_records(iter(dataset), column_mapping=column_mapping, where="Dataset")
+
+
+def with_metadata(document: Document, **fields: Any) -> Document:
+    """A copy of ``document`` with fields replaced (dates parsed)."""
+    if "published" in fields:
+        fields["published"] = parse_date(fields["published"], where=f"Document {document.id!r} published")
+    return replace(document, **fields)

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from stancekit.claims import ClaimExtractor, evaluate_attribution, extract_claims, name_key
+from stancekit.cli import main
+from stancekit.documents import Document, read_documents
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def seed_docs(seeds_dir):
+    return read_documents(seeds_dir, metadata=seeds_dir / "metadata.jsonl")
+
+
+def _by_anchor(claims, anchor):
+    found = [c for c in claims if anchor in c.sentence or anchor in c.text]
+    assert found, f"no claim contains {anchor!r}"
+    return found[0]
+
+
+def test_seed_attribution_precision_and_recall(seed_docs, seeds_dir):
+    claims = extract_claims(seed_docs)
+    gold = [json.loads(line) for line in (seeds_dir / "gold_claims.jsonl").read_text().splitlines()]
+    report = evaluate_attribution(claims, gold, seed_docs)
+    assert report.precision >= 0.9, report.spurious
+    assert report.recall >= 0.9, report.missed
+    assert report.actor_accuracy >= 0.9
+
+
+def test_seed_key_claims(seed_docs):
+    claims = extract_claims(seed_docs)
+    shoigu = _by_anchor(claims, "the main threat comes from Afghanistan")
+    assert (shoigu.speaker, shoigu.actor, shoigu.kind) == ("Sergei Shoigu", "Russia", "direct_quote")
+    denial = _by_anchor(claims, "rejected Shoigu’s claims")
+    assert (denial.speaker, denial.actor) == ("Zabihullah Mujahid", "Taliban")
+    assert denial.text.startswith("Zabihullah Mujahid rejected")  # the pronoun "He" was resolved
+    soil = _by_anchor(claims, "soil poses no threat to any nation")
+    assert soil.actor == "Taliban"
+    asif = _by_anchor(claims, "Increasing presence of Daesh")  # "the Pakistani foreign minister" = his counterpart
+    assert (asif.speaker, asif.actor) == ("Khawaja Muhammad Asif", "Pakistan")
+    secretary = _by_anchor(claims, "stressed the importance of maintaining")  # role named before the person
+    assert (secretary.speaker, secretary.actor) == ("Imangali Tasmagambetov", "CSTO")
+
+
+def test_names_are_normalised_across_documents(seed_docs):
+    assert name_key("Sergey Shoygu") == name_key("Sergei Shoigu")
+    extractor = ClaimExtractor()
+    extractor.extract(seed_docs)
+    assert extractor._canonical_name("Sergey Shoygu") == "Sergei Shoigu"
+    speakers = {c.speaker for c in extractor.extract(seed_docs)}
+    assert "Sergey Lavrov" in speakers and not any(
+        "Minister" in (s or "") for s in speakers - {"Russian Deputy Foreign Minister"}
+    )
+
+
+def test_dates_resolve_against_the_document(seed_docs):
+    claims = extract_claims(seed_docs)
+    alarmed = _by_anchor(claims, "We are alarmed")
+    assert alarmed.date == datetime(2018, 2, 20, tzinfo=timezone.utc)  # "on February 20", article of 2018-02-21
+    interview = _by_anchor(claims, "ISIS’ attempts")
+    assert interview.date == datetime(2017, 3, 15, tzinfo=timezone.utc)
+    undated = extract_claims([Document(id="x", text="Lavrov said on March 3 that talks had failed badly.")])
+    assert (
+        undated[0].speaker == "Lavrov" and undated[0].date is None
+    )  # no document date: the year is unknown, nothing is invented
+
+
+def test_quote_continuation_and_context(seed_docs):
+    claims = extract_claims(seed_docs)
+    follow = _by_anchor(claims, "This increases the risk")
+    assert follow.speaker == "Sergey Lavrov" and follow.context is not None and "IS presence" in follow.context
+    colon = _by_anchor(claims, "Russia does not play a mediating role")
+    assert colon.kind == "direct_quote" and colon.speaker == "Sergey Lavrov"
+
+
+def test_spans_point_at_the_text(seed_docs):
+    texts = {d.id: d.text for d in seed_docs}
+    for claim in extract_claims(seed_docs):
+        assert 0 <= claim.start < claim.end <= len(texts[claim.doc])
+        if claim.kind == "direct_quote":
+            assert texts[claim.doc][claim.start : claim.end].strip()[:20].lower() in claim.text.lower()
+
+
+def test_other_styles_and_people():
+    docs = read_documents(FIXTURES)
+    claims = extract_claims(docs)
+    by_doc = {}
+    for c in claims:
+        by_doc.setdefault(c.doc, []).append(c)
+    water = by_doc["water_talks"]
+    assert [(c.speaker, c.kind) for c in water] == [
+        ("Bakhtiyor Saidov", "reported_speech"),
+        ("Bakhtiyor Saidov", "direct_quote"),  # straight quotes, "said Saidov" inverted
+        ("Bakhtiyor Saidov", "direct_quote"),  # continuation without attribution
+        ("Zarina Nazarova", "direct_quote"),  # appositive role ", a spokeswoman for the Tajik Ministry"
+        ("Zarina Nazarova", "reported_speech"),  # "She added that"
+        ("Temur Umarov", "reported_speech"),  # "According to analyst Temur Umarov, …"
+    ]
+    assert water[0].text == "the two countries had agreed on a new water-sharing formula."
+    assert {c.actor for c in water} == {"Uzbekistan", "Tajikistan", "analysts"}
+    berlin = by_doc["berlin_summit"]
+    assert [c.speaker for c in berlin] == ["Angela Merkel", "Angela Merkel", "Emmanuel Macron", "Emmanuel Macron"]
+    assert berlin[1].text.startswith("Our partnership")  # a quote continued over paragraphs
+    assert "road_closures" not in by_doc  # no quotes, nobody speaks: no claims
+
+
+def test_narration_and_actor_override():
+    doc = Document(
+        id="n", text="Heavy rain closed roads on Tuesday. Political analyst Rohullah Hotak said that it will pass."
+    )
+    claims = ClaimExtractor(include_narration=True, actor_map={"Rohullah Hotak": "Afghan civil society"}).extract(
+        [doc]
+    )
+    assert [c.kind for c in claims] == ["narration", "reported_speech"]
+    assert claims[0].speaker is None and claims[1].actor == "Afghan civil society"
+
+
+def test_claims_cli(seeds_dir, capsys, tmp_path):
+    actor_map = tmp_path / "actors.json"
+    actor_map.write_text(json.dumps({"Rohullah Hotak": "independent analysts"}))
+    code = main(
+        ["claims", str(seeds_dir), "--metadata", str(seeds_dir / "metadata.jsonl"), "--actor-map", str(actor_map)]
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) >= 50
+    assert set(rows[0]) >= {"text", "speaker", "actor", "kind", "doc", "start", "end", "date"}
+    assert any(r["speaker"] == "Rohullah Hotak" and r["actor"] == "independent analysts" for r in rows)
+    assert main(["claims", str(tmp_path / "missing")]) == 2
