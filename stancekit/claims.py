@@ -11,6 +11,7 @@ Shoigu, Shoygu) and across documents.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -517,6 +518,7 @@ class ClaimExtractor:
                             inner_end,
                             text[sentence_start:sentence_end],
                             claims,
+                            paragraph=text[p_start:p_end],
                         )
                     )
                     continue
@@ -534,7 +536,17 @@ class ClaimExtractor:
                     paragraph_speaker = speaker
                     self._note_speaker(state, speaker)
                     claims.append(
-                        self._claim(document, content, speaker, "reported_speech", c_start, s_end, sentence, claims)
+                        self._claim(
+                            document,
+                            content,
+                            speaker,
+                            "reported_speech",
+                            c_start,
+                            s_end,
+                            sentence,
+                            claims,
+                            paragraph=text[p_start:p_end],
+                        )
                     )
                 elif self.include_narration and len(sentence.split()) >= 5:
                     claims.append(
@@ -568,6 +580,7 @@ class ClaimExtractor:
         end: int,
         sentence: str,
         previous: Sequence[Claim],
+        paragraph: str = "",
     ) -> Claim:
         content = content.strip().strip(",").strip()
         content = re.sub(r"^that\s+", "", content)
@@ -584,7 +597,7 @@ class ClaimExtractor:
             doc=document.id,
             start=start,
             end=end,
-            date=self._date(sentence, document),
+            date=self._date(sentence, document, paragraph),
             sentence=sentence,
             context=context,
         )
@@ -708,9 +721,10 @@ class ClaimExtractor:
     # ------------------------------------------------------------------ dates
 
     @staticmethod
-    def _date(sentence: str, document: Document) -> datetime | None:
+    def _date(sentence: str, document: Document, paragraph: str = "") -> datetime | None:
+        """An explicit date in the sentence, else in its paragraph, resolved against the document's date."""
         base = document.published
-        for match in _DATE.finditer(sentence):
+        for match in itertools.chain(_DATE.finditer(sentence), _DATE.finditer(paragraph)):
             month = (match.group("month") or match.group("month2")).lower()
             day = int(match.group("day") or match.group("day2"))
             year_text = match.group("year") or match.group("year2")

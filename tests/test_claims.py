@@ -133,3 +133,9 @@ def test_claims_cli(seeds_dir, capsys, tmp_path):
     assert set(rows[0]) >= {"text", "speaker", "actor", "kind", "doc", "start", "end", "date"}
     assert any(r["speaker"] == "Rohullah Hotak" and r["actor"] == "independent analysts" for r in rows)
     assert main(["claims", str(tmp_path / "missing")]) == 2
+
+
+def test_a_date_in_the_paragraph_dates_its_claims(seed_docs):
+    claims = extract_claims(seed_docs)
+    shoigu = _by_anchor(claims, "remains complicated due to threats emanating from Afghanistan")
+    assert shoigu.date == datetime(2024, 2, 27, tzinfo=timezone.utc)  # "on Tuesday, February 27" in its paragraph
