@@ -163,6 +163,54 @@ def _claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stance(args: argparse.Namespace) -> int:
+    from stancekit.io import iter_jsonl, write_jsonl
+    from stancekit.stance import stance
+
+    records = []
+    try:
+        for number, record in iter_jsonl(args.file):
+            target = args.target or record.get("target")
+            for field, value in (("text", record.get("text")), ("target", target)):
+                if not isinstance(value, str) or not value.strip():
+                    hint = " (or pass --target)" if field == "target" else ""
+                    raise CommandError(
+                        f"{args.file}, line {number}: {field!r} must be a non-empty string{hint}, got {value!r}."
+                    )
+            records.append({**record, "target": target})
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    model = _load_model(args.model, args.precision)
+    results = stance(model, [r["text"] for r in records], [r["target"] for r in records], batch_size=args.batch_size)
+    rows = (
+        {**record, "stance": result.label.value, "scores": result.scores}
+        for record, result in zip(records, results, strict=True)
+    )
+    if args.out:
+        _write_atomically(args.out, rows)
+    else:
+        write_jsonl(rows, sys.stdout)
+    return 0
+
+
+def _track(args: argparse.Namespace) -> int:
+    from stancekit.documents import read_documents
+    from stancekit.tracking import Tracker
+
+    try:
+        documents = read_documents(args.paths, metadata=args.metadata)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    tracker = Tracker(_load_model(args.model, args.precision), target=args.target, top_k=args.top_k)
+    tracker.add_documents(documents)
+    print(tracker.summary(top=args.top))
+    if args.out:
+        print(f"\nreport: {tracker.to_html(args.out)}")
+    if args.jsonl:
+        print(f"claims and relations: {tracker.to_jsonl(args.jsonl)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``stancekit`` command."""
     parser = argparse.ArgumentParser(prog="stancekit", description="Claims, rebuttals and stance in news.")
@@ -184,6 +232,27 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--actor-map", default=None, help="JSON file mapping speaker names to actors")
     claims.add_argument("--narration", action="store_true", help="also output unattributed sentences")
     claims.set_defaults(func=_claims)
+
+    stance_cmd = sub.add_parser("stance", help="stance (favor/against/none) of texts toward a target")
+    stance_cmd.add_argument("file", help="JSON Lines with 'text' and (unless --target) 'target'; - = stdin")
+    stance_cmd.add_argument("--target", default=None, help="one target for every line")
+    stance_cmd.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    stance_cmd.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
+    stance_cmd.add_argument("--batch-size", type=int, default=32)
+    stance_cmd.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    stance_cmd.set_defaults(func=_stance)
+
+    track = sub.add_parser("track", help="claims, rebuttals and stance over time for articles (the main job)")
+    track.add_argument("paths", nargs="+", help="files or folders of articles")
+    track.add_argument("--target", default=None, help="the proposition whose stance is tracked")
+    track.add_argument("--metadata", default=None, help="sidecar .jsonl/.csv (default: metadata.jsonl in a folder)")
+    track.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    track.add_argument("--out", default=None, help="write a self-contained HTML report here")
+    track.add_argument("--jsonl", default=None, help="write claims and relations as JSON Lines here")
+    track.add_argument("--top", type=int, default=5, help="rebuttals to print")
+    track.add_argument("--top-k", type=int, default=10, help="candidate partners retrieved per claim")
+    track.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    track.set_defaults(func=_track)
 
     evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")
     evaluate.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")

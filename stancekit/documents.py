@@ -221,7 +221,8 @@ def read_documents(
     Args:
         paths: Files or folders (folders are read for ``.txt``, ``.md``, ``.jsonl``, ``.csv``, sorted by name).
         metadata: A sidecar ``.jsonl`` or ``.csv`` with a ``file`` (or ``id``) field and any of ``published``,
-            ``source``, ``author``, ``url``, ``title``, ``language`` for the matching text files.
+            ``source``, ``author``, ``url``, ``title``, ``language`` for the matching text files. Default: the
+            ``metadata.jsonl`` of the one folder given, if it has one.
         title_from_first_line: For text files, take the first non-empty line as the title.
 
     Returns:
@@ -235,6 +236,9 @@ def read_documents(
         >>> docs = read_documents("seeds", metadata="seeds/metadata.jsonl")  # doctest: +SKIP
     """
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if metadata is None:  # a folder's own sidecar
+        sidecars = [Path(i) / "metadata.jsonl" for i in items if (Path(i) / "metadata.jsonl").is_file()]
+        metadata = sidecars[0] if len(sidecars) == 1 else None
     files: list[Path] = []
     for item in items:
         path = Path(item)

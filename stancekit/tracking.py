@@ -1,0 +1,493 @@
+"""The tracker: claims, rebuttals and each actor's stance toward a target, over time and incrementally."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stancekit.claims import Claim, ClaimExtractor
+from stancekit.documents import Document
+from stancekit.pairing import Embedder, PairingStats, Relation, candidate_pairs, default_embedder, relate
+from stancekit.results import PairScore
+from stancekit.scoring import NLIModel
+from stancekit.stance import DEFAULT_TEMPLATES, StanceResult, stance
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+__all__ = ["Tracker"]
+
+_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+
+
+class Tracker:
+    """Follows who said what about a target, which statements rebut which, and how stances change over time.
+
+    Add documents (or claims) at any time; claims are extracted, candidate pairs retrieved by embedding
+    similarity and classed with the NLI model, and each claim's stance toward the target is scored. Scores are
+    cached by model and texts, so adding documents later only scores what is new.
+
+    Args:
+        model: The NLI model (default: the shipped one).
+        target: The proposition whose stance is tracked, e.g. "Afghanistan poses a security threat to Central Asia".
+        extractor: Claim extractor (default: a new :class:`ClaimExtractor`).
+        embedder: Sentence embedder for retrieval (default: MiniLM if installed, else TF-IDF).
+        top_k: Partners retrieved per claim.
+        min_similarity: Minimum cosine similarity of a candidate pair.
+        different_actors: Pair only claims of different actors.
+        time_window: Pair only claims at most this far apart.
+        threshold: Probability from which a pair supports or contradicts.
+        templates: Stance hypothesis templates.
+        negation: The target's negation (default: rule-based).
+        batch_size: NLI batch size.
+
+    Example:
+        >>> tracker = Tracker(target="Afghanistan poses a security threat to Central Asia")  # doctest: +SKIP
+        >>> tracker.add_documents(read_documents("seeds"))  # doctest: +SKIP
+        >>> tracker.rebuttals[0].b.speaker  # doctest: +SKIP
+        'Zabihullah Mujahid'
+    """
+
+    def __init__(
+        self,
+        model: NLIModel | None = None,
+        *,
+        target: str | None = None,
+        extractor: ClaimExtractor | None = None,
+        embedder: Embedder | None = None,
+        top_k: int = 10,
+        min_similarity: float = 0.3,
+        different_actors: bool = True,
+        time_window: timedelta | None = None,
+        threshold: float = 0.5,
+        templates: Sequence[str] = DEFAULT_TEMPLATES,
+        negation: str | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        """Configure the tracker; nothing is scored until documents or claims are added."""
+        self.model = model if model is not None else NLIModel.default()
+        self.target = target
+        self.extractor = extractor or ClaimExtractor()
+        self._embedder = embedder
+        self.top_k = top_k
+        self.min_similarity = min_similarity
+        self.different_actors = different_actors
+        self.time_window = time_window
+        self.threshold = threshold
+        self.templates = tuple(templates)
+        self.negation = negation
+        self.batch_size = batch_size
+        self.documents: list[Document] = []
+        self._claims: dict[str, Claim] = {}
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self._nli_cache: dict[tuple[str, str], PairScore] = {}
+        self._stance_cache: dict[tuple[str, str], StanceResult] = {}
+        self._relations: list[Relation] = []
+        self.stats = PairingStats(claims=0, all_pairs=0, allowed_pairs=0, candidates=0)
+        self.scored_pairs = 0
+
+    @property
+    def embedder(self) -> Embedder:
+        """The retrieval embedder, created on first use."""
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    # ------------------------------------------------------------------ input
+
+    def add_documents(self, documents: Iterable[Document]) -> Tracker:
+        """Extract the documents' claims and update pairs, relations and stances; returns the tracker.
+
+        Raises:
+            ValueError: If a document id was added before with different text.
+        """
+        new = []
+        known = {d.id: d for d in self.documents}
+        for document in documents:
+            if document.id in known:
+                if known[document.id].text != document.text:
+                    raise ValueError(f"document {document.id!r} was added before with different text.")
+                continue
+            known[document.id] = document
+            new.append(document)
+        self.documents.extend(new)
+        return self.add_claims(self.extractor.extract(new))
+
+    def add_claims(self, claims: Iterable[Claim]) -> Tracker:
+        """Add claims directly (e.g. from your own extractor) and update; returns the tracker."""
+        for claim in claims:
+            if claim.kind != "narration":
+                self._claims.setdefault(claim.id, claim)
+        self._update()
+        return self
+
+    def _update(self) -> None:
+        claims = self.claims
+        if getattr(self.embedder, "corpus_dependent", False):
+            self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
+        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
+        import numpy as np
+
+        matrix = np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
+        pairs, self.stats = candidate_pairs(
+            claims,
+            embeddings=matrix,
+            top_k=self.top_k,
+            min_similarity=self.min_similarity,
+            different_actors=self.different_actors,
+            time_window=self.time_window,
+        )
+        before = len(self._nli_cache)
+        self._relations = relate(
+            self.model, pairs, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
+        )
+        self.scored_pairs += len(self._nli_cache) - before
+        if self.target:
+            self._stances(self.target)
+
+    def _stances(self, target: str) -> list[StanceResult]:
+        claims = self.claims
+        todo = [c.text for c in claims if (target, c.text) not in self._stance_cache]
+        todo = list(dict.fromkeys(todo))
+        if todo:
+            negation = self.negation if target == self.target else None
+            for result in stance(
+                self.model, todo, target, templates=self.templates, negation=negation, batch_size=self.batch_size
+            ):
+                self._stance_cache[(target, result.text)] = result
+        return [self._stance_cache[(target, c.text)] for c in claims]
+
+    # ------------------------------------------------------------------ results
+
+    @property
+    def claims(self) -> list[Claim]:
+        """All attributed claims, in time order (undated last), then document order."""
+        return sorted(
+            self._claims.values(),
+            key=lambda c: (c.date is None, c.date.timestamp() if c.date else 0.0, c.doc, c.start),
+        )
+
+    @property
+    def relations(self) -> list[Relation]:
+        """Every scored candidate pair with its relation."""
+        return list(self._relations)
+
+    @property
+    def rebuttals(self) -> list[Relation]:
+        """Contradictions between different actors, strongest first."""
+        return sorted((r for r in self._relations if r.is_rebuttal), key=lambda r: -r.score)
+
+    def stance_timeline(self, target: str | None = None) -> pd.DataFrame:
+        """Per claim: actor, speaker, date, claim, stance, probability (of that stance), favor, against, none.
+
+        Raises:
+            ValueError: If no target was given here or to the tracker.
+        """
+        import pandas as pd
+
+        goal = target or self.target
+        if not goal:
+            raise ValueError("no target: pass target= here or to Tracker(target=...).")
+        rows = []
+        for claim, result in zip(self.claims, self._stances(goal), strict=True):
+            rows.append(
+                {
+                    "actor": claim.actor,
+                    "speaker": claim.speaker,
+                    "date": claim.date,
+                    "claim": claim.text,
+                    "stance": result.label.value,
+                    "probability": result.scores[result.label.value],
+                    "favor": result.favor,
+                    "against": result.against,
+                    "none": result.none,
+                    "doc": claim.doc,
+                    "kind": claim.kind,
+                }
+            )
+        frame: pd.DataFrame = pd.DataFrame(
+            rows,
+            columns=[
+                "actor",
+                "speaker",
+                "date",
+                "claim",
+                "stance",
+                "probability",
+                "favor",
+                "against",
+                "none",
+                "doc",
+                "kind",
+            ],
+        )
+        return frame
+
+    def actor_stance(self, target: str | None = None, *, min_confidence: float = 0.0) -> pd.DataFrame:
+        """Per actor: number of claims, mean favor/against/none, and a stance.
+
+        The stance is the larger of mean favor and mean against over the actor's claims that take a stance
+        (``none`` when none does).
+        """
+        timeline = self.stance_timeline(target)
+        rows = []
+        for actor, group in timeline.groupby(timeline["actor"].fillna("unknown"), sort=True):
+            taking = group[(group["stance"] != "none") & (group["probability"] >= min_confidence)]
+            if len(taking):
+                label = "favor" if taking["favor"].mean() >= taking["against"].mean() else "against"
+            else:
+                label = "none"
+            rows.append(
+                {
+                    "actor": actor,
+                    "claims": len(group),
+                    "stance": label,
+                    "favor": group["favor"].mean(),
+                    "against": group["against"].mean(),
+                    "none": group["none"].mean(),
+                    "favor_claims": int((group["stance"] == "favor").sum()),
+                    "against_claims": int((group["stance"] == "against").sum()),
+                }
+            )
+        import pandas as pd
+
+        frame: pd.DataFrame = pd.DataFrame(rows)
+        return frame
+
+    def relations_frame(self, *, rebuttals_only: bool = False) -> pd.DataFrame:
+        """One row per relation: the two claims, their speakers, actors, dates, relation, score and lag in days."""
+        import pandas as pd
+
+        chosen = self.rebuttals if rebuttals_only else self.relations
+        frame: pd.DataFrame = pd.DataFrame(
+            [
+                {
+                    "claim": r.a.text,
+                    "speaker": r.a.speaker,
+                    "actor": r.a.actor,
+                    "date": r.a.date,
+                    "reply": r.b.text,
+                    "reply_speaker": r.b.speaker,
+                    "reply_actor": r.b.actor,
+                    "reply_date": r.b.date,
+                    "relation": r.kind,
+                    "score": r.score,
+                    "rebuttal": r.is_rebuttal,
+                    "lag_days": r.lag.days if r.lag is not None else None,
+                    "similarity": r.similarity,
+                }
+                for r in chosen
+            ]
+        )
+        return frame
+
+    def graph(self) -> dict[str, list[dict[str, Any]]]:
+        """Claims as nodes and supports/contradicts relations as edges (JSON-serialisable)."""
+        nodes = [
+            {
+                "id": c.id,
+                "text": c.text,
+                "speaker": c.speaker,
+                "actor": c.actor,
+                "date": c.date.date().isoformat() if c.date else None,
+            }
+            for c in self.claims
+        ]
+        edges = [
+            {"source": r.a.id, "target": r.b.id, "relation": r.kind, "score": r.score, "rebuttal": r.is_rebuttal}
+            for r in self._relations
+            if r.kind != "unrelated"
+        ]
+        return {"nodes": nodes, "edges": edges}
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The graph as a networkx ``DiGraph`` (needs networkx)."""
+        try:
+            import networkx as nx
+        except ImportError:
+            raise ImportError("to_networkx needs: pip install networkx") from None
+        data = self.graph()
+        graph = nx.DiGraph()
+        for node in data["nodes"]:
+            graph.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
+        for edge in data["edges"]:
+            graph.add_edge(
+                edge["source"], edge["target"], **{k: v for k, v in edge.items() if k not in ("source", "target")}
+            )
+        return graph
+
+    def to_jsonl(self, path: str | Path) -> Path:
+        """Write claims (with their stance when a target is set) and relations as JSON Lines, one object each."""
+        target = Path(path)
+        stances = self._stances(self.target) if self.target else [None] * len(self.claims)
+        with target.open("w", encoding="utf-8") as handle:
+            for claim, result in zip(self.claims, stances, strict=True):
+                record = {"type": "claim", **claim.to_dict()}
+                if result is not None:
+                    record.update(stance=result.label.value, scores=result.scores, target=self.target)
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for relation in self._relations:
+                handle.write(
+                    json.dumps(
+                        {
+                            "type": "relation",
+                            "a": relation.a.id,
+                            "b": relation.b.id,
+                            "relation": relation.kind,
+                            "score": relation.score,
+                            "rebuttal": relation.is_rebuttal,
+                            "lag_days": relation.lag.days if relation.lag is not None else None,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+        return target
+
+    # ------------------------------------------------------------------ reports
+
+    def summary(self, *, top: int = 5) -> str:
+        """A readable summary: claims per actor, stance per actor, the strongest rebuttals."""
+        lines = [
+            f"{len(self.documents)} documents, {len(self.claims)} claims; {self.stats.candidates} candidate pairs "
+            f"of {self.stats.all_pairs} ({self.stats.pruned_fraction:.0%} pruned), {len(self.rebuttals)} rebuttals"
+        ]
+        if self.target:
+            lines.append(f"\nStance toward: {self.target}")
+            table = self.actor_stance()
+            for row in table.itertuples():
+                lines.append(
+                    f"  {row.actor:<22} {row.claims:>3} claims  {row.stance:<8} "
+                    f"(favor {row.favor:.2f}, against {row.against:.2f}, none {row.none:.2f})"
+                )
+        if self.rebuttals:
+            lines.append("\nStrongest rebuttals (later reply ← earlier claim):")
+            for r in self.rebuttals[:top]:
+                lag = f", {r.lag.days} days later" if r.lag is not None else ""
+                lines.append(
+                    f"  {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}\n"
+                    f"        claim: {_clip(r.a.text, 110)}\n        reply: {_clip(r.b.text, 110)}"
+                )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """Counts."""
+        return f"Tracker({len(self.documents)} documents, {len(self.claims)} claims, {len(self.rebuttals)} rebuttals)"
+
+    def _repr_html_(self) -> str:
+        """Summary tables for Jupyter."""
+        parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
+        if self.target:
+            parts.append(self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"))
+        if self.rebuttals:
+            parts.append(_rebuttal_table(self.rebuttals[:10]))
+        return "".join(parts)
+
+    def to_html(self, path: str | Path, *, title: str = "stancekit report") -> Path:
+        """Write a self-contained HTML report: stance per actor, the timeline chart and the rebuttal table."""
+        sections = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(repr(self))}</p>"]
+        if self.target:
+            timeline = self.stance_timeline()
+            sections += [
+                f"<h2>Stance toward “{html.escape(self.target)}”</h2>",
+                self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"),
+                "<h2>Timeline</h2>",
+                _timeline_svg(timeline),
+                "<p>Each point is a claim: favor - against (from -1, against, to +1, favor), coloured by actor.</p>",
+            ]
+        sections += ["<h2>Rebuttals</h2>", _rebuttal_table(self.rebuttals) if self.rebuttals else "<p>None found.</p>"]
+        claims_rows = "".join(
+            f"<tr><td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.speaker or '')}</td>"
+            f"<td>{html.escape(c.actor or '')}</td><td>{c.kind}</td><td>{html.escape(c.text)}</td></tr>"
+            for c in self.claims
+        )
+        sections += [
+            "<h2>Claims</h2>",
+            "<table><thead><tr><th>date</th><th>speaker</th><th>actor</th><th>kind</th><th>claim</th></tr></thead>"
+            f"<tbody>{claims_rows}</tbody></table>",
+        ]
+        style = (
+            "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
+            "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
+        )
+        document = (
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(sections)}</body></html>"
+        )
+        target = Path(path)
+        target.write_text(document, encoding="utf-8")
+        return target
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _rebuttal_table(rebuttals: Sequence[Relation]) -> str:
+    rows = "".join(
+        f"<tr><td>{r.score:.2f}</td><td>{html.escape(r.a.speaker or '')} ({html.escape(r.a.actor or '')})<br>"
+        f"{r.a.date.date() if r.a.date else ''}</td><td>{html.escape(r.a.text)}</td>"
+        f"<td>{html.escape(r.b.speaker or '')} ({html.escape(r.b.actor or '')})<br>"
+        f"{r.b.date.date() if r.b.date else ''}</td><td>{html.escape(r.b.text)}</td>"
+        f"<td>{r.lag.days if r.lag is not None else ''}</td></tr>"
+        for r in rebuttals
+    )
+    return (
+        "<table><thead><tr><th>P(contradiction)</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
+        f"<th>rebuttal</th><th>lag (days)</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _timeline_svg(timeline: pd.DataFrame, *, width: int = 900, height: int = 320) -> str:
+    """An inline SVG scatter of favor - against per claim over time, one colour per actor."""
+    dated = timeline.dropna(subset=["date"])
+    if dated.empty:
+        return "<p>No dated claims.</p>"
+    times = [d.timestamp() for d in dated["date"]]
+    low, high = min(times), max(times)
+    span = (high - low) or 1.0
+    left, right, top, bottom = 60, width - 180, 20, height - 40
+
+    def x(t: float) -> float:
+        return float(left + (t - low) / span * (right - left))
+
+    def y(v: float) -> float:
+        return top + (1 - (v + 1) / 2) * (bottom - top)
+
+    actors = sorted(dated["actor"].fillna("unknown").unique())
+    colour = {a: _COLOURS[i % len(_COLOURS)] for i, a in enumerate(actors)}
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-size='12'>",
+        f"<line x1='{left}' y1='{y(0)}' x2='{right}' y2='{y(0)}' stroke='#999' stroke-dasharray='4'/>",
+        f"<line x1='{left}' y1='{top}' x2='{left}' y2='{bottom}' stroke='#333'/>",
+        f"<text x='5' y='{y(1) + 4}'>favor</text><text x='5' y='{y(-1) + 4}'>against</text>",
+    ]
+    for t, label in ((low, dated["date"].min()), (high, dated["date"].max())):
+        parts.append(f"<text x='{x(t) - 30}' y='{height - 10}'>{label.date().isoformat()}</text>")
+    for row in dated.itertuples():
+        actor = row.actor if isinstance(row.actor, str) else "unknown"
+        value = float(row.favor) - float(row.against)
+        tooltip = html.escape(f"{row.speaker} ({actor}), {row.date.date()}: {row.claim} [{row.stance}]")
+        jitter = (zlib.crc32(str(row.claim).encode()) % 11 - 5) * 1.5 if not math.isnan(value) else 0
+        parts.append(
+            f"<circle cx='{x(row.date.timestamp()) + jitter:.1f}' cy='{y(value):.1f}' r='5' fill='{colour[actor]}' "
+            f"fill-opacity='0.75'><title>{tooltip}</title></circle>"
+        )
+    for i, actor in enumerate(actors):
+        parts.append(
+            f"<circle cx='{right + 20}' cy='{top + 10 + 18 * i}' r='5' fill='{colour[actor]}'/>"
+            f"<text x='{right + 30}' y='{top + 14 + 18 * i}'>{html.escape(actor)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from stancekit.cli import main
+from stancekit.documents import Document
+from stancekit.pairing import TfidfEmbedder
+from stancekit.tracking import Tracker
+
+TARGET = "Afghanistan poses a threat to Central Asia"
+RUSSIA = Document(
+    id="ru",
+    published="2024-02-27",
+    text="Russian Defense Minister Sergei Shoigu said that Afghanistan poses a threat to Central Asia.\n\n"
+    "“The main threat to Central Asia comes from Afghanistan,” Shoigu said.",
+)
+TALIBAN = Document(
+    id="af",
+    published="2024-03-01",
+    text="Zabihullah Mujahid, the spokesperson for the Taliban, said that "
+    "Afghanistan poses no threat to Central Asia.",
+)
+
+
+@pytest.fixture()
+def tracker(fake_nli):
+    return Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.1)
+
+
+def test_tracker_finds_rebuttal_and_stances(tracker):
+    tracker.add_documents([RUSSIA, TALIBAN])
+    assert len(tracker.claims) == 3
+    rebuttal = tracker.rebuttals[0]
+    assert rebuttal.b.speaker == "Zabihullah Mujahid" and rebuttal.a.actor == "Russia"
+    assert rebuttal.lag.days in (2, 3)
+    timeline = tracker.stance_timeline()
+    assert list(timeline.columns[:6]) == ["actor", "speaker", "date", "claim", "stance", "probability"]
+    stances = dict(zip(timeline["speaker"] + "|" + timeline["claim"], timeline["stance"], strict=True))
+    assert stances["Zabihullah Mujahid|Afghanistan poses no threat to Central Asia."] == "against"
+    assert stances["Sergei Shoigu|Afghanistan poses a threat to Central Asia."] == "favor"
+    per_actor = tracker.actor_stance().set_index("actor")["stance"].to_dict()
+    assert per_actor == {"Russia": "favor", "Taliban": "against"}
+    assert "Zabihullah Mujahid (Taliban) rebuts Sergei Shoigu (Russia)" in tracker.summary()
+
+
+def test_adding_documents_later_scores_only_new_pairs(tracker, fake_nli):
+    tracker.add_documents([RUSSIA])
+    first = fake_nli.pairs_scored
+    tracker.add_documents([TALIBAN])
+    second = fake_nli.pairs_scored - first
+    tracker.add_documents([RUSSIA, TALIBAN])  # already known: nothing new to score
+    assert fake_nli.pairs_scored - first == second
+    fresh = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.1)
+    before = fake_nli.pairs_scored
+    fresh.add_documents([RUSSIA, TALIBAN])
+    assert fake_nli.pairs_scored - before >= second  # the incremental run did no more than a fresh one
+    with pytest.raises(ValueError, match="added before with different text"):
+        tracker.add_documents([Document(id="ru", text="Other text.")])
+
+
+def test_exports(tracker, tmp_path):
+    tracker.add_documents([RUSSIA, TALIBAN])
+    graph = tracker.graph()
+    assert len(graph["nodes"]) == 3 and any(e["rebuttal"] for e in graph["edges"])
+    json.dumps(graph)
+    rows = [json.loads(line) for line in tracker.to_jsonl(tmp_path / "out.jsonl").read_text().splitlines()]
+    assert {r["type"] for r in rows} == {"claim", "relation"}
+    assert all(r["stance"] in ("favor", "against", "none") for r in rows if r["type"] == "claim")
+    report = tracker.to_html(tmp_path / "report.html").read_text()
+    assert "<svg" in report and "Zabihullah Mujahid" in report and "Rebuttals" in report
+    frame = tracker.relations_frame(rebuttals_only=True)
+    assert isinstance(frame, pd.DataFrame) and frame["rebuttal"].all() and frame.loc[0, "lag_days"] in (2, 3)
+    assert "Tracker(2 documents, 3 claims" in repr(tracker) and "<table" in tracker._repr_html_()
+
+
+def test_timeline_needs_a_target(fake_nli):
+    tracker = Tracker(fake_nli, embedder=TfidfEmbedder())
+    tracker.add_documents([RUSSIA])
+    with pytest.raises(ValueError, match="no target"):
+        tracker.stance_timeline()
+
+
+def test_track_cli(tmp_path, tiny_model_dir, capsys):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "ru.txt").write_text(RUSSIA.text)
+    (folder / "af.txt").write_text(TALIBAN.text)
+    (folder / "metadata.jsonl").write_text(
+        json.dumps({"file": "ru.txt", "published": "2024-02-27"})
+        + "\n"
+        + json.dumps({"file": "af.txt", "published": "2024-03-01"})
+        + "\n"
+    )
+    out = tmp_path / "report.html"
+    code = main(
+        [
+            "track",
+            str(folder),
+            "--target",
+            TARGET,
+            "--model",
+            str(tiny_model_dir),
+            "--out",
+            str(out),
+            "--jsonl",
+            str(tmp_path / "t.jsonl"),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "2 documents, 3 claims" in printed and f"Stance toward: {TARGET}" in printed
+    assert out.exists() and (tmp_path / "t.jsonl").exists()
