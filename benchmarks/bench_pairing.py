@@ -57,7 +57,7 @@ def main() -> None:
         embed_s = time.perf_counter() - start
         tracemalloc.start()
         start = time.perf_counter()
-        pairs, stats = candidate_pairs(
+        _, stats = candidate_pairs(
             claims, embeddings=vectors, top_k=args.top_k, time_window=timedelta(days=args.window_days)
         )
         retrieve_s = time.perf_counter() - start
