@@ -145,3 +145,15 @@ def test_model_card_reads_every_figure_from_files(tmp_path):
     assert "T = 1.2345" in card and "90 of 100 planned steps" in card
     assert "| lingnli/train | 2,000 | no licence file; MultiNLI premises |" in card
     assert "stancekit train-nli --x" in card and "step 50: 0.6100" in card
+
+
+def test_export_half_precision_round_trips(tiny_model_dir, tmp_path):
+    from stancekit.training.export import export_model
+
+    out = export_model(tiny_model_dir, tmp_path / "half", half=True)
+    full = NLIModel.from_pretrained(tiny_model_dir, precision="fp32")
+    half = NLIModel.from_pretrained(out, precision="fp32")
+    assert (out / "model.safetensors").stat().st_size < (tiny_model_dir / "model.safetensors").stat().st_size * 0.6
+    assert next(half.model.parameters()).dtype == torch.float32  # stored in fp16, computed in fp32
+    pairs = [(p, h) for p, h, _ in ROWS]
+    np.testing.assert_allclose(half.score(pairs).to_numpy(), full.score(pairs).to_numpy(), atol=0.02)
