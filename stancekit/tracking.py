@@ -44,6 +44,7 @@ class Tracker:
         top_k: Partners retrieved per claim.
         min_similarity: Minimum cosine similarity of a candidate pair.
         different_actors: Pair only claims of different actors.
+        same_target: Pair only claims that take a stance (favor or against) toward the target.
         time_window: Pair only claims at most this far apart.
         threshold: Probability from which a pair supports or contradicts.
         templates: Stance hypothesis templates.
@@ -67,6 +68,7 @@ class Tracker:
         top_k: int = 10,
         min_similarity: float = 0.3,
         different_actors: bool = True,
+        same_target: bool = False,
         time_window: timedelta | None = None,
         threshold: float = 0.5,
         templates: Sequence[str] = DEFAULT_TEMPLATES,
@@ -81,6 +83,7 @@ class Tracker:
         self.top_k = top_k
         self.min_similarity = min_similarity
         self.different_actors = different_actors
+        self.same_target = same_target
         self.time_window = time_window
         self.threshold = threshold
         self.templates = tuple(templates)
@@ -132,6 +135,10 @@ class Tracker:
 
     def _update(self) -> None:
         claims = self.claims
+        if self.target:
+            stances = self._stances(self.target)
+            if self.same_target:
+                claims = [c for c, r in zip(claims, stances, strict=True) if r.label.value != "none"]
         if getattr(self.embedder, "corpus_dependent", False):
             self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
         missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
@@ -153,8 +160,6 @@ class Tracker:
             self.model, pairs, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
         )
         self.scored_pairs += len(self._nli_cache) - before
-        if self.target:
-            self._stances(self.target)
 
     def _stances(self, target: str) -> list[StanceResult]:
         claims = self.claims

@@ -113,3 +113,18 @@ def test_track_cli(tmp_path, tiny_model_dir, capsys):
     printed = capsys.readouterr().out
     assert "2 documents, 3 claims" in printed and f"Stance toward: {TARGET}" in printed
     assert out.exists() and (tmp_path / "t.jsonl").exists()
+
+
+def test_same_target_pairs_only_claims_that_take_a_stance(fake_nli):
+    off_topic = Document(
+        id="wx",
+        published="2024-03-02",
+        text="Tajik Foreign Minister Sirojiddin Muhriddin said that wheat prices will rise in Dushanbe.",
+    )
+    loose = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0)
+    strict = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, same_target=True)
+    for tracker in (loose, strict):
+        tracker.add_documents([RUSSIA, TALIBAN, off_topic])
+    mentions = lambda t: any("wheat" in r.a.text + r.b.text for r in t.relations)  # noqa: E731
+    assert mentions(loose) and not mentions(strict)
+    assert strict.stats.candidates < loose.stats.candidates
