@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from stancekit.documents import Document
-from stancekit.text import split_sentences
+from stancekit.text import negate, split_sentences
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,6 +200,7 @@ _PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z .,'’-]{2,40}(?:\([^)]{1,20}\))?\s*[—–-]{1,2}\s*|[A-Z][\w .]{2,40}(?:News|Agency|Press)[\w ]*:\s*)"
 )
+_DENIAL = re.compile(r"^(?:rejected|rejects|reject|denied|denies|dismissed|dismisses)$")
 _REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)
 
 _MONTHS = ("january february march april may june july august september october november december").split()
@@ -700,6 +701,10 @@ class ClaimExtractor:
                 continue
             rest = sentence[verb.end() :]
             verb_text = verb.group(0)
+            if _DENIAL.match(verb_text):
+                denial = self._denial(sentence, verb.end())
+                if denial is not None:
+                    return speaker, denial[0], s_start + denial[1]
             that = re.match(r"^(?:\s+[^.“”\"]{0,60}?)?,?\s+that\s+", rest)
             if that and not that.group(0).strip().startswith("that"):
                 # "told reporters that", "assured Russia and other countries that": only short objects
@@ -716,6 +721,25 @@ class ClaimExtractor:
                     return speaker, content[skip:], s_start + offset + skip
             text = re.sub(r"^(?:he|she|they)\b", speaker.name, sentence.strip(), flags=re.IGNORECASE)
             return speaker, text, s_start
+        return None
+
+    @staticmethod
+    def _denial(sentence: str, after_verb: int) -> tuple[str, int] | None:
+        """What a denial asserts: "…, asserting that Q" gives Q; "rejected claims that P" gives not-P.
+
+        Returns the claim text and where its evidence starts in the sentence, or ``None`` to keep the sentence.
+        """
+        rest = sentence[after_verb:]
+        asserting = re.search(r",\s+(?:asserting|saying|insisting|stressing|adding)\s+that\s+(.+)$", rest)
+        if asserting:
+            return asserting.group(1), after_verb + asserting.start(1)
+        denied = re.match(
+            r"^\s+(?:[\w’'-]+\s+){0,3}?(?:claims?|allegations?|accusations?|reports?|suggestions?|assertions?)"
+            r"\s+that\s+(.+?)\.?$",
+            rest,
+        )
+        if denied:
+            return negate(denied.group(1)), after_verb + denied.start(1)
         return None
 
     # ------------------------------------------------------------------ dates

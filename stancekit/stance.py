@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -13,11 +12,13 @@ import numpy as np
 import numpy.typing as npt
 
 from stancekit.scoring import NLIModel, _check_text
+from stancekit.text import negate
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["DEFAULT_TEMPLATES", "StanceLabel", "StanceResult", "StanceResults", "negate", "stance"]
+
 
 DEFAULT_TEMPLATES: tuple[str, ...] = ("{target}", "It is true that {target_lc}")
 """Hypothesis templates applied to the target and to its negation; ``{target_lc}`` is the target with a lower-case
@@ -39,58 +40,6 @@ class StanceLabel(str, Enum):
     def __str__(self) -> str:
         """The plain label name."""
         return self.value
-
-
-def negate(target: str) -> str:
-    """A rule-based negation of a simple declarative target; pass your own where it gets one wrong.
-
-    Handles auxiliaries ("is" → "is not", "will" → "will not") and a main verb in the third person singular
-    ("poses" → "does not pose", "comes" → "does not come"). A target that already holds a negation is turned
-    positive ("does not pose" → "poses").
-
-    Example:
-        >>> negate("Afghanistan poses a security threat to Central Asia")
-        'Afghanistan does not pose a security threat to Central Asia'
-        >>> negate("The talks will fail.")
-        'The talks will not fail.'
-    """
-    text = target.strip()
-    undo = re.search(r"\b(does|do|did) not (\w+)", text)
-    if undo:
-        verb = undo.group(2)
-        inflected = {"does": _third_person(verb), "do": verb, "did": verb + "ed"}[undo.group(1)]
-        return text[: undo.start()] + inflected + text[undo.end() :]
-    if re.search(r"\b(?:is|are|was|were|will|would|can|could|should|must|may|might) not\b", text):
-        return re.sub(r"\b(is|are|was|were|will|would|can|could|should|must|may|might) not\b", r"\1", text, count=1)
-    auxiliary = re.search(r"\b(is|are|was|were|will|would|can|could|should|must|may|might|has been|have been)\b", text)
-    if auxiliary:
-        return text[: auxiliary.end()] + " not" + text[auxiliary.end() :]
-    words = text.split()
-    determiners = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "some", "many"}
-    for index, word in enumerate(words[1:], start=1):  # the first third-person -s verb after the subject
-        bare = re.sub(r"[^\w]", "", word)
-        if words[index - 1].lower() in determiners:
-            continue
-        if bare.islower() and len(bare) > 3 and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):
-            words[index] = "does not " + _base_form(bare) + word[len(bare) :]
-            return " ".join(words)
-    return f"It is not the case that {text[:1].lower()}{text[1:]}"
-
-
-def _base_form(verb: str) -> str:
-    if verb.endswith("ies"):
-        return verb[:-3] + "y"
-    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
-        return verb[:-2]
-    return verb[:-1]
-
-
-def _third_person(verb: str) -> str:
-    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
-        return verb[:-1] + "ies"
-    if verb.endswith(("ch", "sh", "ss", "x", "z", "o")):
-        return verb + "es"
-    return verb + "s"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

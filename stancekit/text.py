@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_sentences"]
+__all__ = ["negate", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
     [
@@ -121,3 +121,73 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         add(start, paragraph_end)
         paragraph_start = next_start
     return spans
+
+
+def negate(target: str) -> str:
+    """A rule-based negation of a simple declarative target; pass your own where it gets one wrong.
+
+    Handles auxiliaries ("is" → "is not", "will" → "will not") and a main verb in the third person singular
+    ("poses" → "does not pose", "comes" → "does not come"). A target that already holds a negation is turned
+    positive ("does not pose" → "poses").
+
+    Example:
+        >>> negate("Afghanistan poses a security threat to Central Asia")
+        'Afghanistan does not pose a security threat to Central Asia'
+        >>> negate("The talks will fail.")
+        'The talks will not fail.'
+    """
+    text = target.strip()
+    if re.search(r"\b(?:no|never)\b", text):  # "poses no threat" -> "poses a threat"
+        return re.sub(r"\s+", " ", re.sub(r"\bno\b", "a", re.sub(r"\bnever\b", "", text, count=1), count=1)).strip()
+    undo = re.search(r"\b(does|do|did) not (\w+)", text)
+    if undo:
+        verb = undo.group(2)
+        inflected = {"does": _third_person(verb), "do": verb, "did": verb + "ed"}[undo.group(1)]
+        return text[: undo.start()] + inflected + text[undo.end() :]
+    if re.search(r"\b(?:is|are|was|were|will|would|can|could|should|must|may|might) not\b", text):
+        return re.sub(r"\b(is|are|was|were|will|would|can|could|should|must|may|might) not\b", r"\1", text, count=1)
+    auxiliary = re.search(r"\b(is|are|was|were|will|would|can|could|should|must|may|might|has been|have been)\b", text)
+    if auxiliary:
+        return text[: auxiliary.end()] + " not" + text[auxiliary.end() :]
+    words = text.split()
+    for index, word in enumerate(words[1:], start=1):  # a known verb, in either number
+        bare = re.sub(r"[^\w]", "", word)
+        if bare in _VERBS:
+            words[index] = "do not " + word
+            return " ".join(words)
+        base = _base_form(bare) if bare.endswith("s") else ""
+        if base in _VERBS:
+            words[index] = "does not " + base + word[len(bare) :]
+            return " ".join(words)
+    determiners = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "some", "many"}
+    for index, word in enumerate(words[1:], start=1):  # the first third-person -s verb after the subject
+        bare = re.sub(r"[^\w]", "", word)
+        if words[index - 1].lower() in determiners:
+            continue
+        if bare.islower() and len(bare) > 3 and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):
+            words[index] = "does not " + _base_form(bare) + word[len(bare) :]
+            return " ".join(words)
+    return f"It is not the case that {text[:1].lower()}{text[1:]}"
+
+
+_VERBS = frozenset(
+    """pose come remain threaten support oppose seek control increase decrease operate plan want need exist work
+    represent constitute emanate present cause spread help hold have use stay grow fall rise win lose back fund
+    harbour harbor host allow prevent endanger undermine destabilize destabilise affect benefit deserve face""".split()
+)
+
+
+def _base_form(verb: str) -> str:
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+def _third_person(verb: str) -> str:
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    if verb.endswith(("ch", "sh", "ss", "x", "z", "o")):
+        return verb + "es"
+    return verb + "s"

@@ -38,10 +38,16 @@ def test_seed_key_claims(seed_docs):
     shoigu = _by_anchor(claims, "the main threat comes from Afghanistan")
     assert (shoigu.speaker, shoigu.actor, shoigu.kind) == ("Sergei Shoigu", "Russia", "direct_quote")
     denial = _by_anchor(claims, "rejected Shoigu’s claims")
-    assert (denial.speaker, denial.actor) == ("Zabihullah Mujahid", "Taliban")
-    assert denial.text.startswith("Zabihullah Mujahid rejected")  # the pronoun "He" was resolved
+    assert (denial.speaker, denial.actor) == ("Zabihullah Mujahid", "Taliban")  # "He" resolved
+    # "He rejected Shoigu's claims that P" is scored as what it asserts: not-P.
+    assert denial.text == "armed groups in Afghanistan do not pose a threat to Central Asian countries."
+    assert denial.sentence.startswith("He rejected Shoigu’s claims")
     soil = _by_anchor(claims, "soil poses no threat to any nation")
-    assert soil.actor == "Taliban"
+    assert (
+        soil.actor == "Taliban" and soil.text == "the country’s soil poses no threat to any nation."
+    )  # "asserting that"
+    dismissed = _by_anchor(claims, "Lavrov dismissed allegations")  # no "that" clause: the sentence stays whole
+    assert dismissed.text.startswith("Lavrov dismissed allegations about Russia")
     asif = _by_anchor(claims, "Increasing presence of Daesh")  # "the Pakistani foreign minister" = his counterpart
     assert (asif.speaker, asif.actor) == ("Khawaja Muhammad Asif", "Pakistan")
     secretary = _by_anchor(claims, "stressed the importance of maintaining")  # role named before the person

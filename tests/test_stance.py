@@ -22,7 +22,10 @@ TARGET = "Afghanistan poses a threat to Central Asia"
         ("Russia is a threat", "Russia is not a threat"),
         ("Afghanistan does not pose a threat", "Afghanistan poses a threat"),
         ("ISIS seeks to expand", "ISIS does not seek to expand"),
-        ("Sanctions work", "It is not the case that sanctions work"),
+        ("Sanctions work", "Sanctions do not work"),
+        ("armed groups in Afghanistan pose a threat", "armed groups in Afghanistan do not pose a threat"),
+        ("the soil poses no threat to any nation", "the soil poses a threat to any nation"),
+        ("The ceasefire held firmly everywhere", "It is not the case that the ceasefire held firmly everywhere"),
     ],
 )
 def test_negate(target, negation):

@@ -1,0 +1,69 @@
+"""Tests of the shipped default model: it loads offline, and it gets unambiguous pairs and the seeds right."""
+
+from __future__ import annotations
+
+import pytest
+
+from stancekit import NLILabel, NLIModel
+from stancekit.documents import read_documents
+from stancekit.scoring import default_model_path
+from stancekit.tracking import Tracker
+
+pytestmark = pytest.mark.slow
+
+TARGET = "Afghanistan poses a security threat to Central Asia"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return NLIModel.default()
+
+
+def test_default_model_is_installed_and_calibrated(model):
+    assert default_model_path().name == "stancekit-nli-minilm-l6"
+    assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]
+    assert model.temperature != 1.0  # the fitted temperature was read from stancekit.json
+
+
+# Pairs of our own, written for this test: a claim against its direct negation, a paraphrase, an unrelated fact.
+UNAMBIGUOUS = [
+    (
+        "The talks in Moscow ended without an agreement.",
+        "The talks in Moscow ended with an agreement.",
+        "contradiction",
+    ),
+    ("The minister arrived in Kabul on Monday.", "The minister did not arrive in Kabul.", "contradiction"),
+    ("Afghanistan poses a threat to Central Asia.", "Afghanistan poses no threat to Central Asia.", "contradiction"),
+    ("A man is playing a guitar on stage.", "A man is playing an instrument.", "entailment"),
+    ("Three soldiers were wounded near the border on Friday.", "Soldiers were wounded near the border.", "entailment"),
+    ("The minister arrived in Kabul on Monday.", "The minister likes football.", "neutral"),
+]
+
+
+@pytest.mark.parametrize(("premise", "hypothesis", "label"), UNAMBIGUOUS)
+def test_unambiguous_pairs(model, premise, hypothesis, label):
+    assert model.score([(premise, hypothesis)])[0].label.value == label
+
+
+@pytest.fixture(scope="module")
+def seeds_tracker(model, seeds_dir):
+    tracker = Tracker(model, target=TARGET)
+    return tracker.add_documents(read_documents(seeds_dir))
+
+
+def test_mujahid_rebuts_shoigu(seeds_tracker):
+    rebuttals = [
+        (r.a.speaker, r.b.speaker)
+        for r in seeds_tracker.rebuttals
+        if "main threat comes from Afghanistan" in r.a.text + r.b.text
+        and "Mujahid" in (r.a.speaker or "") + (r.b.speaker or "")
+    ]
+    assert ("Sergei Shoigu", "Zabihullah Mujahid") in rebuttals
+
+
+def test_actor_stances_on_the_seeds(seeds_tracker):
+    stances = seeds_tracker.actor_stance().set_index("actor")["stance"].to_dict()
+    assert stances["Russia"] == "favor"
+    assert stances["CSTO"] == "favor"
+    assert stances["Tajikistan"] == "favor"
+    assert stances["Taliban"] == "against"
