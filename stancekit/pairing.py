@@ -327,7 +327,7 @@ def relate(
     model: NLIModel,
     pairs: Sequence[ClaimPair],
     *,
-    threshold: float = 0.5,
+    threshold: float = 0.4,
     batch_size: int = 32,
     show_progress_bar: bool | None = None,
     cache: dict[tuple[str, str], PairScore] | None = None,
@@ -335,8 +335,9 @@ def relate(
     """Score candidate pairs in both directions and class each as supports / contradicts / unrelated.
 
     Both directions are scored, since a rebuttal need not be the hypothesis of the claim it answers. A pair
-    contradicts when its larger P(contradiction) is at least ``threshold`` and exceeds its larger P(entailment);
-    it supports when its larger P(entailment) is at least ``threshold``; else it is unrelated. Pass a ``cache``
+    contradicts when, in its more contradictory direction, contradiction is the most probable label (the argmax,
+    as NLI is read) and its probability is at least ``threshold``, and it beats the best entailment of either
+    direction; it supports likewise for entailment; else it is unrelated. Pass a ``cache``
     dictionary to reuse scores across calls (it is filled with the new ones).
 
     Example:
@@ -358,10 +359,11 @@ def relate(
         contradicting = max(both, key=lambda r: -1.0 if r.contradiction is None else r.contradiction)
         c = contradicting.contradiction
         kind: RelationKind
-        if c is not None and c >= threshold and c > entailing.entailment:
+        e = entailing.entailment
+        if c is not None and c >= threshold and c > e and c >= (contradicting.neutral or 0.0):
             kind, score, decided = "contradicts", c, contradicting
-        elif entailing.entailment >= threshold:
-            kind, score, decided = "supports", entailing.entailment, entailing
+        elif e >= threshold and (c is None or e >= c) and e >= (entailing.neutral or 0.0):
+            kind, score, decided = "supports", e, entailing
         else:
             decided = both[0]
             kind, score = "unrelated", decided.neutral if decided.neutral is not None else decided.not_entailment

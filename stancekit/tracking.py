@@ -46,7 +46,7 @@ class Tracker:
         different_actors: Pair only claims of different actors.
         same_target: Pair only claims that take a stance (favor or against) toward the target.
         time_window: Pair only claims at most this far apart.
-        threshold: Probability from which a pair supports or contradicts.
+        threshold: Minimum probability of the argmax label for a pair to support or contradict.
         templates: Stance hypothesis templates.
         negation: The target's negation (default: rule-based).
         batch_size: NLI batch size.
@@ -70,7 +70,7 @@ class Tracker:
         different_actors: bool = True,
         same_target: bool = False,
         time_window: timedelta | None = None,
-        threshold: float = 0.5,
+        threshold: float = 0.4,
         templates: Sequence[str] = DEFAULT_TEMPLATES,
         negation: str | None = None,
         batch_size: int = 32,
