@@ -84,16 +84,20 @@ def _write_atomically(path: str, lines: Iterator[dict[str, Any]]) -> None:
         raise
 
 
-def _score(args: argparse.Namespace) -> int:
+def _emit(rows: Iterator[dict[str, Any]], out: str | None) -> None:
+    """Write JSON Lines to ``out`` atomically, or to standard output."""
     from stancekit.io import write_jsonl
 
+    if out:
+        _write_atomically(out, rows)
+    else:
+        write_jsonl(rows, sys.stdout)
+
+
+def _score(args: argparse.Namespace) -> int:
     records = _read_pairs_file(args.file)
     model = _load_model(args.model, args.precision)
-    lines = _score_records(model, records, args)
-    if args.out:
-        _write_atomically(args.out, lines)
-    else:
-        write_jsonl(lines, sys.stdout)
+    _emit(_score_records(model, records, args), args.out)
     return 0
 
 
@@ -164,7 +168,7 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _stance(args: argparse.Namespace) -> int:
-    from stancekit.io import iter_jsonl, write_jsonl
+    from stancekit.io import iter_jsonl
     from stancekit.stance import stance
 
     records = []
@@ -186,10 +190,7 @@ def _stance(args: argparse.Namespace) -> int:
         {**record, "stance": result.label.value, "scores": result.scores}
         for record, result in zip(records, results, strict=True)
     )
-    if args.out:
-        _write_atomically(args.out, rows)
-    else:
-        write_jsonl(rows, sys.stdout)
+    _emit(rows, args.out)
     return 0
 
 
@@ -201,7 +202,8 @@ def _track(args: argparse.Namespace) -> int:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
-    tracker = Tracker(_load_model(args.model, args.precision), target=args.target, top_k=args.top_k)
+    model = _load_model(args.model, args.precision)
+    tracker = Tracker(model, target=args.target, top_k=args.top_k, batch_size=args.batch_size)
     tracker.add_documents(documents)
     print(tracker.summary(top=args.top))
     if args.out:
@@ -209,6 +211,13 @@ def _track(args: argparse.Namespace) -> int:
     if args.jsonl:
         print(f"claims and relations: {tracker.to_jsonl(args.jsonl)}")
     return 0
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, batch_size: int = 32) -> None:
+    """--model, --precision and --batch-size, the same for every subcommand that runs the NLI model."""
+    parser.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    parser.add_argument("--batch-size", type=int, default=batch_size)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,11 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="score premise/hypothesis pairs from JSON Lines")
     score.add_argument("file", help="JSON Lines with 'premise' and 'hypothesis' (other fields are kept); - = stdin")
-    score.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
     score.add_argument("--both-directions", action="store_true", help="also score hypothesis->premise")
     score.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
-    score.add_argument("--batch-size", type=int, default=32)
-    score.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    _add_model_options(score)
     score.set_defaults(func=_score)
 
     claims = sub.add_parser("claims", help="extract attributed claims from articles as JSON Lines")
@@ -236,30 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
     stance_cmd = sub.add_parser("stance", help="stance (favor/against/none) of texts toward a target")
     stance_cmd.add_argument("file", help="JSON Lines with 'text' and (unless --target) 'target'; - = stdin")
     stance_cmd.add_argument("--target", default=None, help="one target for every line")
-    stance_cmd.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
     stance_cmd.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
-    stance_cmd.add_argument("--batch-size", type=int, default=32)
-    stance_cmd.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    _add_model_options(stance_cmd)
     stance_cmd.set_defaults(func=_stance)
 
     track = sub.add_parser("track", help="claims, rebuttals and stance over time for articles (the main job)")
     track.add_argument("paths", nargs="+", help="files or folders of articles")
     track.add_argument("--target", default=None, help="the proposition whose stance is tracked")
     track.add_argument("--metadata", default=None, help="sidecar .jsonl/.csv (default: metadata.jsonl in a folder)")
-    track.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
     track.add_argument("--out", default=None, help="write a self-contained HTML report here")
     track.add_argument("--jsonl", default=None, help="write claims and relations as JSON Lines here")
     track.add_argument("--top", type=int, default=5, help="rebuttals to print")
     track.add_argument("--top-k", type=int, default=10, help="candidate partners retrieved per claim")
-    track.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    _add_model_options(track)
     track.set_defaults(func=_track)
 
     evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")
     evaluate.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
-    evaluate.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
     evaluate.add_argument("--limit", type=int, default=None, help="at most this many pairs per set (quick check)")
-    evaluate.add_argument("--batch-size", type=int, default=64)
-    evaluate.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    _add_model_options(evaluate, batch_size=64)
     evaluate.add_argument("--json", default=None, help="also write the reports to this JSON file")
     evaluate.set_defaults(func=_evaluate_nli)
 

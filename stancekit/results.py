@@ -6,7 +6,7 @@ import html
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +16,9 @@ from stancekit.types import NLILabel
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Direction", "PairScore", "ScoreResults"]
+__all__ = ["Direction", "PairScore", "RecordSequence", "ScoreResults"]
+
+R = TypeVar("R")
 
 Direction = Literal["forward", "backward"]
 """Which direction decided a pair's scores: premise→hypothesis (forward) or hypothesis→premise (backward)."""
@@ -74,7 +76,36 @@ class PairScore:
         return {"entailment": self.entailment, "neutral": self.neutral, "contradiction": self.contradiction}
 
 
-class ScoreResults(Sequence[PairScore]):
+class RecordSequence(Sequence[R]):
+    """A read-only sequence of typed records built on demand from columns; subclasses define ``_record``."""
+
+    __slots__ = ()
+
+    def _record(self, i: int) -> R:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | Sequence[R]:
+        """The record at ``index``, or a list of records for a slice."""
+        if isinstance(index, slice):
+            return [self._record(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} results")
+        return self._record(index)
+
+    def __iter__(self) -> Iterator[R]:
+        """Iterate over the records in input order."""
+        return (self._record(i) for i in range(len(self)))
+
+
+class ScoreResults(RecordSequence[PairScore]):
     """Scores of a batch of pairs, held as columns; iterate for :class:`PairScore` records.
 
     ``to_numpy()`` gives an ``(n, 3)`` float32 array in (entailment, neutral, contradiction) order, with NaN in the
@@ -188,26 +219,6 @@ class ScoreResults(Sequence[PairScore]):
             window_end=int(self._window_end[i]),
             truncated=bool(self._truncated[i]),
         )
-
-    @overload
-    def __getitem__(self, index: int) -> PairScore: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[PairScore]: ...
-
-    def __getitem__(self, index: int | slice) -> PairScore | Sequence[PairScore]:
-        """The record at ``index``, or a list of records for a slice."""
-        if isinstance(index, slice):
-            return [self._record(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} results")
-        return self._record(index)
-
-    def __iter__(self) -> Iterator[PairScore]:
-        """Iterate over the records in input order."""
-        return (self._record(i) for i in range(len(self)))
 
     @property
     def labels(self) -> list[NLILabel]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from stancekit.results import RecordSequence
 from stancekit.scoring import NLIModel, _check_text
 from stancekit.text import negate
 
@@ -72,7 +73,7 @@ class StanceResult:
         return {"favor": self.favor, "against": self.against, "none": self.none}
 
 
-class StanceResults(Sequence[StanceResult]):
+class StanceResults(RecordSequence[StanceResult]):
     """Stance of a batch of texts; iterate for :class:`StanceResult`, convert with ``to_pandas``/``to_numpy``.
 
     Example:
@@ -108,26 +109,6 @@ class StanceResults(Sequence[StanceResult]):
             against=against,
             none=none,
         )
-
-    @overload
-    def __getitem__(self, index: int) -> StanceResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[StanceResult]: ...
-
-    def __getitem__(self, index: int | slice) -> StanceResult | Sequence[StanceResult]:
-        """The record at ``index`` (or a list for a slice)."""
-        if isinstance(index, slice):
-            return [self._record(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} results")
-        return self._record(index)
-
-    def __iter__(self) -> Iterator[StanceResult]:
-        """Records in input order."""
-        return (self._record(i) for i in range(len(self)))
 
     @property
     def labels(self) -> list[StanceLabel]:
