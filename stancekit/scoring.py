@@ -421,6 +421,7 @@ class NLIModel:
         show_progress_bar: bool | None,
     ) -> ScoreResults:
         units: dict[_Unit, int] = {}
+        self._token_lengths([text for pair in chunk for text in pair])  # one batched call, not two per pair
         forward = [self._plan(p, h, units) for p, h in chunk]
         backward = [self._plan(h, p, units) for p, h in chunk] if both_directions else []
         probs, cut = self._run(list(units), batch_size, show_progress_bar)

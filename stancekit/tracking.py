@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from stancekit.claims import Claim, ClaimExtractor
 from stancekit.documents import Document
 from stancekit.pairing import Embedder, PairingStats, Relation, candidate_pairs, default_embedder, relate
@@ -20,7 +22,6 @@ from stancekit.stance import DEFAULT_TEMPLATES, StanceResult, stance
 
 if TYPE_CHECKING:
     import networkx as nx
-    import numpy as np
     import numpy.typing as npt
     import pandas as pd
 
@@ -144,8 +145,6 @@ class Tracker:
         missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
         if missing:
             self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
-        import numpy as np
-
         matrix = np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
         pairs, self.stats = candidate_pairs(
             claims,

