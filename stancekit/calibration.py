@@ -11,7 +11,14 @@ import torch
 
 from stancekit.types import THREE_WAY, NLILabel
 
-__all__ = ["expected_calibration_error", "fit_temperature", "label_targets", "partial_label_nll"]
+__all__ = [
+    "expected_calibration_error",
+    "fit_temperature",
+    "fit_temperature_to_targets",
+    "label_targets",
+    "partial_label_nll",
+    "top_label_ece",
+]
 
 _NOT_ENTAILMENT = -1
 
@@ -56,10 +63,27 @@ def fit_temperature(logits: npt.NDArray[np.float32], labels: Sequence[NLILabel],
     """
     if len(logits) != len(labels):
         raise ValueError(f"got {len(logits)} rows of logits but {len(labels)} labels.")
-    if len(labels) == 0:
+    return fit_temperature_to_targets(logits, label_targets(labels).numpy(), max_iter=max_iter)
+
+
+def fit_temperature_to_targets(
+    logits: npt.NDArray[np.float32], targets: npt.NDArray[np.int64], *, max_iter: int = 200
+) -> float:
+    """Fit a softmax temperature for any number of classes.
+
+    ``targets`` are class indices; -1 is the partial ``not_entailment`` of three-way NLI logits.
+
+    Example:
+        >>> import numpy as np
+        >>> fit_temperature_to_targets(np.array([[3.0, 0.0], [0.0, 3.0]], np.float32), np.array([1, 1])) > 1.0
+        True
+    """
+    if len(logits) != len(targets):
+        raise ValueError(f"got {len(logits)} rows of logits but {len(targets)} targets.")
+    if len(targets) == 0:
         raise ValueError("cannot fit a temperature on no examples.")
     x = torch.as_tensor(np.asarray(logits, dtype=np.float32))
-    y = label_targets(labels)
+    y = torch.as_tensor(np.asarray(targets, dtype=np.int64))
     log_t = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
 
@@ -89,8 +113,22 @@ def expected_calibration_error(
     keep = [i for i, label in enumerate(labels) if label in index]
     if not keep:
         return float("nan")
-    probs = np.asarray(probabilities, dtype=np.float64)[keep]
     gold = np.array([index[labels[i]] for i in keep])
+    return top_label_ece(np.asarray(probabilities)[keep], gold, bins=bins)
+
+
+def top_label_ece(probabilities: npt.NDArray[np.float32], gold: npt.NDArray[np.int64], *, bins: int = 15) -> float:
+    """Expected calibration error of the top-label confidence for any number of classes (``gold``: class indices).
+
+    Example:
+        >>> import numpy as np
+        >>> round(top_label_ece(np.array([[0.9, 0.1], [0.6, 0.4]], np.float32), np.array([0, 1])), 3)
+        0.35
+    """
+    if len(probabilities) == 0:
+        return float("nan")
+    probs = np.asarray(probabilities, dtype=np.float64)
+    gold = np.asarray(gold)
     confidence = probs.max(axis=1)
     correct = (probs.argmax(axis=1) == gold).astype(np.float64)
     edges = np.linspace(0.0, 1.0, bins + 1)

@@ -58,6 +58,9 @@ def _score_records(model: Any, records: list[dict[str, Any]], args: argparse.Nam
             record = dict(records[position])
             record["label"] = result.label.value
             record["scores"] = result.scores
+            if result.schema_label is not None:
+                record["schema_label"] = result.schema_label
+                record["schema_scores"] = result.schema_scores
             if args.both_directions:
                 record["direction"] = result.direction
             if result.windows > 1:
@@ -142,6 +145,91 @@ def _evaluate_nli(args: argparse.Namespace) -> int:
         print(report, end="\n\n")
     if args.json:
         Path(args.json).write_text(json.dumps([r.to_dict() for r in reports], indent=2) + "\n")
+    return 0
+
+
+def _mapping_option(text: str | None, option: str) -> dict[str, str] | None:
+    from stancekit.schema import parse_label_map
+
+    if not text:
+        return None
+    try:
+        return parse_label_map(text)
+    except ValueError as error:
+        raise CommandError(str(error).replace("--label-map", option)) from None
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    from stancekit.training.finetune import FinetuneConfig, fit
+
+    columns = _mapping_option(args.columns, "--columns")
+    try:
+        from stancekit.data import load_pairs
+
+        train = load_pairs(args.data, column_mapping=columns, name="train", limit=args.max_train, seed=args.seed)
+        dev = load_pairs(args.dev, column_mapping=columns, name="dev") if args.dev else None
+        config = FinetuneConfig(
+            output_dir=args.out,
+            base=args.base,
+            label_map=_mapping_option(args.label_map, "--label-map"),
+            labels=tuple(x.strip() for x in args.labels.split(",")) if args.labels else None,
+            warm_start=not args.fresh_head,
+            epochs=args.epochs,
+            max_steps=args.max_steps,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            max_length=args.max_length,
+            dev_fraction=args.dev_fraction,
+            eval_every=args.eval_every,
+            patience=args.patience,
+            class_weighting=args.class_weights,
+            seed=args.seed,
+            precision=args.precision,
+            device=args.device,
+            show_progress=not args.quiet,
+        )
+        result = fit(train, config, dev=dev)
+    except (OSError, ValueError, TypeError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"saved {result.model_dir}: labels {list(result.schema.labels)}, {result.train_pairs} training pairs, "
+        f"{result.steps} steps in {result.seconds:.0f} s, dev macro-F1 {result.best_dev_macro_f1:.4f}, "
+        f"temperature {result.temperature:.3f} (dev ECE {result.dev_ece_before:.4f} -> {result.dev_ece_after:.4f})"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.evaluation import evaluate
+    from stancekit.scoring import _read_stancekit_config
+
+    columns = _mapping_option(args.columns, "--columns")
+    model = _load_model(args.model, args.precision)
+    base = None
+    if args.base != "none":
+        stored = _read_stancekit_config(args.model) if args.model else {}
+        name = args.base if args.base != "auto" else stored.get("base")
+        if args.base != "auto" or "finetune" in stored:
+            base = _load_model(name, args.precision)
+    try:
+        from stancekit.data import load_pairs
+
+        data = load_pairs(args.data, column_mapping=columns, name=Path(args.data).name, limit=args.limit)
+        report = evaluate(
+            model,
+            data,
+            base=base,
+            label_map=_mapping_option(args.label_map, "--label-map"),
+            name=Path(args.data).name,
+            batch_size=args.batch_size,
+        )
+    except (OSError, ValueError, TypeError) as error:
+        raise CommandError(str(error)) from None
+    print(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     return 0
 
 
@@ -286,6 +374,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--finalise", action="store_true", help="calibrate and write OUT/model from the best checkpoint so far, now"
     )
     train.set_defaults(func=_train_nli)
+
+    tune = sub.add_parser("finetune", help="fine-tune a model on annotated pairs in your own labels")
+    tune.add_argument("data", help="training pairs: .jsonl[.gz], .csv or .tsv with premise, hypothesis, label")
+    tune.add_argument("--out", required=True, help="model folder (checkpoints inside; rerun to resume)")
+    tune.add_argument("--dev", default=None, help="dev pairs (default: a stratified part of DATA)")
+    tune.add_argument("--base", default=None, help="starting model, hub name or path (default: the shipped model)")
+    tune.add_argument("--label-map", default=None, help="NLI meaning, e.g. SUPPORT=entailment,UNDERMINE=contradiction")
+    tune.add_argument("--columns", default=None, help="column mapping, e.g. perspective=premise,claim=hypothesis")
+    tune.add_argument("--labels", default=None, help="label order, e.g. FAVOR,AGAINST,NONE (default: sorted)")
+    tune.add_argument("--fresh-head", action="store_true", help="do not warm-start the head from the NLI head")
+    tune.add_argument("--max-train", type=int, default=None, help="a random sample of at most this many pairs")
+    tune.add_argument("--epochs", type=float, default=3.0)
+    tune.add_argument("--max-steps", type=int, default=None)
+    tune.add_argument("--batch-size", type=int, default=16)
+    tune.add_argument("--lr", type=float, default=3e-5)
+    tune.add_argument("--max-length", type=int, default=None)
+    tune.add_argument("--dev-fraction", type=float, default=0.1)
+    tune.add_argument("--eval-every", type=int, default=None, help="steps between evaluations (default: each epoch)")
+    tune.add_argument("--patience", type=int, default=3)
+    tune.add_argument("--class-weights", action="store_true", help="weight the loss by inverse class frequency")
+    tune.add_argument("--seed", type=int, default=42)
+    tune.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    tune.add_argument("--device", default=None)
+    tune.add_argument("--quiet", action="store_true", help="no progress bars")
+    tune.set_defaults(func=_finetune)
+
+    ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class figures, confusion and ECE on your pairs")
+    ev.add_argument("data", help="labelled pairs: .jsonl[.gz], .csv or .tsv")
+    ev.add_argument("--columns", default=None, help="column mapping, e.g. perspective=premise,claim=hypothesis")
+    ev.add_argument("--label-map", default=None, help="NLI meaning of the labels (for a plain NLI model or base)")
+    ev.add_argument(
+        "--base",
+        default="auto",
+        help="model to compare with: a name or path, 'none', or 'auto' (the base a fine-tuned model started from)",
+    )
+    ev.add_argument("--limit", type=int, default=None, help="at most this many pairs (the first ones)")
+    ev.add_argument("--json", default=None, help="also write the report to this JSON file")
+    _add_model_options(ev, batch_size=64)
+    ev.set_defaults(func=_evaluate)
     return parser
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from stancekit.calibration import expected_calibration_error
+from stancekit.calibration import expected_calibration_error, top_label_ece
+from stancekit.data import LabeledPair, PairSource, as_pairs
 from stancekit.io import NLIExample, read_nli_file
+from stancekit.schema import LabelSchema
 from stancekit.types import THREE_WAY, NLILabel
 
 if TYPE_CHECKING:
@@ -18,7 +21,17 @@ if TYPE_CHECKING:
 
     from stancekit.scoring import NLIModel
 
-__all__ = ["NLI_BENCHMARKS", "NLIEvalReport", "evaluate_nli", "evaluate_nli_sets", "reports_to_pandas"]
+__all__ = [
+    "NLI_BENCHMARKS",
+    "ClassMetrics",
+    "ClassificationReport",
+    "NLIEvalReport",
+    "evaluate",
+    "evaluate_nli",
+    "evaluate_nli_sets",
+    "reports_to_pandas",
+    "schema_probabilities",
+]
 
 NLI_BENCHMARKS: dict[str, tuple[str, ...]] = {
     "mnli_matched": ("mnli/dev_matched",),
@@ -186,3 +199,233 @@ def reports_to_pandas(reports: Sequence[NLIEvalReport]) -> pd.DataFrame:
         [{k: v for k, v in r.to_dict().items() if k not in ("labels", "confusion")} for r in reports]
     )
     return frame
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassMetrics:
+    """Precision, recall, F1 and support of one class.
+
+    Example:
+        >>> ClassMetrics(label="PRO", precision=0.8, recall=0.5, f1=0.615, support=10).f1
+        0.615
+    """
+
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassificationReport:
+    """A model's figures on labelled pairs in some label schema, with the base model's beside them when given.
+
+    Attributes:
+        name: The data's name.
+        model: The evaluated model's name.
+        n: Number of pairs.
+        labels: The schema's labels: the order of ``per_class`` and of the confusion rows (gold) and columns.
+        accuracy: Fraction of argmax predictions equal to the gold label.
+        macro_f1: Unweighted mean F1 over the labels present in the gold labels.
+        per_class: Precision, recall, F1 and support per label.
+        confusion: Confusion matrix.
+        ece: Expected calibration error of the top-label confidence.
+        baseline: The same figures for the base model (zero-shot through the label mapping), if evaluated.
+
+    Example:
+        >>> report = evaluate(model, "dev.jsonl", base=NLIModel.default())  # doctest: +SKIP
+        >>> print(report)  # doctest: +SKIP
+    """
+
+    name: str
+    model: str
+    n: int
+    labels: tuple[str, ...]
+    accuracy: float
+    macro_f1: float
+    per_class: tuple[ClassMetrics, ...]
+    confusion: tuple[tuple[int, ...], ...]
+    ece: float
+    baseline: ClassificationReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dictionary (the baseline nested under ``baseline``)."""
+        return {
+            "name": self.name,
+            "model": self.model,
+            "n": self.n,
+            "labels": list(self.labels),
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "per_class": [
+                {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+                for m in self.per_class
+            ],
+            "confusion": [list(row) for row in self.confusion],
+            "ece": self.ece,
+            "baseline": self.baseline.to_dict() if self.baseline is not None else None,
+        }
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per class (and one ``overall`` row): precision, recall, F1, support, and the baseline's F1."""
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = [
+            {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+            for m in self.per_class
+        ]
+        rows.append({"label": "macro", "f1": self.macro_f1, "support": self.n})
+        if self.baseline is not None:
+            base = {m.label: m.f1 for m in self.baseline.per_class}
+            for row in rows[:-1]:
+                row["baseline_f1"] = base.get(row["label"])
+            rows[-1]["baseline_f1"] = self.baseline.macro_f1
+        frame: pd.DataFrame = pd.DataFrame(rows)
+        return frame
+
+    def __str__(self) -> str:
+        """Figures, per-class table, confusion matrix, and the comparison with the baseline."""
+        lines = [
+            f"{self.name} ({self.n} pairs), model {self.model}: accuracy={self.accuracy:.4f} "
+            f"macro-F1={self.macro_f1:.4f} ECE={self.ece:.4f}"
+        ]
+        width = max(9, *(len(label) for label in self.labels)) + 2
+        lines.append(f"{'':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+        for m in self.per_class:
+            lines.append(f"{m.label:<{width}}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
+        lines.append(" " * width + "".join(f"{label[:12]:>14}" for label in self.labels) + "   (rows gold)")
+        for label, row in zip(self.labels, self.confusion, strict=True):
+            lines.append(f"{label:<{width}}" + "".join(f"{count:>14}" for count in row))
+        if self.baseline is not None:
+            b = self.baseline
+            lines.append(
+                f"baseline {b.model}: accuracy={b.accuracy:.4f} macro-F1={b.macro_f1:.4f} ECE={b.ece:.4f}; "
+                f"macro-F1 {self.macro_f1 - b.macro_f1:+.4f}, accuracy {self.accuracy - b.accuracy:+.4f}"
+            )
+        return "\n".join(lines)
+
+
+def schema_probabilities(
+    model: NLIModel, pairs: Sequence[tuple[str, str]], schema: LabelSchema, *, batch_size: int = 64
+) -> npt.NDArray[np.float32]:
+    """``(n, k)`` probabilities of ``schema``'s labels from ``model``.
+
+    A model trained in ``schema`` gives its own; a plain NLI model is read through the schema's NLI meaning (each
+    label takes the probability of the NLI label it maps to, an unmapped label neutral's, renormalised), which is
+    what a head warm-started from that model predicts before training.
+
+    Raises:
+        ValueError: If the model has another schema, or ``schema`` gives no label an NLI meaning.
+    """
+    results = model.score(pairs, batch_size=batch_size)
+    if model.schema is not None:
+        missing = [label for label in schema.labels if label not in model.schema.labels]
+        if missing:
+            raise ValueError(
+                f"the model's labels {list(model.schema.labels)} do not include {missing}, which the data use."
+            )
+        own = results.schema_probabilities()
+        out: npt.NDArray[np.float32] = own[:, [model.schema.labels.index(label) for label in schema.labels]]
+        return out
+    if not schema.has_nli_meaning:
+        raise ValueError(
+            f"the NLI model {model.name!r} cannot predict the labels {list(schema.labels)} without knowing what they "
+            "mean: pass label_map= (command line: --label-map), e.g. {'SUPPORT': 'entailment', "
+            "'UNDERMINE': 'contradiction'}."
+        )
+    nli = results.to_numpy()
+    if model.two_way:  # neutral and contradiction share not_entailment
+        nli = np.stack([nli[:, 0], 1 - nli[:, 0], 1 - nli[:, 0]], axis=1).astype(np.float32)
+    columns = [THREE_WAY.index(schema.nli_label(label)) for label in schema.labels]
+    picked = nli[:, columns]
+    normalised: npt.NDArray[np.float32] = (picked / np.clip(picked.sum(axis=1, keepdims=True), 1e-12, None)).astype(
+        np.float32
+    )
+    return normalised
+
+
+def evaluate(
+    model: NLIModel,
+    data: PairSource,
+    *,
+    base: NLIModel | None = None,
+    label_map: Mapping[str, str | NLILabel] | None = None,
+    column_mapping: Mapping[str, str] | None = None,
+    name: str = "data",
+    batch_size: int = 64,
+) -> ClassificationReport:
+    """Evaluate ``model`` on annotated pairs in any label schema, optionally beside a ``base`` model.
+
+    Args:
+        model: The model (fine-tuned with a schema, or a plain NLI model).
+        data: Pairs (a path, DataFrame, Dataset, dictionaries or :class:`~stancekit.data.LabeledPair` records).
+        base: A model to compare with on the same pairs, e.g. the NLI model the fine-tuning started from (its
+            zero-shot through the label mapping).
+        label_map: NLI meaning of the data's labels, for a plain NLI model or base; default: the fine-tuned model's
+            stored mapping, else the labels' names when they are NLI names or synonyms.
+        column_mapping: Source column -> ``premise``/``hypothesis``/``label``.
+        name: The data's name, for the report.
+        batch_size: Pairs per forward pass.
+
+    Returns:
+        A :class:`ClassificationReport` (with ``baseline`` when ``base`` is given).
+
+    Raises:
+        ValueError: For bad data (naming row, field and value), labels the model does not know, or labels a plain
+            NLI model cannot be mapped onto.
+
+    Example:
+        >>> print(evaluate(model, "perspectrum/dev.jsonl.gz", base=NLIModel.default(),  # doctest: +SKIP
+        ...                column_mapping={"perspective": "premise", "claim": "hypothesis"}))
+    """
+    pairs = as_pairs(data, name, column_mapping)
+    gold_labels = sorted({p.label for p in pairs})
+    if model.schema is not None and label_map is None:
+        schema = model.schema
+    else:
+        schema = LabelSchema.infer(gold_labels, label_map)
+        if model.schema is not None:
+            schema = LabelSchema(model.schema.labels, schema.nli_map)
+    unknown = sorted(set(gold_labels) - set(schema.labels))
+    if unknown:
+        row = next(p.where for p in pairs if p.label in unknown)
+        raise ValueError(
+            f"{name}: label(s) {unknown} (first at {row}) are not among the model's {list(schema.labels)}."
+        )
+    report = _classification_report(model, pairs, schema, name, batch_size)
+    if base is None:
+        return report
+    baseline = _classification_report(base, pairs, schema, name, batch_size)
+    return ClassificationReport(**{**_fields(report), "baseline": baseline})
+
+
+def _fields(report: ClassificationReport) -> dict[str, Any]:
+    return {f: getattr(report, f) for f in ClassificationReport.__dataclass_fields__}
+
+
+def _classification_report(
+    model: NLIModel, pairs: Sequence[LabeledPair], schema: LabelSchema, name: str, batch_size: int
+) -> ClassificationReport:
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    probs = schema_probabilities(model, [(p.premise, p.hypothesis) for p in pairs], schema, batch_size=batch_size)
+    gold = np.array([schema.index(p.label) for p in pairs])
+    pred = probs.argmax(axis=1)
+    indices = list(range(len(schema.labels)))
+    precision, recall, f1, support = precision_recall_fscore_support(gold, pred, labels=indices, zero_division=0)
+    present = sorted(set(gold.tolist()))
+    return ClassificationReport(
+        name=name,
+        model=model.name or "model",
+        n=len(pairs),
+        labels=schema.labels,
+        accuracy=float((pred == gold).mean()),
+        macro_f1=float(f1_score(gold, pred, labels=present, average="macro", zero_division=0)),
+        per_class=tuple(
+            ClassMetrics(label=label, precision=float(p), recall=float(r), f1=float(f), support=int(s))
+            for label, p, r, f, s in zip(schema.labels, precision, recall, f1, support, strict=True)
+        ),
+        confusion=tuple(tuple(int(x) for x in row) for row in confusion_matrix(gold, pred, labels=indices)),
+        ece=top_label_ece(probs, gold),
+    )

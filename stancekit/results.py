@@ -16,6 +16,8 @@ from stancekit.types import NLILabel
 if TYPE_CHECKING:
     import pandas as pd
 
+    from stancekit.schema import LabelSchema
+
 __all__ = ["Direction", "PairScore", "RecordSequence", "ScoreResults"]
 
 R = TypeVar("R")
@@ -49,6 +51,9 @@ class PairScore:
         window_start: Start of the deciding window in the deciding direction's premise (characters).
         window_end: End of the deciding window (characters).
         truncated: Whether some text of this pair still had to be truncated (a single sentence over the window).
+        schema_label: For a model with its own label schema (e.g. SUPPORT/UNDERMINE): the most probable of its
+            labels; the NLI fields then hold the schema's NLI meaning (a label mapped to nothing counts as neutral).
+        schema_scores: For such a model: the probability of each of its labels.
 
     Example:
         >>> PairScore(premise="p", hypothesis="h", label=NLILabel.NEUTRAL, entailment=0.1, neutral=0.8,
@@ -69,6 +74,8 @@ class PairScore:
     window_start: int = 0
     window_end: int = -1
     truncated: bool = False
+    schema_label: str | None = None
+    schema_scores: dict[str, float] | None = None
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -123,11 +130,13 @@ class ScoreResults(RecordSequence[PairScore]):
         "_labels",
         "_premises",
         "_probs",
+        "_schema_probs",
         "_truncated",
         "_window",
         "_window_end",
         "_window_start",
         "_windows",
+        "schema",
         "two_way",
     )
 
@@ -138,6 +147,8 @@ class ScoreResults(RecordSequence[PairScore]):
         hypotheses: Sequence[str],
         probabilities: npt.NDArray[np.float32],
         two_way: bool,
+        schema: LabelSchema | None = None,
+        schema_probabilities: npt.NDArray[np.float32] | None = None,
         directions: Sequence[Direction] | None = None,
         window: npt.NDArray[np.int64] | None = None,
         windows: npt.NDArray[np.int64] | None = None,
@@ -159,6 +170,15 @@ class ScoreResults(RecordSequence[PairScore]):
                 f"ScoreResults needs one entry per pair: {n} premises, {len(hypotheses)} hypotheses, "
                 f"probabilities of shape {probabilities.shape}."
             )
+        self.schema = schema
+        width = len(schema.labels) if schema is not None else 0
+        self._schema_probs = (
+            np.asarray(schema_probabilities, dtype=np.float32).reshape(n, width)
+            if schema_probabilities is not None and n
+            else np.zeros((n, width), np.float32)
+        )
+        if schema is not None and schema_probabilities is None and n:
+            raise ValueError("ScoreResults with a label schema needs schema_probabilities, one row per pair.")
         zeros = np.zeros(n, dtype=np.int64)
         self._premises = list(premises)
         self._hypotheses = list(hypotheses)
@@ -183,13 +203,17 @@ class ScoreResults(RecordSequence[PairScore]):
             self._labels = [order[i] for i in probabilities.argmax(axis=1).tolist()] if n else []
 
     @classmethod
-    def concatenate(cls, parts: Sequence[ScoreResults], *, two_way: bool) -> ScoreResults:
+    def concatenate(
+        cls, parts: Sequence[ScoreResults], *, two_way: bool, schema: LabelSchema | None = None
+    ) -> ScoreResults:
         """Join several results (e.g. the chunks of a stream) into one."""
         return cls(
             premises=[p for part in parts for p in part._premises],
             hypotheses=[h for part in parts for h in part._hypotheses],
             probabilities=np.concatenate([part._probs for part in parts]) if parts else np.zeros((0, 3), np.float32),
             two_way=two_way,
+            schema=schema,
+            schema_probabilities=np.concatenate([part._schema_probs for part in parts]) if parts else None,
             directions=[d for part in parts for d in part._directions],
             window=np.concatenate([part._window for part in parts]) if parts else None,
             windows=np.concatenate([part._windows for part in parts]) if parts else None,
@@ -204,6 +228,9 @@ class ScoreResults(RecordSequence[PairScore]):
 
     def _record(self, i: int) -> PairScore:
         e, n, c = (float(x) for x in self._probs[i])
+        own: dict[str, float] | None = None
+        if self.schema is not None:
+            own = dict(zip(self.schema.labels, (float(x) for x in self._schema_probs[i]), strict=True))
         return PairScore(
             premise=self._premises[i],
             hypothesis=self._hypotheses[i],
@@ -218,12 +245,36 @@ class ScoreResults(RecordSequence[PairScore]):
             window_start=int(self._window_start[i]),
             window_end=int(self._window_end[i]),
             truncated=bool(self._truncated[i]),
+            schema_label=self.schema_labels[i] if self.schema is not None else None,
+            schema_scores=own,
         )
 
     @property
     def labels(self) -> list[NLILabel]:
-        """The argmax label of each pair."""
+        """The argmax NLI label of each pair (for a schema model: of the schema's NLI meaning)."""
         return list(self._labels)
+
+    @property
+    def schema_labels(self) -> list[str]:
+        """The argmax label of each pair in the model's own label schema.
+
+        Raises:
+            ValueError: If the model has no label schema of its own (use :attr:`labels`).
+        """
+        if self.schema is None:
+            raise ValueError("these results come from a plain NLI model; use .labels for its NLI labels.")
+        return [self.schema.labels[j] for j in self._schema_probs.argmax(axis=1).tolist()] if len(self) else []
+
+    def schema_probabilities(self) -> npt.NDArray[np.float32]:
+        """``(n, k)`` probabilities over the model's own labels, in :attr:`schema`'s order.
+
+        Raises:
+            ValueError: If the model has no label schema of its own.
+        """
+        if self.schema is None:
+            raise ValueError("these results come from a plain NLI model; use .to_numpy() for its NLI probabilities.")
+        copy: npt.NDArray[np.float32] = self._schema_probs.copy()
+        return copy
 
     @property
     def truncated_count(self) -> int:
@@ -260,6 +311,10 @@ class ScoreResults(RecordSequence[PairScore]):
                 "truncated": self._truncated,
             }
         )
+        if self.schema is not None:
+            frame.insert(2, "schema_label", self.schema_labels)
+            for j, label in enumerate(self.schema.labels):
+                frame[f"p_{label}"] = self._schema_probs[:, j]
         return frame
 
     def __repr__(self) -> str:
@@ -308,4 +363,7 @@ def _as_dict(record: PairScore) -> dict[str, Any]:
         "window_start": record.window_start,
         "window_end": record.window_end,
         "truncated": record.truncated,
+        **(
+            {"schema_label": record.schema_label, "schema_scores": record.schema_scores} if record.schema_label else {}
+        ),
     }

@@ -18,6 +18,7 @@ import torch
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.io import is_missing
 from stancekit.results import Direction, ScoreResults
+from stancekit.schema import LabelSchema
 from stancekit.text import split_sentences
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
@@ -191,14 +192,26 @@ class NLIModel:
         temperature: float = 1.0,
         max_length: int | None = None,
         name: str = "",
+        schema: LabelSchema | None = None,
     ) -> None:
         """Wrap a loaded transformers model and tokenizer; prefer :meth:`from_pretrained`.
 
         Raises:
-            ValueError: If the model's labels cannot be mapped to NLI labels, or ``temperature`` is not positive.
+            ValueError: If the model's labels cannot be mapped to NLI labels (and no ``schema`` says what they are),
+                a ``schema`` names labels the model does not have, or ``temperature`` is not positive.
         """
         id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
-        self.index_of: dict[NLILabel, int] = {v: k for k, v in map_id2label(id2label, label_map=label_map).items()}
+        self.schema = schema
+        self.index_of: dict[NLILabel, int] = {}
+        self._schema_rows: list[int] = []
+        self._nli_columns: list[list[int]] = []
+        if schema is None:
+            self.index_of = {v: k for k, v in map_id2label(id2label, label_map=label_map).items()}
+        else:
+            self._schema_rows = _schema_rows(schema, id2label)
+            self._nli_columns = [
+                [j for j, label in enumerate(schema.labels) if schema.nli_label(label) is nli] for nli in THREE_WAY
+            ]
         self.two_way = NLILabel.NOT_ENTAILMENT in self.index_of
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature!r}.")
@@ -267,7 +280,8 @@ class NLIModel:
         }
         config = AutoConfig.from_pretrained(source, **common)
         id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-        map_id2label(id2label, label_map=label_map)  # fail on labels before loading any weights
+        stored = _read_stancekit_config(source)
+        schema = _resolve_schema(id2label, label_map, stored)  # fails on labels before loading any weights
         try:
             model = AutoModelForSequenceClassification.from_pretrained(
                 source, config=config, use_safetensors=True, **common
@@ -282,16 +296,17 @@ class NLIModel:
         model = model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         if temperature is None:
-            temperature = float(_read_stancekit_config(source).get("temperature", 1.0))
+            temperature = float(stored.get("temperature", 1.0))
         return cls(
             model,
             tokenizer,
-            label_map=label_map,
+            label_map=None if schema is not None else label_map,
             device=device,
             precision=precision,
             temperature=temperature,
             max_length=max_length,
             name=source,
+            schema=schema,
         )
 
     @classmethod
@@ -311,6 +326,10 @@ class NLIModel:
         self.tokenizer.save_pretrained(str(target))
         record = _read_stancekit_config(str(target))
         record["temperature"] = self.temperature
+        if self.schema is not None:
+            record["schema"] = self.schema.to_dict()
+        else:
+            record.pop("schema", None)
         (target / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
 
     @property
@@ -321,8 +340,9 @@ class NLIModel:
     def __repr__(self) -> str:
         """Name, labels, device and precision."""
         dtype = "bf16" if self.autocast_dtype == torch.bfloat16 else "fp32"
+        labels = list(self.schema.labels) if self.schema is not None else [label.value for label in self.labels]
         return (
-            f"NLIModel({self.name!r}, labels={[label.value for label in self.labels]}, device={self.device.type}, "
+            f"NLIModel({self.name!r}, labels={labels}, device={self.device.type}, "
             f"precision={dtype}, max_length={self.max_length}, temperature={self.temperature:.3g})"
         )
 
@@ -374,7 +394,7 @@ class NLIModel:
                 show_progress_bar=show_progress_bar,
             )
         )
-        return ScoreResults.concatenate(parts, two_way=self.two_way)
+        return ScoreResults.concatenate(parts, two_way=self.two_way, schema=self.schema)
 
     def iter_score(
         self,
@@ -430,7 +450,7 @@ class NLIModel:
         self._warn_truncation(forward + backward)
         fwd = [self._aggregate(plan, probs) for plan in forward]
         n = len(chunk)
-        out = np.zeros((n, 3), dtype=np.float32)
+        out = np.zeros((n, probs.shape[1]), dtype=np.float32)
         directions: list[Direction] = ["forward"] * n
         window = np.zeros(n, np.int64)
         windows = np.ones(n, np.int64)
@@ -458,8 +478,10 @@ class NLIModel:
         return ScoreResults(
             premises=[p for p, _ in chunk],
             hypotheses=[h for _, h in chunk],
-            probabilities=out,
+            probabilities=out[:, :3],
             two_way=self.two_way,
+            schema=self.schema,
+            schema_probabilities=out[:, 3:] if self.schema is not None else None,
             directions=directions,
             window=window,
             windows=windows,
@@ -538,8 +560,12 @@ class NLIModel:
     def _run(
         self, units: list[_Unit], batch_size: int, show_progress_bar: bool | None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
-        """Canonical probabilities ``(n, 3)`` for each unit, in length-sorted batches, and which units were cut."""
-        out = np.zeros((len(units), 3), dtype=np.float32)
+        """Probabilities for each unit, in length-sorted batches, and which units were cut.
+
+        Columns: entailment, neutral, contradiction, then (for a model with a label schema) one per schema label.
+        """
+        width = 3 + (len(self.schema.labels) if self.schema is not None else 0)
+        out = np.zeros((len(units), width), dtype=np.float32)
         cut = np.zeros(len(units), dtype=bool)
         if not units:
             return out, cut
@@ -586,6 +612,10 @@ class NLIModel:
 
     def _canonical(self, logits: torch.Tensor) -> npt.NDArray[np.float32]:
         probs = torch.softmax(logits, dim=-1).cpu().numpy()
+        if self.schema is not None:
+            own = probs[:, self._schema_rows]
+            nli = np.stack([own[:, cols].sum(axis=1) for cols in self._nli_columns], axis=1)
+            return np.concatenate([nli, own], axis=1).astype(np.float32)
         result = np.full((len(probs), 3), np.nan, dtype=np.float32)
         result[:, 0] = probs[:, self.index_of[NLILabel.ENTAILMENT]]
         if not self.two_way:
@@ -598,6 +628,53 @@ def _contradiction_of(vector: npt.NDArray[np.float32]) -> float:
     """Contradiction probability, or not_entailment for a two-way model (whose contradiction is NaN)."""
     value = float(vector[2])
     return 1.0 - float(vector[0]) if np.isnan(value) else value
+
+
+def _schema_rows(schema: LabelSchema, id2label: Mapping[int, str]) -> list[int]:
+    """The logit index of each schema label, matched by name against the model's ``id2label``."""
+    index = {name: i for i, name in id2label.items()}
+    missing = [label for label in schema.labels if label not in index]
+    if missing or len(index) != len(schema.labels):
+        raise ValueError(
+            f"the label schema {list(schema.labels)} does not match the model's labels "
+            f"{[id2label[i] for i in sorted(id2label)]}"
+            + (f" ({missing} are missing)" if missing else "")
+            + "; the schema must name every logit of the model, exactly."
+        )
+    return [index[label] for label in schema.labels]
+
+
+def _resolve_schema(
+    id2label: Mapping[int, str], label_map: Mapping[str, str | NLILabel] | None, stored: Mapping[str, Any]
+) -> LabelSchema | None:
+    """The label schema to load a checkpoint with.
+
+    The stored one; else ``None`` for an NLI head; else one built from a ``label_map`` that maps the labels only
+    partly onto NLI (e.g. SUPPORT/UNDERMINE).
+    """
+    if "schema" in stored and not label_map:
+        schema = LabelSchema.from_dict(stored["schema"])
+        _schema_rows(schema, id2label)
+        return None if schema.is_nli and _is_plain_nli(id2label) else schema
+    try:
+        map_id2label(id2label, label_map=label_map)
+        return None
+    except ValueError:
+        if not label_map:
+            raise
+    names = tuple(id2label[i] for i in sorted(id2label))
+    unknown = [k for k in label_map if k not in names]
+    if unknown:
+        raise ValueError(f"label_map names {unknown}, which are not among the model's labels {list(names)}.")
+    return LabelSchema.create(names, label_map)
+
+
+def _is_plain_nli(id2label: Mapping[int, str]) -> bool:
+    try:
+        map_id2label(id2label)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_stancekit_config(source: str) -> dict[str, Any]:

@@ -186,6 +186,10 @@ def stance(
     toward its negation; the templates are then averaged and normalised. A two-way model (no contradiction class)
     reads against from entailment of the negation only.
 
+    A model fine-tuned in its own label schema (e.g. FAVOR/AGAINST/NONE on (text, target) pairs) is asked about
+    (text, target) directly, as it was trained, and its labels are read through the schema's NLI meaning:
+    entailment -> favor, contradiction -> against, the rest -> none. Templates and negation are not used then.
+
     Args:
         model: The NLI model.
         texts: The texts (claims) whose stance is wanted.
@@ -219,6 +223,8 @@ def stance(
         _check_text(goal, f"targets[{i}]" if not isinstance(target, str) else "target")
     if not templates or any("{target" not in t for t in templates):
         raise ValueError(f"every template needs a {{target}} or {{target_lc}} placeholder, got {list(templates)!r}.")
+    if getattr(model, "schema", None) is not None:  # duck-typed stand-ins need not have one
+        return _stance_from_schema(model, texts, targets, batch_size, show_progress_bar)
     plans = {goal: _hypotheses(goal, templates, negation) for goal in dict.fromkeys(targets)}
     pairs: list[tuple[str, str]] = []
     for text, goal in zip(texts, targets, strict=True):
@@ -245,3 +251,20 @@ def stance(
         mean = np.mean(np.asarray(combined, dtype=np.float32), axis=0)
         out[i] = mean / max(float(mean.sum()), 1e-9)
     return StanceResults(list(texts), targets, out)
+
+
+def _stance_from_schema(
+    model: NLIModel, texts: Sequence[str], targets: Sequence[str], batch_size: int, show_progress_bar: bool | None
+) -> StanceResults:
+    schema = model.schema
+    if schema is None or not schema.has_nli_meaning:
+        labels = list(schema.labels) if schema is not None else []
+        raise ValueError(
+            f"this model's labels {labels} have no stance meaning; fine-tune it with a label_map that says which "
+            "label means favor (entailment) and which against (contradiction)."
+        )
+    scored = model.score(
+        list(zip(texts, targets, strict=True)), batch_size=batch_size, show_progress_bar=show_progress_bar
+    ).to_numpy()
+    out = np.stack([scored[:, 0], scored[:, 2], scored[:, 1]], axis=1).astype(np.float32)
+    return StanceResults(list(texts), list(targets), out)

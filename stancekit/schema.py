@@ -1,0 +1,172 @@
+"""Label schemas: a user's own labels (favor/against/none, SUPPORT/UNDERMINE, …) and their NLI meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stancekit.types import THREE_WAY, NLILabel, canonical_label
+
+__all__ = ["LabelSchema", "parse_label_map"]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSchema:
+    """An ordered set of class labels and, optionally, what each means in NLI terms.
+
+    The NLI meaning lets a model of this schema serve every NLI-based part of stancekit (``score``'s
+    entailment/neutral/contradiction view, ``stance``, ``relate``) and lets a new schema start from an NLI model
+    (warm start: each label's classifier row is copied from the NLI label it maps to). A label mapped to nothing
+    means "neither entails nor contradicts", which is NLI's neutral.
+
+    Attributes:
+        labels: The class labels, in the order of the model's logits.
+        nli_map: Label -> NLI label (entailment, neutral or contradiction), for the labels that have one.
+
+    Example:
+        >>> schema = LabelSchema(("SUPPORT", "UNDERMINE"), {"SUPPORT": NLILabel.ENTAILMENT,
+        ...                                                 "UNDERMINE": NLILabel.CONTRADICTION})
+        >>> schema.nli_label("UNDERMINE").value
+        'contradiction'
+    """
+
+    labels: tuple[str, ...]
+    nli_map: Mapping[str, NLILabel] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Validate labels and mapping."""
+        labels = tuple(self.labels)
+        object.__setattr__(self, "labels", labels)
+        if len(labels) < 2:
+            raise ValueError(f"a label schema needs at least two labels, got {list(labels)!r}.")
+        for i, label in enumerate(labels):
+            if not isinstance(label, str) or not label.strip():
+                raise ValueError(f"LabelSchema.labels[{i}] must be a non-empty string, got {label!r}.")
+        if len(set(labels)) != len(labels):
+            duplicates = sorted({x for x in labels if labels.count(x) > 1})
+            raise ValueError(f"LabelSchema.labels has duplicates: {duplicates}.")
+        mapped: dict[str, NLILabel] = {}
+        for key, value in dict(self.nli_map).items():
+            if key not in labels:
+                raise ValueError(f"nli_map names {key!r}, which is not one of the labels {list(labels)}.")
+            target = canonical_label(value)
+            if target not in THREE_WAY:
+                raise ValueError(
+                    f"nli_map[{key!r}] = {value!r} is not entailment, neutral or contradiction; "
+                    "map each label onto one of those, or leave it out (it then counts as neutral)."
+                )
+            mapped[key] = target
+        object.__setattr__(self, "nli_map", mapped)
+
+    @classmethod
+    def create(cls, labels: Sequence[str], label_map: Mapping[str, str | NLILabel] | None = None) -> LabelSchema:
+        """A schema from labels and a mapping whose values may be NLI synonyms (``"SUPPORTS"``, ``"refutes"``).
+
+        Raises:
+            ValueError: If a mapped value is not an NLI label or synonym, or a key is not among ``labels``.
+
+        Example:
+            >>> LabelSchema.create(["PRO", "CON"], {"PRO": "entailment", "CON": "contradiction"}).nli_map["CON"].value
+            'contradiction'
+        """
+        mapped: dict[str, NLILabel] = {}
+        for key, value in (label_map or {}).items():
+            target = canonical_label(value)
+            if target not in THREE_WAY:
+                raise ValueError(
+                    f"label_map[{key!r}] = {value!r} is not entailment, neutral or contradiction; "
+                    "map each label onto one of those, or leave it out (it then counts as neutral)."
+                )
+            mapped[key] = target
+        return cls(tuple(labels), mapped)
+
+    @classmethod
+    def nli(cls) -> LabelSchema:
+        """The three NLI labels themselves."""
+        return cls(tuple(label.value for label in THREE_WAY), {label.value: label for label in THREE_WAY})
+
+    @property
+    def is_nli(self) -> bool:
+        """Whether this is the plain three-way NLI schema."""
+        return set(self.labels) == {label.value for label in THREE_WAY} and all(
+            self.nli_map.get(label.value) is label for label in THREE_WAY
+        )
+
+    @property
+    def has_nli_meaning(self) -> bool:
+        """Whether some label means entailment or contradiction (so NLI-based stance can use the model)."""
+        return any(v in (NLILabel.ENTAILMENT, NLILabel.CONTRADICTION) for v in self.nli_map.values())
+
+    def nli_label(self, label: str) -> NLILabel:
+        """The NLI meaning of ``label``: its mapping, or neutral when it has none.
+
+        Raises:
+            ValueError: If ``label`` is not in the schema.
+        """
+        if label not in self.labels:
+            raise ValueError(f"unknown label {label!r}; this schema's labels are {list(self.labels)}.")
+        return self.nli_map.get(label, NLILabel.NEUTRAL)
+
+    def index(self, label: str) -> int:
+        """Position of ``label`` among the logits.
+
+        Raises:
+            ValueError: If ``label`` is not in the schema.
+        """
+        if label not in self.labels:
+            raise ValueError(f"unknown label {label!r}; this schema's labels are {list(self.labels)}.")
+        return self.labels.index(label)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (stored in the model's ``stancekit.json``)."""
+        return {"labels": list(self.labels), "nli_map": {k: v.value for k, v in self.nli_map.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LabelSchema:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            ValueError: If ``data`` has no ``labels`` list.
+        """
+        labels = data.get("labels")
+        if not isinstance(labels, list):
+            raise ValueError(f"a stored label schema needs a 'labels' list, got {data!r}.")
+        return cls(
+            tuple(str(x) for x in labels), {str(k): NLILabel(v) for k, v in dict(data.get("nli_map", {})).items()}
+        )
+
+    @classmethod
+    def infer(cls, labels: Sequence[str], label_map: Mapping[str, str | NLILabel] | None = None) -> LabelSchema:
+        """A schema for the labels seen in data, sorted, with ``label_map`` or else the NLI synonyms as meaning.
+
+        Example:
+            >>> LabelSchema.infer(["neutral", "entailment", "contradiction"]).is_nli
+            True
+        """
+        ordered = tuple(sorted(dict.fromkeys(labels)))
+        if set(ordered) == {label.value for label in THREE_WAY} and not label_map:
+            return cls.nli()
+        if label_map is None:
+            guessed = {label: canonical_label(label) for label in ordered}
+            label_map = {k: v for k, v in guessed.items() if v in THREE_WAY}
+        return cls.create(ordered, label_map)
+
+
+def parse_label_map(text: str) -> dict[str, str]:
+    """Parse ``"SUPPORT=entailment,UNDERMINE=contradiction"`` (the command line's ``--label-map``).
+
+    Raises:
+        ValueError: On an item without ``=``, naming it.
+
+    Example:
+        >>> parse_label_map("SUPPORT=entailment, UNDERMINE=contradiction")
+        {'SUPPORT': 'entailment', 'UNDERMINE': 'contradiction'}
+    """
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"--label-map item {item!r} must look like LABEL=nli_label, e.g. SUPPORT=entailment.")
+        out[key.strip()] = value.strip()
+    return out
