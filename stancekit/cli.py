@@ -98,9 +98,42 @@ def _emit(rows: Iterator[dict[str, Any]], out: str | None) -> None:
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.ray:
+        return _score_on_ray(args)
     records = _read_pairs_file(args.file)
     model = _load_model(args.model, args.precision)
     _emit(_score_records(model, records, args), args.out)
+    return 0
+
+
+def _score_on_ray(args: argparse.Namespace) -> int:
+    try:
+        import ray
+
+        from stancekit.ray_data import score_files
+    except ImportError as error:
+        raise CommandError(f'--ray needs Ray Data: pip install "stancekit[ray]" ({error}).') from None
+    if not args.out:
+        raise CommandError("--ray writes a folder of results: pass --out FOLDER.")
+    ray.init(address=args.ray_address, ignore_reinit_error=True, log_to_driver=args.verbose)
+    try:
+        scored = score_files(
+            args.file,
+            args.out,
+            output_format=args.format,
+            model=args.model,
+            precision=args.precision,
+            both_directions=args.both_directions,
+            batch_size=args.batch_size,
+            concurrency=args.concurrency,
+            num_cpus=args.num_cpus,
+            num_gpus=args.num_gpus,
+        )
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    finally:
+        ray.shutdown()
+    print(f"scored {scored.count()} pairs into {args.out} ({args.format})")
     return 0
 
 
@@ -319,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--both-directions", action="store_true", help="also score hypothesis->premise")
     score.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
     _add_model_options(score)
+    scale = score.add_argument_group("scale out on Ray Data (pip install 'stancekit[ray]')")
+    scale.add_argument(
+        "--ray", action="store_true", help="FILE is a file or folder of .jsonl/.parquet; --out a folder"
+    )
+    scale.add_argument("--ray-address", default=None, help="cluster address (default: start a local one)")
+    scale.add_argument("--format", choices=["parquet", "jsonl"], default="parquet", help="output format with --ray")
+    scale.add_argument("--concurrency", type=int, default=None, help="workers (default: CPUs / --num-cpus)")
+    scale.add_argument("--num-cpus", type=float, default=1, help="CPUs per worker")
+    scale.add_argument("--num-gpus", type=float, default=None, help="GPUs per worker")
     score.set_defaults(func=_score)
 
     claims = sub.add_parser("claims", help="extract attributed claims from articles as JSON Lines")
