@@ -24,7 +24,12 @@ _NOT_ENTAILMENT = -1
 
 
 def label_targets(labels: Sequence[NLILabel]) -> torch.Tensor:
-    """Encode labels for :func:`partial_label_nll`: 0/1/2 in :data:`THREE_WAY` order, -1 for ``not_entailment``."""
+    """Encode labels for :func:`partial_label_nll`: 0/1/2 in :data:`THREE_WAY` order, -1 for ``not_entailment``.
+
+    Example:
+        >>> label_targets([NLILabel.CONTRADICTION, NLILabel.NOT_ENTAILMENT]).tolist()
+        [2, -1]
+    """
     index = {label: i for i, label in enumerate(THREE_WAY)}
     return torch.tensor([index.get(label, _NOT_ENTAILMENT) for label in labels], dtype=torch.long)
 
@@ -34,6 +39,10 @@ def partial_label_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tens
 
     A ``not_entailment`` target (-1) says only that the pair is neutral *or* contradiction, so its loss is
     ``-log(p_neutral + p_contradiction)``: it never pushes probability between the two classes it cannot tell apart.
+
+    Example:
+        >>> round(partial_label_nll(torch.tensor([[0.0, 0.0, 0.0]]), torch.tensor([-1])).item(), 4)  # -log(2/3)
+        0.4055
     """
     logp = torch.log_softmax(logits.float(), dim=-1)
     partial = targets < 0

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from stancekit.documents import Document
+from stancekit.results import RecordList
 from stancekit.text import negate, split_sentences
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ __all__ = [
     "Claim",
     "ClaimExtractor",
     "ClaimKind",
+    "ClaimList",
     "claims_html",
     "claims_to_pandas",
     "evaluate_attribution",
@@ -463,14 +465,14 @@ class ClaimExtractor:
 
     # ------------------------------------------------------------------ extraction
 
-    def extract(self, documents: Iterable[Document]) -> list[Claim]:
-        """Claims of each document, in document order.
+    def extract(self, documents: Iterable[Document]) -> ClaimList:
+        """Claims of each document, in document order (a list that shows itself as a table).
 
         Example:
-            >>> ClaimExtractor().extract([Document(id="d", text="Nothing is said here.")])
-            []
+            >>> len(ClaimExtractor().extract([Document(id="d", text="Nothing is said here.")]))
+            0
         """
-        return [claim for document in documents for claim in self.extract_document(document)]
+        return ClaimList(claim for document in documents for claim in self.extract_document(document))
 
     def extract_document(self, document: Document) -> list[Claim]:
         """Claims of one document, in text order."""
@@ -768,12 +770,33 @@ class ClaimExtractor:
         return base
 
 
+class ClaimList(RecordList[Claim]):
+    """Claims as a list that shows itself as a table: date, speaker, actor, kind and text.
+
+    Example:
+        >>> ClaimList().to_pandas().empty
+        True
+    """
+
+    title = "claims"
+
+    def _row(self, record: Claim) -> dict[str, Any]:
+        return {
+            "date": record.date,
+            "speaker": record.speaker,
+            "actor": record.actor,
+            "kind": record.kind,
+            "claim": record.text,
+            "doc": record.doc,
+        }
+
+
 def extract_claims(
     documents: Iterable[Document],
     *,
     actor_map: Mapping[str, str] | None = None,
     include_narration: bool = False,
-) -> list[Claim]:
+) -> ClaimList:
     """Extract attributed claims from documents (a convenience wrapper of :class:`ClaimExtractor`).
 
     Example:
@@ -784,7 +807,11 @@ def extract_claims(
 
 
 def claims_to_pandas(claims: Sequence[Claim]) -> pd.DataFrame:
-    """One row per claim."""
+    """One row per claim.
+
+    Example:
+        >>> claims_to_pandas(extract_claims(read_documents("seeds")))[["speaker", "actor", "date"]]  # doctest: +SKIP
+    """
     import pandas as pd
 
     frame: pd.DataFrame = pd.DataFrame([c.to_dict() for c in claims])
@@ -792,7 +819,12 @@ def claims_to_pandas(claims: Sequence[Claim]) -> pd.DataFrame:
 
 
 def claims_html(claims: Sequence[Claim], *, limit: int = 50) -> str:
-    """A compact HTML table of claims, for Jupyter."""
+    """A compact HTML table of claims, for Jupyter.
+
+    Example:
+        >>> from IPython.display import HTML  # doctest: +SKIP
+        >>> HTML(claims_html(claims))  # doctest: +SKIP
+    """
     rows = "".join(
         f"<tr><td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
         f"<td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.text[:160])}</td></tr>"
@@ -815,6 +847,10 @@ class AttributionReport:
         actor_accuracy: Of the gold claims found with the right speaker, the fraction with the right actor.
         missed: Gold claims not found with the right speaker (``doc: anchor``).
         spurious: Extracted claims that match no gold claim or carry the wrong speaker (``doc: speaker: text``).
+
+    Example:
+        >>> report = evaluate_attribution(claims, "seeds/gold_claims.jsonl")  # doctest: +SKIP
+        >>> report.precision, report.recall  # doctest: +SKIP
     """
 
     precision: float

@@ -459,7 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Example:
+        >>> main(["score", "seeds/pairs.jsonl", "--out", "scored.jsonl"])  # doctest: +SKIP
+        0
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -184,7 +184,12 @@ def load_pairs(
 
 
 def as_pairs(data: PairSource, name: str, column_mapping: Mapping[str, str] | None = None) -> list[LabeledPair]:
-    """``data`` as checked :class:`LabeledPair` records (a list of them passes through unchanged)."""
+    """``data`` as checked :class:`LabeledPair` records (a list of them passes through unchanged).
+
+    Example:
+        >>> as_pairs([{"premise": "p", "hypothesis": "h", "label": "PRO"}], "train")[0].where
+        'train row 0'
+    """
     if isinstance(data, list) and data and all(isinstance(p, LabeledPair) for p in data):
         return data
     return load_pairs(data, column_mapping=column_mapping, name=name)
@@ -289,7 +294,12 @@ def split_dev(
 
 
 def pairs_to_pandas(pairs: Sequence[LabeledPair]) -> pd.DataFrame:
-    """One row per pair: premise, hypothesis, label, where."""
+    """One row per pair: premise, hypothesis, label, where.
+
+    Example:
+        >>> pairs_to_pandas([LabeledPair(premise="p", hypothesis="h", label="PRO")]).shape
+        (1, 4)
+    """
     import pandas as pd
 
     frame: pd.DataFrame = pd.DataFrame(

@@ -71,6 +71,10 @@ def parse_date(value: object, *, where: str = "date") -> datetime | None:
 
     Raises:
         ValueError: For a string that is not ISO 8601, naming ``where``.
+
+    Example:
+        >>> parse_date("2024-02-27").isoformat()
+        '2024-02-27T00:00:00+00:00'
     """
     if is_missing(value) or value == "":
         return None
@@ -343,7 +347,12 @@ def documents_from_dataset(dataset: Any, *, column_mapping: Mapping[str, str] | 
 
 
 def with_metadata(document: Document, **fields: Any) -> Document:
-    """A copy of ``document`` with fields replaced (dates parsed)."""
+    """A copy of ``document`` with fields replaced (dates parsed).
+
+    Example:
+        >>> with_metadata(Document(id="a", text="Text."), published="2024-03-01").published.year
+        2024
+    """
     if "published" in fields:
         fields["published"] = parse_date(fields["published"], where=f"Document {document.id!r} published")
     return replace(document, **fields)

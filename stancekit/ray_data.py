@@ -84,6 +84,10 @@ class PairScorer:
         batch_size: Pairs per forward pass.
         both_directions: As in :meth:`NLIModel.score`.
         threads: torch threads per worker (default: torch's own choice, usually the worker's CPUs).
+
+    Example:
+        >>> ds.map_batches(PairScorer, fn_constructor_kwargs={"model": None}, concurrency=4,  # doctest: +SKIP
+        ...                batch_format="pandas")
     """
 
     def __init__(
@@ -129,6 +133,10 @@ class StanceScorer:
     """A ``map_batches`` callable class for stance: ``text`` and ``target`` columns (or one ``target`` for all).
 
     Arguments as :class:`PairScorer`, plus ``target`` (one target for every row, instead of a column).
+
+    Example:
+        >>> ds.map_batches(StanceScorer, fn_constructor_kwargs={"target": "Afghanistan is a threat"},  # doctest: +SKIP
+        ...                concurrency=4, batch_format="pandas")
     """
 
     def __init__(

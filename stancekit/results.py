@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from stancekit.schema import LabelSchema
 
-__all__ = ["Direction", "PairScore", "RecordSequence", "ScoreResults"]
+__all__ = ["Direction", "PairScore", "RecordList", "RecordSequence", "ScoreResults"]
 
 R = TypeVar("R")
 
@@ -84,7 +84,11 @@ class PairScore:
 
 
 class RecordSequence(Sequence[R]):
-    """A read-only sequence of typed records built on demand from columns; subclasses define ``_record``."""
+    """A read-only sequence of typed records built on demand from columns; subclasses define ``_record``.
+
+    Example:
+        >>> first, *rest = model.score(pairs)  # doctest: +SKIP
+    """
 
     __slots__ = ()
 
@@ -367,3 +371,59 @@ def _as_dict(record: PairScore) -> dict[str, Any]:
             {"schema_label": record.schema_label, "schema_scores": record.schema_scores} if record.schema_label else {}
         ),
     }
+
+
+class RecordList(list[R]):
+    """A plain list of records that also shows itself as a table (text in a terminal, HTML in Jupyter).
+
+    Subclasses say which columns to show (``_row``); ``to_pandas`` gives the same columns for every record.
+
+    Example:
+        >>> claims = extract_claims(documents)  # doctest: +SKIP
+        >>> claims[:3], claims.to_pandas().shape  # doctest: +SKIP
+    """
+
+    title = "records"
+
+    def _row(self, record: R) -> dict[str, Any]:  # pragma: no cover - overridden
+        return {"record": repr(record)}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per record, with the columns of the table."""
+        import pandas as pd
+
+        frame: pd.DataFrame = pd.DataFrame([self._row(r) for r in self])
+        return frame
+
+    def __repr__(self) -> str:
+        """A short text table of the first records."""
+        lines = [f"{type(self).__name__}({len(self)} {self.title})"]
+        for record in self[:10]:
+            lines.append("  " + " | ".join(_clip(_cell(v), 60) for v in self._row(record).values()))
+        if len(self) > 10:
+            lines.append(f"  … {len(self) - 10} more")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A compact HTML table for Jupyter (first 50 records)."""
+        rows = [self._row(r) for r in self[:50]]
+        if not rows:
+            return f"<p><b>{type(self).__name__}</b>: no {self.title}</p>"
+        header = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_clip(_cell(v), 160))}</td>" for v in row.values()) + "</tr>"
+            for row in rows
+        )
+        more = f"<p>… {len(self) - 50} more</p>" if len(self) > 50 else ""
+        return (
+            f"<p><b>{type(self).__name__}</b>: {len(self)} {self.title}</p><table><thead><tr>{header}</tr></thead>"
+            f"<tbody>{body}</tbody></table>{more}"
+        )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if hasattr(value, "date") and callable(value.date):
+        return str(value.date())
+    return "" if value is None else str(value)

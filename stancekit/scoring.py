@@ -36,7 +36,12 @@ _STREAM_CHUNK = 8192
 
 @runtime_checkable
 class PairLike(Protocol):
-    """Anything with ``premise`` and ``hypothesis`` text attributes (e.g. :class:`TextPair`)."""
+    """Anything with ``premise`` and ``hypothesis`` text attributes (e.g. :class:`TextPair`).
+
+    Example:
+        >>> isinstance(TextPair(premise="p", hypothesis="h"), PairLike)
+        True
+    """
 
     @property
     def premise(self) -> str:
@@ -139,6 +144,10 @@ def default_model_path() -> Path:
 
     Raises:
         FileNotFoundError: If neither holds the model.
+
+    Example:
+        >>> default_model_path().name
+        'stancekit-nli-minilm-l6'
     """
     here = Path(__file__).resolve().parent
     candidates = [here / "_models" / DEFAULT_MODEL_NAME, here.parent / "models" / DEFAULT_MODEL_NAME]

@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stancekit.claims import Claim, ClaimExtractor
+from stancekit.claims import Claim, ClaimExtractor, ClaimList
 from stancekit.documents import Document
-from stancekit.pairing import Embedder, PairingStats, Relation, candidate_pairs, default_embedder, relate
+from stancekit.pairing import (
+    Embedder,
+    PairingStats,
+    Relation,
+    RelationList,
+    candidate_pairs,
+    default_embedder,
+    relate,
+)
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel
 from stancekit.stance import DEFAULT_TEMPLATES, StanceResult, stance
@@ -135,7 +143,7 @@ class Tracker:
         return self
 
     def _update(self) -> None:
-        claims = self.claims
+        claims: list[Claim] = self.claims
         if self.target:
             stances = self._stances(self.target)
             if self.same_target:
@@ -175,22 +183,24 @@ class Tracker:
     # ------------------------------------------------------------------ results
 
     @property
-    def claims(self) -> list[Claim]:
+    def claims(self) -> ClaimList:
         """All attributed claims, in time order (undated last), then document order."""
-        return sorted(
-            self._claims.values(),
-            key=lambda c: (c.date is None, c.date.timestamp() if c.date else 0.0, c.doc, c.start),
+        return ClaimList(
+            sorted(
+                self._claims.values(),
+                key=lambda c: (c.date is None, c.date.timestamp() if c.date else 0.0, c.doc, c.start),
+            )
         )
 
     @property
-    def relations(self) -> list[Relation]:
+    def relations(self) -> RelationList:
         """Every scored candidate pair with its relation."""
-        return list(self._relations)
+        return RelationList(self._relations)
 
     @property
-    def rebuttals(self) -> list[Relation]:
+    def rebuttals(self) -> RelationList:
         """Contradictions between different actors, strongest first."""
-        return sorted((r for r in self._relations if r.is_rebuttal), key=lambda r: -r.score)
+        return RelationList(sorted((r for r in self._relations if r.is_rebuttal), key=lambda r: -r.score))
 
     def stance_timeline(self, target: str | None = None) -> pd.DataFrame:
         """Per claim: actor, speaker, date, claim, stance, probability (of that stance), favor, against, none.

@@ -70,3 +70,11 @@ def test_bad_values_name_the_field():
         Document(id="", text="x")
     with pytest.raises(FileNotFoundError):
         read_documents("no/such/folder")
+
+
+def test_the_seed_folder_reads_as_exactly_its_five_articles(seeds_dir):
+    from stancekit.documents import read_documents
+
+    documents = read_documents(seeds_dir)
+    assert sorted(d.id for d in documents) == sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    assert len(documents) == 5 and all(d.published is not None for d in documents)

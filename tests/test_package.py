@@ -32,3 +32,42 @@ def test_top_level_import_stays_light():
     code = f"import sys, stancekit; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+PUBLIC_MODULES = [
+    "stancekit",
+    "stancekit.calibration",
+    "stancekit.claims",
+    "stancekit.data",
+    "stancekit.documents",
+    "stancekit.evaluation",
+    "stancekit.io",
+    "stancekit.pairing",
+    "stancekit.ray_data",
+    "stancekit.results",
+    "stancekit.schema",
+    "stancekit.scoring",
+    "stancekit.stance",
+    "stancekit.text",
+    "stancekit.tracking",
+    "stancekit.types",
+    "stancekit.viz",
+    "stancekit.training",
+    "stancekit.training.finetune",
+    "stancekit.training.nli",
+]
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_function_and_class_has_a_docstring_example(module):
+    import inspect
+
+    mod = importlib.import_module(module)
+    lacking = [
+        name
+        for name in mod.__all__
+        if (inspect.isfunction(obj := getattr(mod, name)) or inspect.isclass(obj))
+        and getattr(obj, "__module__", "").startswith("stancekit")
+        and "Example" not in (inspect.getdoc(obj) or "")
+    ]
+    assert not lacking, f"{module}: {lacking} have no 'Example:' section in their docstring"

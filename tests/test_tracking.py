@@ -128,3 +128,17 @@ def test_same_target_pairs_only_claims_that_take_a_stance(fake_nli):
     mentions = lambda t: any("wheat" in r.a.text + r.b.text for r in t.relations)  # noqa: E731
     assert mentions(loose) and not mentions(strict)
     assert strict.stats.candidates < loose.stats.candidates
+
+
+def test_claims_pairs_and_relations_show_themselves_as_tables(tracker):
+    tracker.add_documents([RUSSIA, TALIBAN])
+    claims = tracker.claims
+    html = claims._repr_html_()
+    assert html.startswith("<p><b>ClaimList</b>: 3 claims</p><table>") and "Zabihullah Mujahid" in html
+    assert "2024-02-27" in repr(claims) and repr(claims).startswith("ClaimList(3 claims)")
+    assert list(claims.to_pandas().columns) == ["date", "speaker", "actor", "kind", "claim", "doc"]
+    relations = tracker.relations
+    frame = relations.to_pandas()
+    assert len(frame) == len(relations) and set(frame["relation"]) <= {"supports", "contradicts", "unrelated"}
+    assert "<th>relation</th>" in relations._repr_html_()
+    assert tracker.rebuttals.to_pandas()["rebuttal"].all()

@@ -53,7 +53,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def render_model_card(
     record: dict[str, Any], reports: list[dict[str, Any]], *, command: str, name: str, notes: str = ""
 ) -> str:
-    """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports."""
+    """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports.
+
+    Example:
+        >>> print(render_model_card(record, reports, command="stancekit train-nli ...", name="m"))  # doctest: +SKIP
+    """
     training = record.get("training", {})
     sources: dict[str, int] = training.get("pairs_per_source", {})
     data_rows = [
@@ -144,7 +148,11 @@ def _fmt(value: Any) -> str:
 def write_model_card(
     model_dir: str | Path, eval_json: str | Path, *, command: str, notes: str = "", name: str | None = None
 ) -> Path:
-    """Write ``README.md`` into ``model_dir`` from its ``stancekit.json`` and an ``evaluate-nli --json`` file."""
+    """Write ``README.md`` into ``model_dir`` from its ``stancekit.json`` and an ``evaluate-nli --json`` file.
+
+    Example:
+        >>> write_model_card("models/m", "models/m/eval.json", command="stancekit train-nli ...")  # doctest: +SKIP
+    """
     directory = Path(model_dir)
     record = json.loads((directory / "stancekit.json").read_text(encoding="utf-8"))
     reports = json.loads(Path(eval_json).read_text(encoding="utf-8"))

@@ -135,6 +135,10 @@ class FitResult:
         temperature: The fitted softmax temperature (1.0 when not calibrated).
         dev_ece_before: Dev ECE before calibration.
         dev_ece_after: Dev ECE after calibration.
+
+    Example:
+        >>> result = fit("train.jsonl", FinetuneConfig(output_dir="runs/mine"))  # doctest: +SKIP
+        >>> result.load().score([("A text.", "A claim.")])  # doctest: +SKIP
     """
 
     model_dir: Path
