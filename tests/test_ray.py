@@ -112,6 +112,16 @@ def test_score_files_reads_jsonl_and_writes_parquet(local_ray, model_dir, tmp_pa
     _check_same(got, frame, model_dir)
 
 
+def test_ray_embedder_equals_the_local_embedder(local_ray):
+    from stancekit.pairing import MiniLMEmbedder
+    from stancekit.ray_data import RayEmbedder
+
+    texts = [RUSSIA.text, TALIBAN.text, "Afghanistan poses a threat.", "Kabul denies it.", "A cat sleeps."]
+    remote = RayEmbedder(concurrency=1, rows_per_batch=2).encode(texts)
+    np.testing.assert_allclose(remote, MiniLMEmbedder().encode(texts), atol=1e-5)
+    assert remote.shape == (5, 384)
+
+
 def test_cli_score_on_ray(local_ray, model_dir, tmp_path, capsys):
     from stancekit.cli import main
 
