@@ -51,8 +51,9 @@ def main() -> None:
     ray.data.DataContext.get_current().enable_progress_bars = False
     try:
         for workers in (1, 2):
+            blocks = [frame.iloc[i : i + args.rows_per_batch] for i in range(0, len(frame), args.rows_per_batch)]
             ds = score_dataset(
-                ray.data.from_pandas(frame),
+                ray.data.from_pandas(blocks),
                 model=path,
                 precision="fp32",
                 concurrency=workers,

@@ -232,6 +232,7 @@ def candidate_pairs(
     different_actors: bool = True,
     time_window: timedelta | None = None,
     block_size: int = 512,
+    max_block_cells: int = 4_000_000,
 ) -> tuple[PairList, PairingStats]:
     """Retrieve candidate pairs of claims worth scoring with NLI.
 
@@ -244,7 +245,10 @@ def candidate_pairs(
         different_actors: Only pair claims of different actors (claims without an actor pair with anyone
             but claims of the same speaker).
         time_window: Only pair claims at most this far apart in time (undated claims always pass).
-        block_size: Rows per similarity block; memory is ``block_size * N`` floats.
+        block_size: Rows per similarity block, at most.
+        max_block_cells: Similarity cells per block, at most: blocks shrink as the corpus grows, so the working
+            memory stays near ``max_block_cells`` x 20 bytes (about 80 MB) however many claims there are,
+            besides the ``N x dim`` embeddings themselves. No ``N x N`` matrix is ever held.
 
     Returns:
         The pairs, each once, and the pruning statistics.
@@ -256,8 +260,10 @@ def candidate_pairs(
         >>> pairs, stats = candidate_pairs(claims, top_k=5)  # doctest: +SKIP
         >>> f"{stats.pruned_fraction:.1%} of pairs pruned"  # doctest: +SKIP
     """
-    if top_k <= 0 or block_size <= 0:
-        raise ValueError(f"top_k and block_size must be positive, got {top_k} and {block_size}.")
+    if top_k <= 0 or block_size <= 0 or max_block_cells <= 0:
+        raise ValueError(
+            f"top_k, block_size and max_block_cells must be positive, got {top_k}, {block_size}, {max_block_cells}."
+        )
     n = len(claims)
     if embeddings is None:
         vectors = (
@@ -273,6 +279,7 @@ def candidate_pairs(
     days = _days(claims)
     kept: list[npt.NDArray[np.int64]] = []
     allowed_total = 0
+    block_size = max(1, min(block_size, max_block_cells // max(n, 1)))
     for start in range(0, n, block_size):
         stop = min(n, start + block_size)
         sims = vectors[start:stop] @ vectors.T

@@ -371,7 +371,6 @@ class RayNLIModel:
     ) -> ScoreResults:
         """Score pairs on Ray; arguments and result as :meth:`NLIModel.score` (``combine`` must be the default)."""
         import pandas as pd
-        import ray
 
         if combine != "max_contradiction":
             raise ValueError("RayNLIModel supports combine='max_contradiction' only.")
@@ -381,7 +380,7 @@ class RayNLIModel:
         frame = pd.DataFrame({"premise": [p for p, _ in rows], "hypothesis": [h for _, h in rows]})
         frame["_row"] = np.arange(len(frame))
         ds = score_dataset(
-            ray.data.from_pandas(frame),
+            _blocks(frame, self.options.get("rows_per_batch", 1024)),
             model=self.model,
             precision=self.precision,
             both_directions=both_directions,
@@ -390,6 +389,15 @@ class RayNLIModel:
         )
         scored = ds.to_pandas().sort_values("_row").reset_index(drop=True) if len(frame) else frame
         return _results_from_frame(scored, self)
+
+
+def _blocks(frame: pd.DataFrame, rows: int) -> ray.data.Dataset:
+    """A Dataset of ``frame`` in blocks of ``rows`` rows, so that several workers can share it."""
+    import ray
+
+    parts = [frame.iloc[i : i + rows] for i in range(0, len(frame), rows)] or [frame]
+    dataset: ray.data.Dataset = ray.data.from_pandas(parts)
+    return dataset
 
 
 def _results_from_frame(frame: pd.DataFrame, model: RayNLIModel) -> ScoreResults:
@@ -466,13 +474,12 @@ class RayEmbedder:
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """``(len(texts), dim)`` unit vectors, in input order."""
         import pandas as pd
-        import ray
 
         if not texts:
             return np.zeros((0, 1), np.float32)
         frame = pd.DataFrame({"text": list(texts), "_row": np.arange(len(texts))})
         ds = _map(
-            ray.data.from_pandas(frame),
+            _blocks(frame, self.rows_per_batch),
             _EmbedWorker,
             {"embedder": self.model_name_or_path, "threads": int(self.num_cpus) or None},
             rows_per_batch=self.rows_per_batch,

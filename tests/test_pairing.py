@@ -56,6 +56,8 @@ def test_block_size_does_not_change_results():
     small, s1 = candidate_pairs(claims, embeddings=vectors, top_k=4, min_similarity=0.0, block_size=7)
     large, s2 = candidate_pairs(claims, embeddings=vectors, top_k=4, min_similarity=0.0, block_size=512)
     assert [(p.a.doc, p.b.doc) for p in small] == [(p.a.doc, p.b.doc) for p in large] and s1 == s2
+    tiny, s3 = candidate_pairs(claims, embeddings=vectors, top_k=4, min_similarity=0.0, max_block_cells=60)
+    assert [(p.a.doc, p.b.doc) for p in tiny] == [(p.a.doc, p.b.doc) for p in large] and s3 == s2
     with pytest.raises(ValueError, match="embeddings has 3 rows for 60 claims"):
         candidate_pairs(claims, embeddings=vectors[:3])
 

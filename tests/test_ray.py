@@ -67,7 +67,11 @@ def _check_same(got: pd.DataFrame, frame: pd.DataFrame, model_dir: str) -> None:
 def test_score_dataset_equals_the_local_path(local_ray, model_dir):
     frame = _pairs(60)
     ds = score_dataset(
-        ray.data.from_pandas(frame), model=model_dir, precision="fp32", rows_per_batch=16, concurrency=2
+        ray.data.from_pandas(frame, override_num_blocks=4),
+        model=model_dir,
+        precision="fp32",
+        rows_per_batch=16,
+        concurrency=2,
     )
     got = ds.to_pandas()
     assert {"id", "premise", "hypothesis", "label", "entailment", "window_start"} <= set(got.columns)
@@ -161,11 +165,13 @@ def test_two_node_cluster_survives_a_killed_worker(model_dir, tmp_path):
         ray.data.DataContext.get_current().enable_progress_bars = False
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
         frame = _pairs(48)
-        ds = score_dataset(ray.data.from_pandas(frame), model=model_dir, precision="fp32", rows_per_batch=8)
+        ds = score_dataset(
+            ray.data.from_pandas(frame, override_num_blocks=6), model=model_dir, precision="fp32", rows_per_batch=8
+        )
         _check_same(ds.to_pandas(), frame, model_dir)  # concurrency defaults to the two nodes' CPUs
         kwargs = {"model": model_dir, "precision": "fp32", "marker": str(tmp_path / "died")}
         dying = _map(
-            ray.data.from_pandas(frame),
+            ray.data.from_pandas(frame, override_num_blocks=6),
             DiesOnce,
             kwargs,
             rows_per_batch=8,
