@@ -33,6 +33,12 @@ def _pairs(n: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _blocks(frame: pd.DataFrame, n: int):
+    """A Dataset of ``frame`` in ``n`` blocks, so that several workers share it."""
+    size = -(-len(frame) // n)
+    return ray.data.from_pandas([frame.iloc[i : i + size] for i in range(0, len(frame), size)])
+
+
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     return str(save_tiny(tmp_path_factory.mktemp("ray-model"), id2label=ID2LABEL))
@@ -67,7 +73,7 @@ def _check_same(got: pd.DataFrame, frame: pd.DataFrame, model_dir: str) -> None:
 def test_score_dataset_equals_the_local_path(local_ray, model_dir):
     frame = _pairs(60)
     ds = score_dataset(
-        ray.data.from_pandas(frame, override_num_blocks=4),
+        _blocks(frame, 4),
         model=model_dir,
         precision="fp32",
         rows_per_batch=16,
@@ -165,13 +171,11 @@ def test_two_node_cluster_survives_a_killed_worker(model_dir, tmp_path):
         ray.data.DataContext.get_current().enable_progress_bars = False
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
         frame = _pairs(48)
-        ds = score_dataset(
-            ray.data.from_pandas(frame, override_num_blocks=6), model=model_dir, precision="fp32", rows_per_batch=8
-        )
+        ds = score_dataset(_blocks(frame, 6), model=model_dir, precision="fp32", rows_per_batch=8)
         _check_same(ds.to_pandas(), frame, model_dir)  # concurrency defaults to the two nodes' CPUs
         kwargs = {"model": model_dir, "precision": "fp32", "marker": str(tmp_path / "died")}
         dying = _map(
-            ray.data.from_pandas(frame, override_num_blocks=6),
+            _blocks(frame, 6),
             DiesOnce,
             kwargs,
             rows_per_batch=8,
