@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stancekit.results import ScoreResults
-from stancekit.scoring import NLIModel
+from stancekit.scoring import NLIModel, default_model_path, read_labels
 from stancekit.types import Precision
 
 if TYPE_CHECKING:
@@ -171,6 +171,11 @@ class StanceScorer:
         return out
 
 
+def _threads(threads: int | None, num_cpus: float | None) -> int | None:
+    """Torch threads per worker: as given, else the worker's whole CPUs (``None``: torch's own choice)."""
+    return threads or (int(num_cpus) if num_cpus and num_cpus >= 1 else None)
+
+
 def _map(
     ds: ray.data.Dataset,
     cls: type[Any],
@@ -240,7 +245,7 @@ def score_dataset(
         "precision": precision,
         "batch_size": batch_size,
         "both_directions": both_directions,
-        "threads": threads or (int(num_cpus) if num_cpus and num_cpus >= 1 else None),
+        "threads": _threads(threads, num_cpus),
     }
     return _map(
         ds,
@@ -278,7 +283,7 @@ def stance_dataset(
         "target": target,
         "precision": precision,
         "batch_size": batch_size,
-        "threads": threads or (int(num_cpus) if num_cpus and num_cpus >= 1 else None),
+        "threads": _threads(threads, num_cpus),
     }
     return _map(
         ds,
@@ -351,14 +356,12 @@ class RayNLIModel:
 
     def __init__(self, model: str | None = None, *, precision: Precision = "auto", **options: Any) -> None:
         """Read the model's labels on the driver (the weights are loaded by the workers)."""
-        local = _load(model, "fp32", "cpu")
-        self.two_way = local.two_way
-        self.schema = local.schema
-        self.name = local.name
+        source = model if model is not None else default_model_path()
+        self.schema, self.two_way = read_labels(source)
+        self.name = str(source)
         self.model = model
         self.precision = precision
         self.options = options
-        del local
 
     def score(
         self,
@@ -481,7 +484,7 @@ class RayEmbedder:
         ds = _map(
             _blocks(frame, self.rows_per_batch),
             _EmbedWorker,
-            {"embedder": self.model_name_or_path, "threads": int(self.num_cpus) or None},
+            {"embedder": self.model_name_or_path, "threads": _threads(None, self.num_cpus)},
             rows_per_batch=self.rows_per_batch,
             concurrency=self.concurrency,
             num_cpus=self.num_cpus,

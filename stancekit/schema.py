@@ -50,13 +50,7 @@ class LabelSchema:
         for key, value in dict(self.nli_map).items():
             if key not in labels:
                 raise ValueError(f"nli_map names {key!r}, which is not one of the labels {list(labels)}.")
-            target = canonical_label(value)
-            if target not in THREE_WAY:
-                raise ValueError(
-                    f"nli_map[{key!r}] = {value!r} is not entailment, neutral or contradiction; "
-                    "map each label onto one of those, or leave it out (it then counts as neutral)."
-                )
-            mapped[key] = target
+            mapped[key] = _nli_meaning(value, f"nli_map[{key!r}]")
         object.__setattr__(self, "nli_map", mapped)
 
     @classmethod
@@ -70,15 +64,7 @@ class LabelSchema:
             >>> LabelSchema.create(["PRO", "CON"], {"PRO": "entailment", "CON": "contradiction"}).nli_map["CON"].value
             'contradiction'
         """
-        mapped: dict[str, NLILabel] = {}
-        for key, value in (label_map or {}).items():
-            target = canonical_label(value)
-            if target not in THREE_WAY:
-                raise ValueError(
-                    f"label_map[{key!r}] = {value!r} is not entailment, neutral or contradiction; "
-                    "map each label onto one of those, or leave it out (it then counts as neutral)."
-                )
-            mapped[key] = target
+        mapped = {key: _nli_meaning(value, f"label_map[{key!r}]") for key, value in (label_map or {}).items()}
         return cls(tuple(labels), mapped)
 
     @classmethod
@@ -151,6 +137,17 @@ class LabelSchema:
             guessed = {label: canonical_label(label) for label in ordered}
             label_map = {k: v for k, v in guessed.items() if v in THREE_WAY}
         return cls.create(ordered, label_map)
+
+
+def _nli_meaning(value: str | NLILabel, where: str) -> NLILabel:
+    """``value`` (an NLI label or synonym) as entailment, neutral or contradiction; ``where`` names it in errors."""
+    target = canonical_label(value)
+    if target is None or target not in THREE_WAY:
+        raise ValueError(
+            f"{where} = {value!r} is not entailment, neutral or contradiction; "
+            "map each label onto one of those, or leave it out (it then counts as neutral)."
+        )
+    return target
 
 
 def parse_label_map(text: str) -> dict[str, str]:

@@ -24,7 +24,17 @@ from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Combine", "NLIModel", "PairLike", "TextPair", "default_model_path", "make_pairs"]
+__all__ = [
+    "Combine",
+    "NLIModel",
+    "PairLike",
+    "TextPair",
+    "default_model_path",
+    "load_classifier",
+    "make_pairs",
+    "model_window",
+    "read_labels",
+]
 
 Combine = Literal["max_contradiction", "mean"]
 """How to combine the two directions of a pair: keep the direction with the higher contradiction, or average."""
@@ -231,16 +241,7 @@ class NLIModel:
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.name = name
-        limits = [
-            n
-            for n in (
-                max_length,
-                getattr(tokenizer, "model_max_length", None),
-                getattr(model.config, "max_position_embeddings", None),
-            )
-            if isinstance(n, int) and 0 < n < 100_000
-        ]
-        self.max_length = min(limits) if limits else 512
+        self.max_length = model_window(model, tokenizer, max_length)
         self._length_cache: dict[str, int] = {}
 
     @classmethod
@@ -279,7 +280,7 @@ class NLIModel:
         Example:
             >>> NLIModel.from_pretrained("cross-encoder/nli-deberta-v3-base")  # doctest: +SKIP
         """
-        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
         source = str(model_name_or_path)
         common: dict[str, Any] = {
@@ -291,18 +292,7 @@ class NLIModel:
         id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
         stored = _read_stancekit_config(source)
         schema = _resolve_schema(id2label, label_map, stored)  # fails on labels before loading any weights
-        try:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, config=config, use_safetensors=True, **common
-            )
-        except OSError as error:
-            if "safetensors" in str(error).lower() or "model.safetensors" in str(error):
-                raise ValueError(
-                    f"{source} has no safetensors weights; stancekit never loads pickled (.bin) weights. "
-                    "Convert the checkpoint with safetensors first, or use a checkpoint that ships model.safetensors."
-                ) from error
-            raise
-        model = model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
+        model = load_classifier(source, config, **common)
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         if temperature is None:
             temperature = float(stored.get("temperature", 1.0))
@@ -637,6 +627,71 @@ def _contradiction_of(vector: npt.NDArray[np.float32]) -> float:
     """Contradiction probability, or not_entailment for a two-way model (whose contradiction is NaN)."""
     value = float(vector[2])
     return 1.0 - float(vector[0]) if np.isnan(value) else value
+
+
+def model_window(model: Any, tokenizer: Any, max_length: int | None = None) -> int:
+    """Tokens per input: the smallest of ``max_length``, the tokenizer's and the model's limits (512 if none is set).
+
+    Example:
+        >>> model_window(model, tokenizer)  # doctest: +SKIP
+        512
+    """
+    limits = [
+        n
+        for n in (
+            max_length,
+            getattr(tokenizer, "model_max_length", None),
+            getattr(model.config, "max_position_embeddings", None),
+        )
+        if isinstance(n, int) and 0 < n < 100_000
+    ]
+    return min(limits) if limits else 512
+
+
+def load_classifier(source: str, config: Any, **options: Any) -> Any:
+    """A sequence-classification model from safetensors only (never pickled weights), in fp32.
+
+    Raises:
+        ValueError: If the checkpoint has no safetensors weights.
+
+    Example:
+        >>> load_classifier("models/stancekit-nli-minilm-l6", config)  # doctest: +SKIP
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, config=config, use_safetensors=True, **options
+        )
+    except OSError as error:
+        if "safetensors" in str(error).lower():
+            raise ValueError(
+                f"{source} has no safetensors weights; stancekit never loads pickled (.bin) weights. "
+                "Convert the checkpoint with safetensors first, or use a checkpoint that ships model.safetensors."
+            ) from error
+        raise
+    return model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
+
+
+def read_labels(
+    source: str | Path, *, label_map: Mapping[str, str | NLILabel] | None = None
+) -> tuple[LabelSchema | None, bool]:
+    """A checkpoint's label schema (``None`` for an NLI head) and whether it is two-way, from its config alone.
+
+    Raises:
+        ValueError: If the labels cannot be mapped (as :meth:`NLIModel.from_pretrained`).
+
+    Example:
+        >>> read_labels("models/stancekit-nli-minilm-l6")  # doctest: +SKIP
+        (None, False)
+    """
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(source), trust_remote_code=False)
+    id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
+    schema = _resolve_schema(id2label, label_map, _read_stancekit_config(str(source)))
+    two_way = schema is None and NLILabel.NOT_ENTAILMENT in map_id2label(id2label, label_map=label_map).values()
+    return schema, two_way
 
 
 def _schema_rows(schema: LabelSchema, id2label: Mapping[int, str]) -> list[int]:

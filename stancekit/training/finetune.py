@@ -28,7 +28,14 @@ from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import fit_temperature_to_targets, top_label_ece
 from stancekit.data import LabeledPair, PairSource, as_pairs, check_splits, split_dev
 from stancekit.schema import LabelSchema
-from stancekit.scoring import STANCEKIT_CONFIG, NLIModel, _read_stancekit_config, default_model_path
+from stancekit.scoring import (
+    STANCEKIT_CONFIG,
+    NLIModel,
+    _read_stancekit_config,
+    default_model_path,
+    load_classifier,
+    model_window,
+)
 from stancekit.types import NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
@@ -237,21 +244,13 @@ def build_model(
         >>> model, tokenizer, warm = build_model(None, LabelSchema.create(["PRO", "CON"],  # doctest: +SKIP
         ...     {"PRO": "entailment", "CON": "contradiction"}))
     """
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     source = str(base if base is not None else default_model_path())
     common: dict[str, Any] = {"trust_remote_code": False}
     config = AutoConfig.from_pretrained(source, **common)
     stored = _read_stancekit_config(source)
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, config=config, use_safetensors=True, **common
-        )
-    except OSError as error:
-        if "safetensors" in str(error).lower():
-            raise ValueError(f"{source} has no safetensors weights; stancekit never loads pickled weights.") from error
-        raise
-    model = model.float()
+    model = load_classifier(source, config, **common)
     tokenizer = AutoTokenizer.from_pretrained(source, **common)
     rows = _nli_rows(config, stored) if warm_start else None
     parent, name, old = _head(model, int(config.num_labels))
@@ -374,9 +373,7 @@ def fit(
     dtype = resolve_precision(config.precision, device)
     base_name = str(config.base) if config.base is not None else "stancekit default"
     model, tokenizer, warm = build_model(config.base, schema, warm_start=config.warm_start, seed=config.seed)
-    limits = [n for n in (getattr(tokenizer, "model_max_length", 0), model.config.max_position_embeddings) if n]
-    window = min([n for n in limits if 0 < n < 100_000] or [512])
-    max_length = min(config.max_length or window, window)
+    max_length = model_window(model, tokenizer, config.max_length)
     logger.info(
         "fine-tuning %s on %d pairs (dev %d), labels %s, %s head, device %s, autocast %s",
         base_name,
