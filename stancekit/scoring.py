@@ -82,6 +82,10 @@ class TextPair:
         _check_text(self.hypothesis, "TextPair.hypothesis")
 
 
+_LENGTH_CACHE_SIZE = 50_000
+"""Distinct texts whose token length :class:`NLIModel` remembers (repeated premises are measured once)."""
+
+
 def _check_text(value: object, where: str) -> str:
     if is_missing(value):
         raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
@@ -495,7 +499,7 @@ class NLIModel:
         missing = [t for t in dict.fromkeys(texts) if t not in self._length_cache]
         if missing:
             encoded = self.tokenizer(missing, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-            if len(self._length_cache) > 200_000:  # bounded: a stream must not grow this without limit
+            if len(self._length_cache) + len(missing) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
                 self._length_cache.clear()
             self._length_cache.update(zip(missing, (len(ids) for ids in encoded), strict=True))
         return [self._length_cache[t] for t in texts]

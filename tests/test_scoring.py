@@ -244,6 +244,20 @@ def test_iter_score_streams_in_chunks(tiny_model):
     np.testing.assert_allclose(joined, tiny_model.score([PAIRS[i % 4] for i in range(10)]).to_numpy(), atol=1e-6)
 
 
+def test_token_length_cache_stays_bounded_over_a_stream(tiny_model, monkeypatch):
+    import stancekit.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_LENGTH_CACHE_SIZE", 20)
+    pairs = [(f"the man sleeps {i} .", f"the dog runs {i} .") for i in range(50)]
+    reference = tiny_model.score(pairs[:5]).labels
+    sizes = []
+    for part in tiny_model.iter_score(pairs, chunk_size=8):
+        sizes.append(len(tiny_model._length_cache))
+        assert len(part) <= 8
+    assert max(sizes) <= 20 and len(sizes) == 7  # 100 distinct texts went through a cache of 20
+    assert tiny_model.score(pairs[:5]).labels == reference  # clearing the cache changes no result
+
+
 def test_temperature_softens_probabilities(tiny_model_dir):
     sharp = NLIModel.from_pretrained(tiny_model_dir, device="cpu", precision="fp32")
     soft = NLIModel.from_pretrained(tiny_model_dir, device="cpu", precision="fp32", temperature=5.0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -110,6 +111,35 @@ def test_train_resume_and_load(data_dir, tmp_path, tiny_model_dir):
     assert model.temperature == pytest.approx(record["temperature"])
     assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]
     assert len(model.score([(p, h) for p, h, _ in ROWS])) == 4
+
+
+def test_a_second_stage_takes_the_pairs_the_first_left_out(data_dir):
+    from stancekit.training.nli import _dedupe, _split
+
+    examples = _dedupe(read_nli_dir(data_dir, exclude=["held"]))
+    config = NLITrainingConfig(data_dir=str(data_dir), output_dir="o", dev_size=8, max_pairs=20)
+    first_train, first_dev = _split(examples, config)
+    second_train, second_dev = _split(examples, replace(config, start_at=20))
+    key = lambda e: (e.premise, e.hypothesis)  # noqa: E731
+    assert [key(e) for e in first_dev] == [key(e) for e in second_dev]  # the same dev carve-out in both stages
+    pool = len(examples) - 8
+    assert pool == 33 and len(second_train) == 20
+    unseen = {key(e) for e in second_train} - {key(e) for e in first_train}
+    assert len(unseen) == pool - 20  # every pair the first stage left out, then it wraps round
+    assert not {key(e) for e in second_train} & {key(e) for e in first_dev}
+    with pytest.raises(ValueError, match="start_at must be an integer >= 0, got -1"):
+        replace(config, start_at=-1)
+
+
+def test_a_base_with_a_differently_ordered_nli_head_is_refused(data_dir, tmp_path):
+    from conftest import save_tiny
+
+    base = save_tiny(tmp_path / "reordered", id2label={0: "contradiction", 1: "neutral", 2: "entailment"})
+    config = NLITrainingConfig(
+        data_dir=str(data_dir), output_dir=str(tmp_path / "run"), base_model=str(base), exclude=("held",), dev_size=8
+    )
+    with pytest.raises(ValueError, match=r"has an NLI head ordered .*training expects"):
+        train_nli(config)
 
 
 def test_model_card_reads_every_figure_from_files(tmp_path):

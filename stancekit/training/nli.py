@@ -29,7 +29,7 @@ from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import expected_calibration_error, fit_temperature, label_targets, partial_label_nll
 from stancekit.io import NLIExample, read_nli_dir
 from stancekit.scoring import STANCEKIT_CONFIG
-from stancekit.types import THREE_WAY, NLILabel, Precision
+from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class NLITrainingConfig:
     base_model: str | None = None
     exclude: tuple[str, ...] = EVALUATION_SPLITS
     max_pairs: int | None = None
+    start_at: int = 0
     epochs: int = 1
     batch_size: int = 32
     learning_rate: float = 5e-5
@@ -101,6 +102,8 @@ class NLITrainingConfig:
                 raise ValueError(f"NLITrainingConfig.{name} must be a positive integer, got {value!r}.")
         if self.max_pairs is not None and self.max_pairs <= 0:
             raise ValueError(f"NLITrainingConfig.max_pairs must be positive or None, got {self.max_pairs!r}.")
+        if not isinstance(self.start_at, int) or self.start_at < 0:
+            raise ValueError(f"NLITrainingConfig.start_at must be an integer >= 0, got {self.start_at!r}.")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"NLITrainingConfig.learning_rate must be in (0, 1), got {self.learning_rate!r}.")
         if not 0 <= self.warmup_ratio < 1:
@@ -126,6 +129,10 @@ def _split(examples: list[NLIExample], config: NLITrainingConfig) -> tuple[list[
     shuffled = [examples[i] for i in order]
     dev = shuffled[: config.dev_size]
     train = shuffled[config.dev_size :]
+    if train and config.start_at:
+        # A later stage takes the pairs an earlier stage's max_pairs left out (wrapping round to the start).
+        start = config.start_at % len(train)
+        train = train[start:] + train[:start]
     if config.max_pairs is not None:
         train = train[: config.max_pairs]
     return train, dev
@@ -214,6 +221,22 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, path: Path, meta: dict[str
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
+def _check_base_head(base: str) -> None:
+    """Refuse a base whose NLI head orders its labels differently: its rows would be read as the wrong labels."""
+    from transformers import AutoConfig
+
+    id2label = {int(k): str(v) for k, v in (AutoConfig.from_pretrained(base).id2label or {}).items()}
+    try:
+        mapped = map_id2label(id2label)
+    except ValueError:
+        return  # no NLI head (e.g. LABEL_0, LABEL_1): the head is new either way
+    if len(mapped) == 3 and {i: m.value for i, m in mapped.items()} != ID2LABEL:
+        raise ValueError(
+            f"the base model {base} has an NLI head ordered {id2label}, training expects {ID2LABEL}: "
+            "start from its encoder without the head, or reorder the head's rows to match."
+        )
+
+
 def train_nli(config: NLITrainingConfig) -> Path:
     """Train a three-way NLI cross-encoder and save the best model, calibrated, under ``output_dir/model``.
 
@@ -237,6 +260,8 @@ def train_nli(config: NLITrainingConfig) -> Path:
     dtype = resolve_precision(config.precision, device)
     base = config.base_model or base_encoder_path()
     logger.info("base %s, device %s, autocast %s, threads %d", base, device, dtype, torch.get_num_threads())
+    if not (out / "checkpoint" / "trainer_state.json").exists():
+        _check_base_head(base)  # before the data is read: a wrong base fails in a second, not after tokenising
 
     examples = _dedupe(read_nli_dir(config.data_dir, exclude=config.exclude))
     train, dev = _split(examples, config)
