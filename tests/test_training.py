@@ -142,6 +142,31 @@ def test_a_base_with_a_differently_ordered_nli_head_is_refused(data_dir, tmp_pat
         train_nli(config)
 
 
+def test_trains_a_base_whose_tokenizer_makes_no_token_type_ids(data_dir, tmp_path, tiny_model_dir):
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    base = tmp_path / "no-types"
+    shutil.copytree(tiny_model_dir, base)  # MPNet and RoBERTa tokenizers make no token_type_ids: act like them
+    settings = json.loads((base / "tokenizer_config.json").read_text())
+    settings["model_input_names"] = ["input_ids", "attention_mask"]
+    (base / "tokenizer_config.json").write_text(json.dumps(settings))
+    assert "token_type_ids" not in AutoTokenizer.from_pretrained(str(base))("a", "b")
+    config = NLITrainingConfig(
+        data_dir=str(data_dir),
+        output_dir=str(tmp_path / "run"),
+        base_model=str(base),
+        exclude=("held",),
+        batch_size=8,
+        dev_size=8,
+        max_length=32,
+        precision="fp32",
+    )
+    model = NLIModel.from_pretrained(train_nli(config), device="cpu")
+    assert len(model.score([(p, h) for p, h, _ in ROWS])) == 4
+
+
 def test_model_card_reads_every_figure_from_files(tmp_path):
     from stancekit.training.card import write_model_card
 

@@ -36,6 +36,7 @@ from stancekit.scoring import (
     load_classifier,
     model_window,
 )
+from stancekit.training._encoding import encode_pairs
 from stancekit.types import NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
@@ -283,11 +284,7 @@ def build_model(
 def _encode(
     tokenizer: Any, pairs: Sequence[LabeledPair], schema: LabelSchema, max_length: int, name: str
 ) -> dict[str, list[Any]]:
-    premises = [p.premise for p in pairs]
-    hypotheses = [p.hypothesis for p in pairs]
-    encoded = tokenizer(premises, hypotheses, truncation=False, verbose=False)
-    columns = {k: list(v) for k, v in encoded.items()}
-    over = [i for i, ids in enumerate(columns["input_ids"]) if len(ids) > max_length]
+    columns, over = encode_pairs(tokenizer, [p.premise for p in pairs], [p.hypothesis for p in pairs], max_length)
     if over:
         warnings.warn(
             f"{len(over)} of {len(pairs)} {name} pairs are longer than {max_length} tokens (first: "
@@ -296,14 +293,7 @@ def _encode(
             UserWarning,
             stacklevel=3,
         )
-        again = tokenizer(
-            [premises[i] for i in over], [hypotheses[i] for i in over], truncation=True, max_length=max_length
-        )
-        for key, column in columns.items():
-            for j, i in enumerate(over):
-                column[i] = again[key][j]
-    columns["labels"] = [schema.index(p.label) for p in pairs]
-    return columns
+    return {**columns, "labels": [schema.index(p.label) for p in pairs]}
 
 
 def _metrics(prediction: Any) -> dict[str, float]:

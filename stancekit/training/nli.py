@@ -29,6 +29,7 @@ from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import expected_calibration_error, fit_temperature, label_targets, partial_label_nll
 from stancekit.io import NLIExample, read_nli_dir
 from stancekit.scoring import STANCEKIT_CONFIG
+from stancekit.training._encoding import encode_pairs
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
@@ -153,8 +154,13 @@ def _batches(lengths: npt.NDArray[np.int64], batch_size: int, seed: int) -> list
 
 
 def _collate(
-    ids: list[list[int]], types: list[list[int]], index: npt.NDArray[np.int64], pad_multiple: int, pad_id: int
+    ids: list[list[int]],
+    types: list[list[int]] | None,
+    index: npt.NDArray[np.int64],
+    pad_multiple: int,
+    pad_id: int,
 ) -> dict[str, torch.Tensor]:
+    """A padded batch; ``token_type_ids`` only for tokenizers that make them (BERT, not MPNet or RoBERTa)."""
     width = max(len(ids[i]) for i in index)
     width = int(math.ceil(width / pad_multiple) * pad_multiple)
     input_ids = torch.full((len(index), width), pad_id, dtype=torch.long)
@@ -163,26 +169,22 @@ def _collate(
     for row, i in enumerate(index):
         n = len(ids[i])
         input_ids[row, :n] = torch.tensor(ids[i])
-        token_type_ids[row, :n] = torch.tensor(types[i])
+        if types is not None:
+            token_type_ids[row, :n] = torch.tensor(types[i])
         attention_mask[row, :n] = 1
-    return {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}
+    batch = {"input_ids": input_ids, "attention_mask": attention_mask}
+    if types is not None:
+        batch["token_type_ids"] = token_type_ids
+    return batch
 
 
 def _tokenize(
     tokenizer: Any, examples: Sequence[NLIExample], max_length: int
-) -> tuple[list[list[int]], list[list[int]], int]:
-    premises = [e.premise for e in examples]
-    hypotheses = [e.hypothesis for e in examples]
-    encoded = tokenizer(premises, hypotheses, truncation=False, verbose=False)
-    ids, types = list(encoded["input_ids"]), list(encoded["token_type_ids"])
-    over = [i for i, row in enumerate(ids) if len(row) > max_length]
-    if over:  # only the over-long pairs are encoded again, truncated
-        again = tokenizer(
-            [premises[i] for i in over], [hypotheses[i] for i in over], truncation=True, max_length=max_length
-        )
-        for j, i in enumerate(over):
-            ids[i], types[i] = again["input_ids"][j], again["token_type_ids"][j]
-    return ids, types, len(over)
+) -> tuple[list[list[int]], list[list[int]] | None, int]:
+    columns, over = encode_pairs(
+        tokenizer, [e.premise for e in examples], [e.hypothesis for e in examples], max_length
+    )
+    return columns["input_ids"], columns.get("token_type_ids"), len(over)
 
 
 def _predict_logits(
