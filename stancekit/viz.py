@@ -6,7 +6,7 @@ draws on ``ax`` when given (else on a new figure) and returns the :class:`matplo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,19 +114,17 @@ def contradiction_heatmap(source: Any, *, ax: Axes | None = None) -> Figure:
             contradicting["actor"].fillna("unknown"), contradicting["reply_actor"].fillna("unknown"), strict=True
         ):
             counts[index[a], index[b]] += 1
-    figure, axes = _axes(ax, (1.2 * len(actors) + 3, 1.0 * len(actors) + 2))
-    image = axes.imshow(counts, cmap="Reds", vmin=0)
-    axes.set_xticks(range(len(actors)), actors, rotation=45, ha="right")
-    axes.set_yticks(range(len(actors)), actors)
-    axes.set_xlabel("replying actor")
-    axes.set_ylabel("claim's actor")
-    axes.set_title("Contradictions between actors")
-    for i in range(len(actors)):
-        for j in range(len(actors)):
-            axes.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize="small")
-    figure.colorbar(image, ax=axes, label="contradicting pairs")
-    figure.tight_layout()
-    return figure
+    return _annotated_matrix(
+        counts.astype(np.float64),
+        actors,
+        ax=ax,
+        cmap="Reds",
+        xlabel="replying actor",
+        ylabel="claim's actor",
+        title="Contradictions between actors",
+        cell=lambda value: str(int(value)),
+        colorbar_label="contradicting pairs",
+    )
 
 
 def confusion_matrix(report: Any, *, normalise: bool = False, ax: Axes | None = None) -> Figure:
@@ -145,18 +143,45 @@ def confusion_matrix(report: Any, *, normalise: bool = False, ax: Axes | None = 
     matrix = np.asarray(report.confusion, dtype=np.float64)
     if normalise:
         matrix = matrix / np.clip(matrix.sum(axis=1, keepdims=True), 1, None)
-    figure, axes = _axes(ax, (1.1 * len(labels) + 2.5, 1.0 * len(labels) + 1.8))
-    image = axes.imshow(matrix, cmap="Blues", vmin=0)
-    axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    axes.set_yticks(range(len(labels)), labels)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("gold")
-    axes.set_title(f"{getattr(report, 'name', '')} confusion".strip())
-    for i in range(len(labels)):
-        for j in range(len(labels)):
-            text = f"{matrix[i, j]:.2f}" if normalise else str(int(matrix[i, j]))
-            axes.text(j, i, text, ha="center", va="center", fontsize="small")
-    figure.colorbar(image, ax=axes)
+    return _annotated_matrix(
+        matrix,
+        labels,
+        ax=ax,
+        cmap="Blues",
+        xlabel="predicted",
+        ylabel="gold",
+        title=f"{getattr(report, 'name', '')} confusion".strip(),
+        cell=(lambda value: f"{value:.2f}") if normalise else (lambda value: str(int(value))),
+    )
+
+
+def _annotated_matrix(
+    matrix: npt.NDArray[np.float64],
+    names: list[str],
+    *,
+    ax: Axes | None,
+    cmap: str,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    cell: Callable[[float], str],
+    colorbar_label: str | None = None,
+) -> Figure:
+    """A square matrix as a heat map with the same names on both axes and each cell's value written in it."""
+    figure, axes = _axes(ax, (1.15 * len(names) + 2.8, 1.0 * len(names) + 1.9))
+    image = axes.imshow(matrix, cmap=cmap, vmin=0)
+    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            axes.text(j, i, cell(float(matrix[i, j])), ha="center", va="center", fontsize="small")
+    if colorbar_label is None:
+        figure.colorbar(image, ax=axes)
+    else:
+        figure.colorbar(image, ax=axes, label=colorbar_label)
     figure.tight_layout()
     return figure
 
