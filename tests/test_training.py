@@ -197,9 +197,36 @@ def test_model_card_reads_every_figure_from_files(tmp_path):
     (tmp_path / "eval.json").write_text(json.dumps(reports))
     card = write_model_card(model_dir, tmp_path / "eval.json", command="stancekit train-nli --x").read_text()
     assert "| snli_test | 10 | 0.8123 |" in card
-    assert "T = 1.2345" in card and "90 of 100 planned steps" in card
+    assert "T = 1.2345" in card and "1. 90 of 100 planned steps" in card
     assert "| lingnli/train | 2,000 | no licence file; MultiNLI premises |" in card
     assert "stancekit train-nli --x" in card and "step 50: 0.6100" in card
+
+
+def test_a_two_stage_model_records_and_cards_both_stages(data_dir, tmp_path, tiny_model_dir):
+    from stancekit.training.card import render_model_card
+
+    first = NLITrainingConfig(
+        data_dir=str(data_dir),
+        output_dir=str(tmp_path / "one"),
+        base_model=str(tiny_model_dir),
+        exclude=("held",),
+        max_pairs=20,
+        batch_size=4,
+        dev_size=8,
+        max_length=32,
+        precision="fp32",
+    )
+    stage_one = train_nli(first)
+    second = replace(first, output_dir=str(tmp_path / "two"), base_model=str(stage_one), start_at=20, max_pairs=13)
+    record = json.loads((train_nli(second) / "stancekit.json").read_text())
+    earlier = record["training"]["earlier_stages"]
+    assert [s["steps_trained"] for s in earlier] == [5] and record["training"]["steps_trained"] == 4
+    assert sum(earlier[0]["pairs_per_source"].values()) == 20
+    card = render_model_card(record, [], command="two stages", name="m")
+    assert "1. 5 of 5 planned steps" in card and "2. 4 of 4 planned steps" in card
+    assert "13 pairs from position 20 of the seeded shuffle, starting from stage 1's model" in card
+    drawn = earlier[0]["pairs_per_source"].get("toy/train", 0) + record["training"]["pairs_per_source"]["toy/train"]
+    assert f"| toy/train | {drawn} |" in card
 
 
 def test_export_half_precision_round_trips(tiny_model_dir, tmp_path):

