@@ -496,11 +496,12 @@ class NLIModel:
     # ------------------------------------------------------------------ internals
 
     def _token_lengths(self, texts: Sequence[str]) -> list[int]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._length_cache]
+        unique = dict.fromkeys(texts)
+        if len(self._length_cache) + len(unique) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
+            self._length_cache.clear()  # cleared before this call's texts are looked up, never in between
+        missing = [t for t in unique if t not in self._length_cache]
         if missing:
             encoded = self.tokenizer(missing, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-            if len(self._length_cache) + len(missing) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
-                self._length_cache.clear()
             self._length_cache.update(zip(missing, (len(ids) for ids in encoded), strict=True))
         return [self._length_cache[t] for t in texts]
 
