@@ -118,6 +118,7 @@ def contradiction_heatmap(source: Any, *, ax: Axes | None = None) -> Figure:
         counts.astype(np.float64),
         actors,
         ax=ax,
+        size=(1.2 * len(actors) + 3, 1.0 * len(actors) + 2),
         cmap="Reds",
         xlabel="replying actor",
         ylabel="claim's actor",
@@ -147,6 +148,7 @@ def confusion_matrix(report: Any, *, normalise: bool = False, ax: Axes | None = 
         matrix,
         labels,
         ax=ax,
+        size=(1.1 * len(labels) + 2.5, 1.0 * len(labels) + 1.8),
         cmap="Blues",
         xlabel="predicted",
         ylabel="gold",
@@ -160,15 +162,16 @@ def _annotated_matrix(
     names: list[str],
     *,
     ax: Axes | None,
+    size: tuple[float, float],
     cmap: str,
     xlabel: str,
     ylabel: str,
     title: str,
     cell: Callable[[float], str],
-    colorbar_label: str | None = None,
+    colorbar_label: str = "",
 ) -> Figure:
     """A square matrix as a heat map with the same names on both axes and each cell's value written in it."""
-    figure, axes = _axes(ax, (1.15 * len(names) + 2.8, 1.0 * len(names) + 1.9))
+    figure, axes = _axes(ax, size)
     image = axes.imshow(matrix, cmap=cmap, vmin=0)
     axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
     axes.set_yticks(range(len(names)), names)
@@ -178,10 +181,7 @@ def _annotated_matrix(
     for i in range(len(names)):
         for j in range(len(names)):
             axes.text(j, i, cell(float(matrix[i, j])), ha="center", va="center", fontsize="small")
-    if colorbar_label is None:
-        figure.colorbar(image, ax=axes)
-    else:
-        figure.colorbar(image, ax=axes, label=colorbar_label)
+    figure.colorbar(image, ax=axes, label=colorbar_label)
     figure.tight_layout()
     return figure
 

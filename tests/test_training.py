@@ -79,18 +79,21 @@ def test_config_validation():
         NLITrainingConfig(data_dir="d", output_dir="o", batch_size=0)
 
 
+def tiny_config(data_dir, output_dir, base, **settings):
+    """A training config small enough for a test: the toy data, a tiny base, fp32."""
+    defaults = {"exclude": ("held",), "batch_size": 4, "dev_size": 8, "max_length": 32, "precision": "fp32"}
+    return NLITrainingConfig(
+        data_dir=str(data_dir), output_dir=str(output_dir), base_model=str(base), **{**defaults, **settings}
+    )
+
+
 def test_train_resume_and_load(data_dir, tmp_path, tiny_model_dir):
-    config = NLITrainingConfig(
-        data_dir=str(data_dir),
-        output_dir=str(tmp_path / "run"),
-        base_model=str(tiny_model_dir),
-        exclude=("held",),
-        batch_size=4,
-        dev_size=8,
+    config = tiny_config(
+        data_dir,
+        tmp_path / "run",
+        tiny_model_dir,
         eval_every=3,
         checkpoint_every=2,
-        max_length=32,
-        precision="fp32",
         learning_rate=1e-3,
         stop_after_minutes=0.0,  # stop after the first step: exercises resume
     )
@@ -135,9 +138,7 @@ def test_a_base_with_a_differently_ordered_nli_head_is_refused(data_dir, tmp_pat
     from conftest import save_tiny
 
     base = save_tiny(tmp_path / "reordered", id2label={0: "contradiction", 1: "neutral", 2: "entailment"})
-    config = NLITrainingConfig(
-        data_dir=str(data_dir), output_dir=str(tmp_path / "run"), base_model=str(base), exclude=("held",), dev_size=8
-    )
+    config = tiny_config(data_dir, tmp_path / "run", base)
     with pytest.raises(ValueError, match=r"has an NLI head ordered .*training expects"):
         train_nli(config)
 
@@ -153,16 +154,7 @@ def test_trains_a_base_whose_tokenizer_makes_no_token_type_ids(data_dir, tmp_pat
     settings["model_input_names"] = ["input_ids", "attention_mask"]
     (base / "tokenizer_config.json").write_text(json.dumps(settings))
     assert "token_type_ids" not in AutoTokenizer.from_pretrained(str(base))("a", "b")
-    config = NLITrainingConfig(
-        data_dir=str(data_dir),
-        output_dir=str(tmp_path / "run"),
-        base_model=str(base),
-        exclude=("held",),
-        batch_size=8,
-        dev_size=8,
-        max_length=32,
-        precision="fp32",
-    )
+    config = tiny_config(data_dir, tmp_path / "run", base, batch_size=8)
     model = NLIModel.from_pretrained(train_nli(config), device="cpu")
     assert len(model.score([(p, h) for p, h, _ in ROWS])) == 4
 
@@ -205,17 +197,7 @@ def test_model_card_reads_every_figure_from_files(tmp_path):
 def test_a_two_stage_model_records_and_cards_both_stages(data_dir, tmp_path, tiny_model_dir):
     from stancekit.training.card import render_model_card
 
-    first = NLITrainingConfig(
-        data_dir=str(data_dir),
-        output_dir=str(tmp_path / "one"),
-        base_model=str(tiny_model_dir),
-        exclude=("held",),
-        max_pairs=20,
-        batch_size=4,
-        dev_size=8,
-        max_length=32,
-        precision="fp32",
-    )
+    first = tiny_config(data_dir, tmp_path / "one", tiny_model_dir, max_pairs=20)
     stage_one = train_nli(first)
     second = replace(first, output_dir=str(tmp_path / "two"), base_model=str(stage_one), start_at=20, max_pairs=13)
     record = json.loads((train_nli(second) / "stancekit.json").read_text())

@@ -163,18 +163,18 @@ def _collate(
     """A padded batch; ``token_type_ids`` only for tokenizers that make them (BERT, not MPNet or RoBERTa)."""
     width = max(len(ids[i]) for i in index)
     width = int(math.ceil(width / pad_multiple) * pad_multiple)
-    input_ids = torch.full((len(index), width), pad_id, dtype=torch.long)
-    token_type_ids = torch.zeros((len(index), width), dtype=torch.long)
-    attention_mask = torch.zeros((len(index), width), dtype=torch.long)
+    batch = {
+        "input_ids": torch.full((len(index), width), pad_id, dtype=torch.long),
+        "attention_mask": torch.zeros((len(index), width), dtype=torch.long),
+    }
+    if types is not None:
+        batch["token_type_ids"] = torch.zeros((len(index), width), dtype=torch.long)
     for row, i in enumerate(index):
         n = len(ids[i])
-        input_ids[row, :n] = torch.tensor(ids[i])
+        batch["input_ids"][row, :n] = torch.tensor(ids[i])
+        batch["attention_mask"][row, :n] = 1
         if types is not None:
-            token_type_ids[row, :n] = torch.tensor(types[i])
-        attention_mask[row, :n] = 1
-    batch = {"input_ids": input_ids, "attention_mask": attention_mask}
-    if types is not None:
-        batch["token_type_ids"] = token_type_ids
+            batch["token_type_ids"][row, :n] = torch.tensor(types[i])
     return batch
 
 
@@ -262,7 +262,8 @@ def train_nli(config: NLITrainingConfig) -> Path:
     dtype = resolve_precision(config.precision, device)
     base = config.base_model or base_encoder_path()
     logger.info("base %s, device %s, autocast %s, threads %d", base, device, dtype, torch.get_num_threads())
-    if not (out / "checkpoint" / "trainer_state.json").exists():
+    checkpoint = out / "checkpoint"
+    if not (checkpoint / "trainer_state.json").exists():
         _check_base_head(base)  # before the data is read: a wrong base fails in a second, not after tokenising
 
     examples = _dedupe(read_nli_dir(config.data_dir, exclude=config.exclude))
@@ -303,7 +304,6 @@ def train_nli(config: NLITrainingConfig) -> Path:
     total = len(schedule)
     warmup = int(config.warmup_ratio * total)
 
-    checkpoint = out / "checkpoint"
     start_from = checkpoint if (checkpoint / "trainer_state.json").exists() else Path(base)
     model = AutoModelForSequenceClassification.from_pretrained(
         str(start_from),
