@@ -497,9 +497,10 @@ class NLIModel:
 
     def _token_lengths(self, texts: Sequence[str]) -> list[int]:
         unique = dict.fromkeys(texts)
-        if len(self._length_cache) + len(unique) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
-            self._length_cache.clear()  # cleared before this call's texts are looked up, never in between
         missing = [t for t in unique if t not in self._length_cache]
+        if len(self._length_cache) + len(missing) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
+            self._length_cache.clear()  # cleared before this call's texts are looked up, never in between
+            missing = list(unique)
         if missing:
             encoded = self.tokenizer(missing, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
             self._length_cache.update(zip(missing, (len(ids) for ids in encoded), strict=True))

@@ -275,3 +275,19 @@ def test_bf16_precision_runs_and_agrees_on_labels(tiny_model_dir):
     np.testing.assert_allclose(bf16.score(PAIRS).to_numpy(), fp32.score(PAIRS).to_numpy(), atol=0.05)
     with pytest.raises(ValueError, match="precision must be"):
         NLIModel.from_pretrained(tiny_model_dir, precision="fp8")
+
+
+def test_a_full_length_cache_is_kept_when_every_text_is_already_in_it(tiny_model, monkeypatch):
+    import stancekit.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_LENGTH_CACHE_SIZE", 4)
+    tiny_model._length_cache.clear()
+    texts = ["a b", "c d e", "f", "g h i j"]
+    first = tiny_model._token_lengths(texts)
+    assert len(tiny_model._length_cache) == 4
+    assert tiny_model._token_lengths(texts[:1]) == first[:1]  # a cached text: no clearing, no re-tokenising
+    assert len(tiny_model._length_cache) == 4
+    assert tiny_model._token_lengths(["k l"]) == [
+        len(tiny_model.tokenizer("k l", add_special_tokens=False)["input_ids"])
+    ]
+    assert len(tiny_model._length_cache) == 1  # a new text at the bound clears the cache first
