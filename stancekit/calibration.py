@@ -21,17 +21,35 @@ __all__ = [
 ]
 
 _NOT_ENTAILMENT = -1
+TWO_WAY_OFFSET = 3
+"""Targets 3 and 4 are entailment and contradiction chosen between those two only (see :func:`partial_label_nll`)."""
 
 
-def label_targets(labels: Sequence[NLILabel]) -> torch.Tensor:
-    """Encode labels for :func:`partial_label_nll`: 0/1/2 in :data:`THREE_WAY` order, -1 for ``not_entailment``.
+def label_targets(labels: Sequence[NLILabel], two_way: Sequence[bool] | None = None) -> torch.Tensor:
+    """Encode labels for :func:`partial_label_nll`.
+
+    0/1/2 in :data:`THREE_WAY` order, -1 for ``not_entailment``, and 3/4 for entailment/contradiction of a
+    two-way (favor/against) example, where neutral was never an option.
 
     Example:
         >>> label_targets([NLILabel.CONTRADICTION, NLILabel.NOT_ENTAILMENT]).tolist()
         [2, -1]
+        >>> label_targets([NLILabel.CONTRADICTION], two_way=[True]).tolist()
+        [4]
     """
     index = {label: i for i, label in enumerate(THREE_WAY)}
-    return torch.tensor([index.get(label, _NOT_ENTAILMENT) for label in labels], dtype=torch.long)
+    flags = list(two_way) if two_way is not None else [False] * len(labels)
+    if len(flags) != len(labels):
+        raise ValueError(f"got {len(labels)} labels but {len(flags)} two_way flags.")
+    codes = []
+    for label, flag in zip(labels, flags, strict=True):
+        code = index.get(label, _NOT_ENTAILMENT)
+        if flag:
+            if code not in (0, 2):
+                raise ValueError(f"a two-way example must be entailment or contradiction, got {label.value!r}.")
+            code = TWO_WAY_OFFSET + code // 2
+        codes.append(code)
+    return torch.tensor(codes, dtype=torch.long)
 
 
 def partial_label_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -40,16 +58,26 @@ def partial_label_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tens
     A ``not_entailment`` target (-1) says only that the pair is neutral *or* contradiction, so its loss is
     ``-log(p_neutral + p_contradiction)``: it never pushes probability between the two classes it cannot tell apart.
 
+    A two-way target (3: entailment, 4: contradiction, from a favor/against set) is scored between those two
+    classes only: ``-log(p_e / (p_e + p_c))`` for entailment, so neutral is neither pushed up nor down.
+
     Example:
         >>> round(partial_label_nll(torch.tensor([[0.0, 0.0, 0.0]]), torch.tensor([-1])).item(), 4)  # -log(2/3)
         0.4055
+        >>> round(partial_label_nll(torch.tensor([[1.0, 5.0, 1.0]]), torch.tensor([3])).item(), 4)  # -log(1/2)
+        0.6931
     """
     logp = torch.log_softmax(logits.float(), dim=-1)
     partial = targets < 0
-    full_index = targets.clamp(min=0).unsqueeze(-1)
+    two_way = targets >= TWO_WAY_OFFSET
+    full_index = torch.where(two_way, (targets - TWO_WAY_OFFSET) * 2, targets).clamp(min=0).unsqueeze(-1)
     full = -logp.gather(-1, full_index).squeeze(-1)
     not_entailment = -torch.logsumexp(logp[:, 1:], dim=-1)
-    return torch.where(partial, not_entailment, full).mean()
+    loss = torch.where(partial, not_entailment, full)
+    if bool(two_way.any()):
+        pair = torch.logsumexp(logp[:, [0, 2]], dim=-1)
+        loss = torch.where(two_way, full + pair, loss)
+    return loss.mean()
 
 
 def fit_temperature(logits: npt.NDArray[np.float32], labels: Sequence[NLILabel], *, max_iter: int = 200) -> float:

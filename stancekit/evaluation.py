@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from stancekit.calibration import expected_calibration_error, top_label_ece
-from stancekit.data import LabeledPair, PairSource, as_pairs
+from stancekit.data import LabeledPair, PairSource, as_pairs, load_pairs
 from stancekit.io import NLIExample, read_nli_file
 from stancekit.schema import LabelSchema
+from stancekit.stance import StanceLabel, TargetKind, stance, stance_label
 from stancekit.types import THREE_WAY, NLILabel
 
 if TYPE_CHECKING:
@@ -26,11 +27,16 @@ __all__ = [
     "ClassMetrics",
     "ClassificationReport",
     "NLIEvalReport",
+    "StanceEvalReport",
+    "StanceRecord",
     "evaluate",
     "evaluate_nli",
     "evaluate_nli_sets",
+    "evaluate_stance",
+    "load_stance",
     "reports_to_pandas",
     "schema_probabilities",
+    "stance_report",
 ]
 
 NLI_BENCHMARKS: dict[str, tuple[str, ...]] = {
@@ -437,3 +443,219 @@ def _classification_report(
         confusion=tuple(tuple(int(x) for x in row) for row in confusion_matrix(gold, pred, labels=indices)),
         ece=top_label_ece(probs, gold),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StanceRecord:
+    """One annotated stance example: a text, its target and its stance.
+
+    Example:
+        >>> StanceRecord(text="Guns kill.", target="gun control", label=StanceLabel.FAVOR).label.value
+        'favor'
+    """
+
+    text: str
+    target: str
+    label: StanceLabel
+    where: str = ""
+
+
+def load_stance(
+    source: PairSource,
+    *,
+    label_map: Mapping[str, str] | None = None,
+    column_mapping: Mapping[str, str] | None = None,
+    name: str = "data",
+    limit: int | None = None,
+    seed: int | None = 13,
+) -> list[StanceRecord]:
+    """Read annotated stance rows (``text``, ``target``, ``label``) from a file, DataFrame, Dataset or dictionaries.
+
+    Native label names are read through ``label_map`` (e.g. ``{"PRO": "favor", "CON": "against"}``), else through
+    :data:`stancekit.stance.STANCE_LABEL_SYNONYMS` (FAVOR, SUPPORT, UNDERMINE, 1/-1, observing, ...).
+
+    Raises:
+        ValueError: Naming the row for a missing column or text, and the label for one that cannot be mapped.
+
+    Example:
+        >>> load_stance([{"text": "Guns kill.", "target": "gun control", "label": "PRO"}])[0].label.value
+        'favor'
+    """
+    mapping = {"text": "premise", "target": "hypothesis"}
+    for column, field in (column_mapping or {}).items():
+        if field not in ("text", "target", "label"):
+            raise ValueError(f"column_mapping must map onto 'text', 'target' or 'label', got {column!r}: {field!r}.")
+        mapping = {k: v for k, v in mapping.items() if v != {"text": "premise", "target": "hypothesis"}.get(field)}
+        mapping[column] = {"text": "premise", "target": "hypothesis", "label": "label"}[field]
+    pairs = load_pairs(source, column_mapping=mapping, name=name, limit=limit, seed=seed)
+    out = []
+    for pair in pairs:
+        try:
+            label = stance_label(pair.label, label_map)
+        except ValueError as error:
+            raise ValueError(f"{pair.where}: {error}") from None
+        out.append(StanceRecord(text=pair.premise, target=pair.hypothesis, label=label, where=pair.where))
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StanceEvalReport:
+    """Figures of stance predictions on one annotated set.
+
+    Attributes:
+        name: The set's name.
+        model: The model's name.
+        n: Number of rows.
+        two_way: The gold labels are favor/against only; predictions are then read between those two.
+        accuracy: Fraction right.
+        macro_f1: Mean F1 over the gold classes.
+        f_avg: Mean F1 of favor and against (the SemEval-2016 measure).
+        per_class: Precision, recall, F1 and support per stance.
+        confusion: Rows gold, columns predicted, in (favor, against, none) order.
+        ece: Expected calibration error of the top-label confidence.
+        baseline: The same figures for a second model (e.g. the shipped one), if evaluated.
+
+    Example:
+        >>> print(evaluate_stance(NLIModel.default(), "stance.jsonl"))  # doctest: +SKIP
+    """
+
+    name: str
+    model: str
+    n: int
+    two_way: bool
+    accuracy: float
+    macro_f1: float
+    f_avg: float
+    per_class: tuple[ClassMetrics, ...]
+    confusion: tuple[tuple[int, ...], ...]
+    ece: float
+    baseline: StanceEvalReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dictionary."""
+        out = {f: getattr(self, f) for f in StanceEvalReport.__dataclass_fields__ if f != "baseline"}
+        out["per_class"] = [
+            {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+            for m in self.per_class
+        ]
+        out["confusion"] = [list(row) for row in self.confusion]
+        out["baseline"] = self.baseline.to_dict() if self.baseline is not None else None
+        return out
+
+    def __str__(self) -> str:
+        """Figures, per-class table and confusion matrix, then the baseline's figures."""
+        mode = "two-way (favor/against)" if self.two_way else "three-way"
+        lines = [
+            f"{self.name} ({self.n} rows, {mode}), model {self.model}: accuracy={self.accuracy:.4f} "
+            f"macro-F1={self.macro_f1:.4f} F_avg={self.f_avg:.4f} ECE={self.ece:.4f}",
+            f"{'':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
+        ]
+        for m in self.per_class:
+            lines.append(f"{m.label:<10}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
+        lines.append(" " * 10 + "".join(f"{m.label:>10}" for m in self.per_class) + "   (rows gold)")
+        for m, row in zip(self.per_class, self.confusion, strict=True):
+            lines.append(f"{m.label:<10}" + "".join(f"{count:>10}" for count in row))
+        if self.baseline is not None:
+            b = self.baseline
+            lines.append(
+                f"baseline {b.model}: accuracy={b.accuracy:.4f} macro-F1={b.macro_f1:.4f} F_avg={b.f_avg:.4f} "
+                f"ECE={b.ece:.4f}; macro-F1 {self.macro_f1 - b.macro_f1:+.4f}"
+            )
+        return "\n".join(lines)
+
+
+def stance_report(
+    probabilities: npt.NDArray[np.float32],
+    gold: Sequence[StanceLabel],
+    *,
+    name: str = "data",
+    model: str = "model",
+    two_way: bool | None = None,
+) -> StanceEvalReport:
+    """The figures of ``(n, 3)`` (favor, against, none) probabilities against gold stances.
+
+    ``two_way`` (default: when no gold label is none) reads each prediction between favor and against.
+
+    Example:
+        >>> p = np.array([[0.7, 0.2, 0.1], [0.2, 0.3, 0.5]], np.float32)
+        >>> stance_report(p, [StanceLabel.FAVOR, StanceLabel.AGAINST]).accuracy
+        1.0
+    """
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    order = (StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)
+    y = np.array([order.index(g) for g in gold])
+    if two_way is None:
+        two_way = bool(len(y)) and 2 not in set(y.tolist())
+    probs = np.asarray(probabilities, np.float32)
+    if two_way:
+        pair = probs[:, :2] / np.clip(probs[:, :2].sum(axis=1, keepdims=True), 1e-12, None)
+        pred = pair.argmax(axis=1)
+        ece = top_label_ece(pair.astype(np.float32), np.where(y == 2, 0, y))
+    else:
+        pred = probs.argmax(axis=1)
+        ece = top_label_ece(probs, y)
+    indices = [0, 1, 2]
+    precision, recall, f1, support = precision_recall_fscore_support(y, pred, labels=indices, zero_division=0)
+    present = sorted(set(y.tolist()))
+    return StanceEvalReport(
+        name=name,
+        model=model,
+        n=len(y),
+        two_way=two_way,
+        accuracy=float((pred == y).mean()) if len(y) else float("nan"),
+        macro_f1=float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
+        f_avg=float((f1[0] + f1[1]) / 2),
+        per_class=tuple(
+            ClassMetrics(label=label.value, precision=float(p), recall=float(r), f1=float(f), support=int(s))
+            for label, p, r, f, s in zip(order, precision, recall, f1, support, strict=True)
+        ),
+        confusion=tuple(tuple(int(x) for x in row) for row in confusion_matrix(y, pred, labels=indices)),
+        ece=ece,
+    )
+
+
+def evaluate_stance(
+    model: NLIModel,
+    data: PairSource | Sequence[StanceRecord],
+    *,
+    base: NLIModel | None = None,
+    label_map: Mapping[str, str] | None = None,
+    column_mapping: Mapping[str, str] | None = None,
+    target_kind: TargetKind | Literal["auto"] = "auto",
+    name: str = "data",
+    limit: int | None = None,
+    batch_size: int = 32,
+) -> StanceEvalReport:
+    """Score :func:`stancekit.stance.stance` on annotated (text, target, label) rows.
+
+    Reports accuracy, macro-F1, F_avg (mean F1 of favor and against), per-class figures, the confusion matrix
+    and ECE; with ``base``, the same for that model beside it. A set whose gold labels are only favor/against is
+    scored two-way (the prediction read between favor and against).
+
+    Example:
+        >>> print(evaluate_stance(NLIModel.default(), "semeval_dev.jsonl", label_map={"NONE": "none"}))
+        ... # doctest: +SKIP
+    """
+    if isinstance(data, Sequence) and data and all(isinstance(r, StanceRecord) for r in data):
+        rows: list[StanceRecord] = list(data)
+        if limit is not None:
+            rows = rows[:limit]
+    else:
+        rows = load_stance(data, label_map=label_map, column_mapping=column_mapping, name=name, limit=limit)
+    gold = [r.label for r in rows]
+    report = None
+    for which in (model, base):
+        if which is None:
+            continue
+        probs = stance(
+            which, [r.text for r in rows], [r.target for r in rows], target_kind=target_kind, batch_size=batch_size
+        ).to_numpy()
+        current = stance_report(probs, gold, name=name, model=which.name or "model")
+        report = current if report is None else StanceEvalReport(**{**_stance_fields(report), "baseline": current})
+    assert report is not None
+    return report
+
+
+def _stance_fields(report: StanceEvalReport) -> dict[str, Any]:
+    return {f: getattr(report, f) for f in StanceEvalReport.__dataclass_fields__}

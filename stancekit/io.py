@@ -26,6 +26,8 @@ class NLIExample:
         hypothesis: The hypothesis text.
         label: The gold label; ``not_entailment`` means neutral-or-contradiction.
         source: Where it came from, e.g. ``"snli/dev"``.
+        two_way: The label was chosen between entailment and contradiction only (a two-way stance set such as
+            favor/against): training compares those two classes and leaves neutral alone.
 
     Example:
         >>> NLIExample(premise="A man sleeps.", hypothesis="A man is awake.", label=NLILabel.CONTRADICTION).label
@@ -36,6 +38,7 @@ class NLIExample:
     hypothesis: str
     label: NLILabel
     source: str = ""
+    two_way: bool = False
 
 
 def _open_text(path: str | Path) -> IO[str]:
@@ -102,8 +105,20 @@ def read_nli_file(path: str | Path, *, source: str = "") -> list[NLIExample]:
                 f"{path}, line {number}: unknown label {record['label']!r}; expected entailment, neutral, "
                 "contradiction or not_entailment."
             )
+        two_way = record.get("two_way", False)
+        if not isinstance(two_way, bool) or (two_way and label not in (NLILabel.ENTAILMENT, NLILabel.CONTRADICTION)):
+            raise ValueError(
+                f"{path}, line {number}: two_way must be true or false, and true only with an entailment or "
+                f"contradiction label; got two_way={two_way!r}, label={record['label']!r}."
+            )
         examples.append(
-            NLIExample(premise=record["premise"], hypothesis=record["hypothesis"], label=label, source=source)
+            NLIExample(
+                premise=record["premise"],
+                hypothesis=record["hypothesis"],
+                label=label,
+                source=source,
+                two_way=two_way,
+            )
         )
     return examples
 

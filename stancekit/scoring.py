@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,9 @@ from stancekit.results import Direction, ScoreResults
 from stancekit.schema import LabelSchema
 from stancekit.text import split_sentences
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
+
+if TYPE_CHECKING:
+    from stancekit.stance import StanceCalibration
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +250,16 @@ class NLIModel:
         self.name = name
         self.max_length = model_window(model, tokenizer, max_length)
         self._length_cache: dict[str, int] = {}
+        self.stance_calibration_record: dict[str, Any] | None = None
+        """The stored stance combiner (``stancekit.json`` ``stance_calibration``), read by :func:`stance`."""
+
+    @property
+    def stance_calibration(self) -> StanceCalibration | None:
+        """The model's fitted stance combiner, if it has one (see :class:`stancekit.stance.StanceCalibration`)."""
+        from stancekit.stance import StanceCalibration
+
+        record = self.stance_calibration_record
+        return StanceCalibration.from_dict(record) if record else None
 
     @classmethod
     def from_pretrained(
@@ -300,7 +313,7 @@ class NLIModel:
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         if temperature is None:
             temperature = float(stored.get("temperature", 1.0))
-        return cls(
+        loaded = cls(
             model,
             tokenizer,
             label_map=None if schema is not None else label_map,
@@ -311,6 +324,10 @@ class NLIModel:
             name=source,
             schema=schema,
         )
+        if isinstance(stored.get("stance_calibration"), dict):
+            loaded.stance_calibration_record = stored["stance_calibration"]
+            loaded.stance_calibration  # noqa: B018  # fails now, naming the file, if the record is malformed
+        return loaded
 
     @classmethod
     def default(cls, *, device: str | torch.device | None = None, precision: Precision = "auto") -> NLIModel:
@@ -329,6 +346,8 @@ class NLIModel:
         self.tokenizer.save_pretrained(str(target))
         record = _read_stancekit_config(str(target))
         record["temperature"] = self.temperature
+        if self.stance_calibration_record:
+            record["stance_calibration"] = self.stance_calibration_record
         if self.schema is not None:
             record["schema"] = self.schema.to_dict()
         else:

@@ -3,27 +3,60 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from stancekit.results import RecordSequence
-from stancekit.scoring import NLIModel, _check_text
+from stancekit.scoring import NLIModel
+from stancekit.scoring import _check_text as check_text
 from stancekit.text import negate
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_TEMPLATES", "StanceLabel", "StanceResult", "StanceResults", "negate", "stance"]
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "STANCE_LABEL_SYNONYMS",
+    "TOPIC_TEMPLATES",
+    "StanceCalibration",
+    "StanceLabel",
+    "StanceResult",
+    "StanceResults",
+    "TargetKind",
+    "fit_stance_calibration",
+    "negate",
+    "stance",
+    "stance_evidence",
+    "stance_features",
+    "stance_hypotheses",
+    "stance_label",
+    "target_kind",
+]
 
 
-DEFAULT_TEMPLATES: tuple[str, ...] = ("{target}", "It is true that {target_lc}")
-"""Hypothesis templates applied to the target and to its negation; ``{target_lc}`` is the target with a lower-case
-first letter."""
+DEFAULT_TEMPLATES: tuple[str, ...] = ("{target}",)
+"""Hypothesis templates for a proposition target, applied to the target and to its negation; ``{target_lc}`` is the
+target with a lower-case first letter."""
+
+TOPIC_TEMPLATES: tuple[str, ...] = ("The author is in favor of {topic}", "The author is against {topic}")
+"""Hypotheses for a topic or entity target ("Hillary Clinton", "the death penalty"): a favor wording and an against
+wording. A topic is not a proposition: it cannot be negated or be "true", so, as in the NLI formulation of stance
+detection (does the text entail "I am in favor of X"?), each hypothesis states a position toward the topic, and the
+second is read reversed (its entailment is evidence against)."""
+
+TargetKind = Literal["proposition", "topic"]
+"""What a stance target is: a statement that can be true or false, or a topic/entity one can be for or against."""
+
+_CLAUSE_WORDS = frozenset(
+    """is are was were be been being am isn't aren't wasn't weren't should would will shall can could must may might
+    cannot can't won't shouldn't wouldn't does do did doesn't don't didn't has have had hasn't haven't hadn't ought
+    not""".split()
+)
 
 
 class StanceLabel(str, Enum):
@@ -82,17 +115,32 @@ class StanceResults(RecordSequence[StanceResult]):
         <StanceLabel.AGAINST: 'against'>
     """
 
-    __slots__ = ("_probs", "_targets", "_texts")
+    __slots__ = ("_kinds", "_probs", "_targets", "_texts")
 
-    def __init__(self, texts: Sequence[str], targets: Sequence[str], probabilities: npt.NDArray[np.float32]) -> None:
-        """Columns: texts, targets and ``(n, 3)`` probabilities in (favor, against, none) order."""
+    def __init__(
+        self,
+        texts: Sequence[str],
+        targets: Sequence[str],
+        probabilities: npt.NDArray[np.float32],
+        *,
+        kinds: Sequence[str] | None = None,
+    ) -> None:
+        """Columns: texts, targets, ``(n, 3)`` probabilities in (favor, against, none) order, and target kinds."""
         n = len(texts)
         probabilities = np.asarray(probabilities, np.float32).reshape(n, 3)
         if len(targets) != n:
             raise ValueError(f"got {n} texts but {len(targets)} targets.")
+        if kinds is not None and len(kinds) != n:
+            raise ValueError(f"got {n} texts but {len(kinds)} target kinds.")
         self._texts = list(texts)
         self._targets = list(targets)
         self._probs = probabilities
+        self._kinds = list(kinds) if kinds is not None else [""] * n
+
+    @property
+    def target_kinds(self) -> list[str]:
+        """How each target was read: ``proposition`` or ``topic`` (empty for a schema model's direct reading)."""
+        return list(self._kinds)
 
     def __len__(self) -> int:
         """Number of texts."""
@@ -156,15 +204,241 @@ class StanceResults(RecordSequence[StanceResult]):
         )
 
 
-def _hypotheses(target: str, templates: Sequence[str], negation: str | None) -> list[tuple[str, bool]]:
-    """(hypothesis, is_negated) pairs: every template over the target and over its negation."""
-    negated = negation or negate(target)
-    out: list[tuple[str, bool]] = []
-    for template in templates:
-        for text, flipped in ((target, False), (negated, True)):
-            body = text.strip().rstrip(".")
-            out.append((template.format(target=body, target_lc=body[:1].lower() + body[1:]) + ".", flipped))
-    return out  # pairs (target, negation) per template, in order: the caller relies on it
+def target_kind(target: str) -> TargetKind:
+    """Whether ``target`` is a proposition (it has a verb: it can be true or false) or a topic/entity.
+
+    A rule on the words alone: an auxiliary, modal, copula or negation, or a known verb after the first word,
+    makes a proposition ("Afghanistan poses a security threat", "Climate change is a real concern", "We should
+    ban guns"); anything else ("Hillary Clinton", "the death penalty", "Legalization of Abortion") is a topic.
+    Pass ``target_kind=`` to :func:`stance` where it guesses wrong.
+
+    Example:
+        >>> target_kind("Afghanistan poses a security threat to Central Asia"), target_kind("the death penalty")
+        ('proposition', 'topic')
+    """
+    words = [w.strip(".,;:!?\"'()“”‘’").lower() for w in target.split()]
+    words = [w for w in words if w]
+    if any(w in _CLAUSE_WORDS or w.endswith("n't") for w in words):
+        return "proposition"
+    if len(words) >= 6 or (words and (words[0] in _TARGET_VERBS or words[0] in _IRREGULAR_PAST)):
+        return "proposition"  # long phrases are statements; a leading bare verb is an imperative ("Ban guns")
+    determiners = {"the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "with", "by", "at", "from", "its"}
+    for index, word in enumerate(words[1:], start=1):
+        if words[index - 1] in determiners:
+            continue
+        if (
+            word in _IRREGULAR_PAST
+            or word in _TARGET_VERBS
+            or (word.endswith("s") and _base_form(word) in _TARGET_VERBS)
+        ):
+            return "proposition"
+        if word.endswith("ed") and (word[:-2] in _TARGET_VERBS or word[:-1] in _TARGET_VERBS):
+            return "proposition"
+    return "topic"
+
+
+def _base_form(verb: str) -> str:
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+_TARGET_VERBS = frozenset(
+    """pose come remain threaten support oppose seek control increase decrease operate plan want need exist work
+    represent constitute emanate present cause spread help hold use stay grow fall rise win lose back fund harm
+    harbour harbor host allow prevent endanger undermine destabilize destabilise affect benefit deserve face bring
+    make lead kill save protect reduce improve create destroy violate outweigh cost deter promote encourage damage
+    hurt threat violate infringe discriminate exploit lower raise boost weaken strengthen ensure provide deny
+    attack plan sell keep carry find show say claim ban abolish legalize legalise end stop introduce adopt have
+    unleash build cut abandon limit subsidize subsidise prohibit criminalize criminalise""".split()
+)
+_IRREGULAR_PAST = frozenset(
+    """gave took made told went came got began became left brought bought caught fought held kept led lost met paid
+    ran sent sold spent stood struck thought won wrote said found saw knew grew rose fell shot hit""".split()
+)
+
+
+def stance_hypotheses(
+    target: str,
+    *,
+    kind: TargetKind | None = None,
+    templates: Sequence[str] | None = None,
+    negation: str | None = None,
+) -> list[tuple[str, str]]:
+    """The (favor, against) hypothesis pairs that :func:`stance` scores a text against.
+
+    A proposition gives each template over the target (favor) and over its negation (against); a topic gives
+    :data:`TOPIC_TEMPLATES` (or ``templates`` with ``{topic}``) in their favor and against wordings. Training data
+    for stance (:mod:`stancekit.training.stance_data`) is built from the same pairs, so the model sees at training
+    time what it is asked at inference.
+
+    Args:
+        target: The target text.
+        kind: ``"proposition"`` or ``"topic"``; default: :func:`target_kind`.
+        templates: Proposition templates with ``{target}``/``{target_lc}``, or, for a topic, pairs flattened as
+            (favor, against, favor, against, ...) with ``{topic}``.
+        negation: The target's negation (propositions); default: :func:`negate`.
+
+    Example:
+        >>> stance_hypotheses("the death penalty")
+        [('The author is in favor of the death penalty.', 'The author is against the death penalty.')]
+        >>> stance_hypotheses("Afghanistan poses a threat")
+        [('Afghanistan poses a threat.', 'Afghanistan does not pose a threat.')]
+    """
+    kind = kind or target_kind(target)
+    body = target.strip().rstrip(".")
+    if kind == "topic":
+        chosen = list(templates) if templates is not None else list(TOPIC_TEMPLATES)
+        if len(chosen) % 2 or any("{topic}" not in t for t in chosen):
+            raise ValueError(
+                f"topic templates come in (favor, against) pairs, each with a {{topic}} placeholder; got {chosen!r}."
+            )
+        return [
+            (_sentence(chosen[i].format(topic=body)), _sentence(chosen[i + 1].format(topic=body)))
+            for i in range(0, len(chosen), 2)
+        ]
+    negated = (negation or negate(body)).strip().rstrip(".")
+    out = []
+    for template in templates if templates is not None else DEFAULT_TEMPLATES:
+        pair = []
+        for text in (body, negated):
+            pair.append(_sentence(template.format(target=text, target_lc=text[:1].lower() + text[1:])))
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def stance_features(probabilities: npt.NDArray[np.float32], *, two_way: bool = False) -> npt.NDArray[np.float32]:
+    """Evidence features of one text from its NLI probabilities over the hypothesis pairs.
+
+    ``probabilities`` has shape ``(n_templates, 2, 3)``: for each template the (entailment, neutral, contradiction)
+    probabilities of the favor and of the against hypothesis. The features are, averaged over templates,
+    favor-evidence (P(e | favor hyp.), P(c | against hyp.)), against-evidence (P(c | favor hyp.), P(e | against
+    hyp.)) and the two neutral probabilities, as logs: six numbers a calibrated combiner turns into stance.
+
+    Example:
+        >>> p = np.array([[[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]]], dtype=np.float32)
+        >>> stance_features(p).round(2).tolist()
+        [-0.22, -0.22, -2.3, -2.3, -2.3, -2.3]
+    """
+    mean = probabilities.mean(axis=0)
+    favor_hyp, against_hyp = mean[0], mean[1]
+    if two_way:  # no contradiction class: only entailment of either hypothesis is evidence
+        raw = [favor_hyp[0], favor_hyp[0], against_hyp[0], against_hyp[0], 1 - favor_hyp[0], 1 - against_hyp[0]]
+    else:
+        raw = [favor_hyp[0], against_hyp[2], favor_hyp[2], against_hyp[0], favor_hyp[1], against_hyp[1]]
+    return np.log(np.clip(np.asarray(raw, dtype=np.float32), 1e-6, 1.0)).astype(np.float32)
+
+
+def _uncalibrated(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The rule used without a fitted combiner: the stronger evidence each way, the smaller neutral, normalised."""
+    p = np.exp(features)
+    vote = np.array([max(p[0], p[1]), max(p[2], p[3]), min(p[4], p[5])], dtype=np.float32)
+    out: npt.NDArray[np.float32] = vote / max(float(vote.sum()), 1e-9)
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StanceCalibration:
+    """A fitted combiner from :func:`stance_features` to calibrated (favor, against, none) probabilities.
+
+    ``softmax(features @ weight + bias)``, one (weight, bias) per target kind, fitted on held-out stance data
+    with the default templates; stored in a model's ``stancekit.json`` under ``stance_calibration``.
+
+    Example:
+        >>> cal = StanceCalibration(weights={"topic": [[1.0, 0, 0]] * 6}, biases={"topic": [0.0, 0.0, 0.0]})
+        >>> cal.kinds
+        ['topic']
+    """
+
+    weights: dict[str, list[list[float]]]
+    biases: dict[str, list[float]]
+    fitted_on: tuple[str, ...] = ()
+    ece: dict[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        """Check shapes: six features in, three stances out, for each kind."""
+        for kind, weight in self.weights.items():
+            if kind not in ("proposition", "topic"):
+                raise ValueError(f"StanceCalibration.weights: unknown target kind {kind!r}.")
+            if np.asarray(weight).shape != (6, 3) or np.asarray(self.biases.get(kind, [])).shape != (3,):
+                raise ValueError(f"StanceCalibration for {kind!r}: weight must be 6x3 and bias 3 numbers.")
+
+    @property
+    def kinds(self) -> list[str]:
+        """The target kinds it has a combiner for."""
+        return sorted(self.weights)
+
+    def apply(self, features: npt.NDArray[np.float32], kind: str) -> npt.NDArray[np.float32]:
+        """Calibrated (favor, against, none) for rows of features; rows of a kind without a combiner use the rule."""
+        features = np.atleast_2d(features)
+        if kind not in self.weights:
+            return np.stack([_uncalibrated(f) for f in features]).astype(np.float32)
+        logits = features @ np.asarray(self.weights[kind], np.float32) + np.asarray(self.biases[kind], np.float32)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        out: npt.NDArray[np.float32] = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record."""
+        return {"weights": self.weights, "biases": self.biases, "fitted_on": list(self.fitted_on), "ece": self.ece}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> StanceCalibration:
+        """Read a record written by :meth:`to_dict`."""
+        try:
+            return cls(
+                weights={str(k): [list(map(float, r)) for r in v] for k, v in record["weights"].items()},
+                biases={str(k): list(map(float, v)) for k, v in record["biases"].items()},
+                fitted_on=tuple(record.get("fitted_on", ())),
+                ece=record.get("ece"),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"stance_calibration in stancekit.json is malformed ({error!r}): {record!r}") from None
+
+
+def stance_evidence(
+    model: NLIModel,
+    texts: Sequence[str],
+    targets: Sequence[str],
+    kinds: Sequence[TargetKind],
+    *,
+    templates: Sequence[str] | None = None,
+    negation: str | None = None,
+    batch_size: int = 32,
+    show_progress_bar: bool | None = None,
+) -> npt.NDArray[np.float32]:
+    """``(n, 6)`` :func:`stance_features` of each (text, target) pair; what the calibrated combiner reads.
+
+    Example:
+        >>> stance_evidence(model, ["Guns kill."], ["gun control"], ["topic"]).shape  # doctest: +SKIP
+        (1, 6)
+    """
+    plans: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for goal, kind in zip(targets, kinds, strict=True):
+        if (goal, kind) not in plans:
+            plans[(goal, kind)] = stance_hypotheses(goal, kind=kind, templates=templates, negation=negation)
+    pairs: list[tuple[str, str]] = []
+    for text, goal, kind in zip(texts, targets, kinds, strict=True):
+        for favor, against in plans[(goal, kind)]:
+            pairs.extend(((text, favor), (text, against)))
+    scored = model.score(pairs, batch_size=batch_size, show_progress_bar=show_progress_bar).to_numpy()
+    scored = np.nan_to_num(scored, nan=0.0)
+    out = np.zeros((len(texts), 6), dtype=np.float32)
+    row = 0
+    for i, (goal, kind) in enumerate(zip(targets, kinds, strict=True)):
+        n = len(plans[(goal, kind)])
+        out[i] = stance_features(scored[row : row + 2 * n].reshape(n, 2, 3), two_way=model.two_way)
+        row += 2 * n
+    return out
 
 
 def stance(
@@ -172,19 +446,24 @@ def stance(
     texts: Sequence[str],
     target: str | Sequence[str],
     *,
-    templates: Sequence[str] = DEFAULT_TEMPLATES,
+    target_kind: TargetKind | Literal["auto"] = "auto",
+    templates: Sequence[str] | None = None,
     negation: str | None = None,
+    calibrated: bool = True,
     batch_size: int = 32,
     show_progress_bar: bool | None = None,
 ) -> StanceResults:
     """Stance of each text toward ``target``: favor, against or none, with probabilities.
 
-    Each text is scored as the premise against every template applied to the target and to its negation. For the
-    target, entailment is evidence of favor and contradiction of against; for the negation the reverse; neutral of
-    none. Within a template the stronger evidence wins (favor = max(P(e | target), P(c | negation)), against
-    likewise, none = the smaller neutral), because a denial is often clear against the target and merely neutral
-    toward its negation; the templates are then averaged and normalised. A two-way model (no contradiction class)
-    reads against from entailment of the negation only.
+    The target's kind decides the hypotheses (:func:`stance_hypotheses`): a proposition is scored with the target
+    and its negation, a topic or entity with "The author is in favor of / against X". Each text is the premise of
+    each hypothesis; entailment of the favor hypothesis or contradiction of the against one is evidence of favor,
+    and the reverse of against. A denial in the text ("rejected claims that P") contradicts P and so counts against
+    it. The evidence goes through the model's calibrated combiner (fitted on held-out stance data and stored with
+    the model; see :class:`StanceCalibration`), under which weak evidence leaves ``none`` most probable. A model
+    without one (a hub checkpoint), or custom ``templates``, uses the plain rule: the stronger evidence each way
+    and the smaller neutral, normalised. A two-way model (no contradiction class) reads against from entailment
+    of the against hypothesis only.
 
     A model fine-tuned in its own label schema (e.g. FAVOR/AGAINST/NONE on (text, target) pairs) is asked about
     (text, target) directly, as it was trained, and its labels are read through the schema's NLI meaning:
@@ -194,8 +473,10 @@ def stance(
         model: The NLI model.
         texts: The texts (claims) whose stance is wanted.
         target: One target for all texts, or one per text.
-        templates: Hypothesis templates with ``{target}`` or ``{target_lc}``.
-        negation: The target's negation; default: :func:`negate` (only with a single target).
+        target_kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (:func:`target_kind` per target).
+        templates: Hypothesis templates (see :func:`stance_hypotheses`); custom ones turn calibration off.
+        negation: The target's negation; default: :func:`negate` (only with a single proposition target).
+        calibrated: Use the model's stance calibration when it has one.
         batch_size: Pairs per forward pass.
         show_progress_bar: As in :meth:`NLIModel.score`.
 
@@ -203,8 +484,9 @@ def stance(
         One :class:`StanceResult` per text.
 
     Raises:
-        ValueError: If a text or target is empty, or there are not as many targets as texts.
-        TypeError: If a text is not a string.
+        ValueError: If a text or target is empty, there are not as many targets as texts, a template lacks its
+            placeholder, or ``target_kind`` is unknown.
+        TypeError: If a text or target is not a string.
 
     Example:
         >>> stance(model, ["Afghan soil poses no threat to any nation."],  # doctest: +SKIP
@@ -213,44 +495,65 @@ def stance(
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, got a single string; wrap it in a list.")
+    if target is None or (not isinstance(target, str) and not isinstance(target, Sequence)):
+        raise TypeError(f"target must be a string or one string per text, got {target!r}.")
     targets = [target] * len(texts) if isinstance(target, str) else list(target)
     if len(targets) != len(texts):
         raise ValueError(f"got {len(texts)} texts but {len(targets)} targets; give one target, or one per text.")
     if negation is not None and not isinstance(target, str):
         raise ValueError("negation= applies to a single target; with one target per text, leave it to negate().")
+    if target_kind not in ("auto", "proposition", "topic"):
+        raise ValueError(f"target_kind must be 'auto', 'proposition' or 'topic', got {target_kind!r}.")
     for i, (text, goal) in enumerate(zip(texts, targets, strict=True)):
-        _check_text(text, f"texts[{i}]")
-        _check_text(goal, f"targets[{i}]" if not isinstance(target, str) else "target")
-    if not templates or any("{target" not in t for t in templates):
-        raise ValueError(f"every template needs a {{target}} or {{target_lc}} placeholder, got {list(templates)!r}.")
+        check_text(text, f"texts[{i}]")
+        check_text(goal, f"targets[{i}]" if not isinstance(target, str) else "target")
+    kinds: list[TargetKind] = [(_auto_kind(goal) if target_kind == "auto" else target_kind) for goal in targets]
+    if templates is not None:
+        if not templates:
+            raise ValueError("templates is empty; pass None for the defaults.")
+        for goal, kind in dict.fromkeys(zip(targets, kinds, strict=True)):
+            placeholder = "{topic}" if kind == "topic" else "{target"
+            bad = [t for t in templates if placeholder not in t]
+            if bad:
+                raise ValueError(
+                    f"every {kind} template needs a {placeholder}{'' if kind == 'topic' else '}'} placeholder, "
+                    f"got {bad!r} (target {goal!r}); check the spelling of the placeholder."
+                )
+            try:
+                stance_hypotheses(goal, kind=kind, templates=templates, negation=negation)
+            except (KeyError, IndexError) as error:
+                name = error.args[0] if error.args else error
+                raise ValueError(
+                    f"template placeholder {{{name}}} is unknown: use {{target}} or {{target_lc}} for "
+                    f"propositions, {{topic}} for topics; got {list(templates)!r}."
+                ) from None
     if getattr(model, "schema", None) is not None:  # duck-typed stand-ins need not have one
         return _stance_from_schema(model, texts, targets, batch_size, show_progress_bar)
-    plans = {goal: _hypotheses(goal, templates, negation) for goal in dict.fromkeys(targets)}
-    pairs: list[tuple[str, str]] = []
-    for text, goal in zip(texts, targets, strict=True):
-        pairs.extend((text, hypothesis) for hypothesis, _ in plans[goal])
-    scored = model.score(pairs, batch_size=batch_size, show_progress_bar=show_progress_bar).to_numpy()
+    features = stance_evidence(
+        model,
+        texts,
+        targets,
+        kinds,
+        templates=templates,
+        negation=negation,
+        batch_size=batch_size,
+        show_progress_bar=show_progress_bar,
+    )
+    calibration: StanceCalibration | None = getattr(model, "stance_calibration", None)
+    if not calibrated or templates is not None or model.two_way:
+        calibration = None
     out = np.zeros((len(texts), 3), dtype=np.float32)
-    row = 0
-    for i, goal in enumerate(targets):
-        per_template: dict[int, list[tuple[float, float, float]]] = {}
-        for index, (_, flipped) in enumerate(plans[goal]):
-            e, n, c = (float(x) for x in scored[row])
-            row += 1
-            if model.two_way:  # no contradiction class: against only from entailment of the negation
-                vote = (0.0, e, 1.0 - e) if flipped else (e, 0.0, 1.0 - e)
-            else:
-                vote = (c, e, n) if flipped else (e, c, n)
-            per_template.setdefault(index // 2, []).append(vote)
-        combined = []
-        for votes in per_template.values():
-            favor = max(v[0] for v in votes)
-            against = max(v[1] for v in votes)
-            none = min(v[2] for v in votes)
-            combined.append((favor, against, none))
-        mean = np.mean(np.asarray(combined, dtype=np.float32), axis=0)
-        out[i] = mean / max(float(mean.sum()), 1e-9)
-    return StanceResults(list(texts), targets, out)
+    for kind in set(kinds):
+        rows = [i for i, k in enumerate(kinds) if k == kind]
+        if calibration is not None:
+            out[rows] = calibration.apply(features[rows], kind)
+        else:
+            out[rows] = np.stack([_uncalibrated(features[i]) for i in rows])
+    return StanceResults(list(texts), targets, out, kinds=kinds)
+
+
+def _auto_kind(goal: str) -> TargetKind:
+    return target_kind(goal)
 
 
 def _stance_from_schema(
@@ -268,3 +571,119 @@ def _stance_from_schema(
     ).to_numpy()
     out = np.stack([scored[:, 0], scored[:, 2], scored[:, 1]], axis=1).astype(np.float32)
     return StanceResults(list(texts), list(targets), out)
+
+
+STANCE_LABEL_SYNONYMS: dict[str, StanceLabel] = {
+    **dict.fromkeys(
+        "favor favour pro support supports supported for agree agrees in_favor_of in_favour_of 1 positive".split(),
+        StanceLabel.FAVOR,
+    ),
+    **dict.fromkeys(
+        "against con undermine undermines deny denies refute refutes contest disagree disagrees oppose -1 negative "
+        "rebut reb".split(),
+        StanceLabel.AGAINST,
+    ),
+    **dict.fromkeys(
+        "none neutral observing discuss comment query unrelated noargument no_argument 0 neither".split(),
+        StanceLabel.NONE,
+    ),
+}
+"""Native stance label names of public sets (lower case, spaces as ``_``) and the stance each means."""
+
+
+def stance_label(name: object, label_map: Mapping[str, str] | None = None) -> StanceLabel:
+    """The :class:`StanceLabel` a native label means: through ``label_map`` first, then the usual names.
+
+    Raises:
+        ValueError: For a label neither knows, naming it and how to map it.
+
+    Example:
+        >>> stance_label("UNDERMINE"), stance_label("sup", {"sup": "favor"})
+        (<StanceLabel.AGAINST: 'against'>, <StanceLabel.FAVOR: 'favor'>)
+    """
+    raw = str(name).strip()
+    if label_map and raw in label_map:
+        mapped = str(label_map[raw]).strip().lower()
+        if mapped not in ("favor", "against", "none"):
+            raise ValueError(f"label_map maps {raw!r} to {label_map[raw]!r}; use favor, against or none.")
+        return StanceLabel(mapped)
+    key = raw.lower().replace(" ", "_")
+    if key in STANCE_LABEL_SYNONYMS:
+        return STANCE_LABEL_SYNONYMS[key]
+    raise ValueError(
+        f"unknown stance label {raw!r}; map it with label_map (command line: --label-map {raw}=favor,...) onto "
+        "favor, against or none."
+    )
+
+
+def fit_stance_calibration(
+    features: npt.NDArray[np.float32],
+    labels: Sequence[StanceLabel],
+    kinds: Sequence[str],
+    two_way: Sequence[bool],
+    *,
+    fitted_on: Sequence[str] = (),
+    l2: float = 1e-3,
+) -> StanceCalibration:
+    """Fit the combiner of :class:`StanceCalibration` by maximum likelihood, one per target kind.
+
+    A two-way row (its set has only favor/against) is scored between favor and against only, as in training.
+    A kind with fewer than 50 rows gets no combiner (the plain rule is used for it).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> x = np.log(rng.uniform(0.05, 1, size=(200, 6))).astype(np.float32)
+        >>> y = [StanceLabel.FAVOR if a > b else StanceLabel.AGAINST for a, b in zip(x[:, 0], x[:, 2])]
+        >>> cal = fit_stance_calibration(x, y, ["topic"] * 200, [True] * 200)
+        >>> cal.kinds
+        ['topic']
+    """
+    import torch
+
+    from stancekit.calibration import top_label_ece
+
+    order = (StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)
+    gold_all = np.array([order.index(label) for label in labels])
+    flags_all = np.asarray(two_way, dtype=bool)
+    weights: dict[str, list[list[float]]] = {}
+    biases: dict[str, list[float]] = {}
+    eces: dict[str, float] = {}
+    for kind in sorted(set(kinds)):
+        rows = np.array([i for i, k in enumerate(kinds) if k == kind])
+        if len(rows) < 50:
+            continue
+        x = torch.from_numpy(np.asarray(features[rows], np.float32))
+        gold = torch.from_numpy(gold_all[rows])
+        flags = torch.from_numpy(flags_all[rows])
+        init = torch.zeros(6, 3)
+        init[0, 0] = init[1, 0] = init[2, 1] = init[3, 1] = init[4, 2] = init[5, 2] = 0.5
+        weight = init.clone().requires_grad_(True)
+        bias = torch.zeros(3, requires_grad=True)
+        optimizer = torch.optim.LBFGS([weight, bias], max_iter=300, line_search_fn="strong_wolfe")
+
+        def closure(
+            x: torch.Tensor = x,
+            gold: torch.Tensor = gold,
+            flags: torch.Tensor = flags,
+            weight: torch.Tensor = weight,
+            bias: torch.Tensor = bias,
+            init: torch.Tensor = init,
+            optimizer: torch.optim.Optimizer = optimizer,
+        ) -> torch.Tensor:
+            optimizer.zero_grad()
+            logp = torch.log_softmax(x @ weight + bias, dim=-1)
+            full = -logp.gather(1, gold.unsqueeze(1)).squeeze(1)
+            pair = torch.logsumexp(logp[:, :2], dim=-1)
+            loss = torch.where(flags, full + pair, full).mean() + l2 * (weight - init).pow(2).sum()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch stubs leave backward untyped
+            return loss
+
+        optimizer.step(closure)  # type: ignore[no-untyped-call]  # LBFGS.step is untyped in torch's stubs
+        weights[kind] = weight.detach().tolist()
+        biases[kind] = bias.detach().tolist()
+        cal = StanceCalibration(weights={kind: weights[kind]}, biases={kind: biases[kind]})
+        probs = cal.apply(np.asarray(features[rows], np.float32), kind)
+        three = ~flags_all[rows]
+        if three.any():
+            eces[kind] = top_label_ece(probs[three], gold_all[rows][three])
+    return StanceCalibration(weights=weights, biases=biases, fitted_on=tuple(fitted_on), ece=eces or None)

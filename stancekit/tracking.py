@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from stancekit.pairing import (
 )
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel
-from stancekit.stance import DEFAULT_TEMPLATES, StanceResult, stance
+from stancekit.stance import StanceResult, TargetKind, stance
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,8 +56,10 @@ class Tracker:
         same_target: Pair only claims that take a stance (favor or against) toward the target.
         time_window: Pair only claims at most this far apart.
         threshold: Minimum probability of the argmax label for a pair to support or contradict.
-        templates: Stance hypothesis templates.
+        templates: Stance hypothesis templates (default: those of the target's kind; custom ones turn the model's
+            stance calibration off).
         negation: The target's negation (default: rule-based).
+        target_kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (see :func:`stancekit.stance.target_kind`).
         batch_size: NLI batch size.
 
     Example:
@@ -80,8 +82,9 @@ class Tracker:
         same_target: bool = False,
         time_window: timedelta | None = None,
         threshold: float = 0.4,
-        templates: Sequence[str] = DEFAULT_TEMPLATES,
+        templates: Sequence[str] | None = None,
         negation: str | None = None,
+        target_kind: TargetKind | Literal["auto"] = "auto",
         batch_size: int = 32,
     ) -> None:
         """Configure the tracker; nothing is scored until documents or claims are added."""
@@ -95,8 +98,9 @@ class Tracker:
         self.same_target = same_target
         self.time_window = time_window
         self.threshold = threshold
-        self.templates = tuple(templates)
+        self.templates = tuple(templates) if templates is not None else None
         self.negation = negation
+        self.target_kind: TargetKind | Literal["auto"] = target_kind
         self.batch_size = batch_size
         self.documents: list[Document] = []
         self._claims: dict[str, Claim] = {}
@@ -175,7 +179,13 @@ class Tracker:
         if todo:
             negation = self.negation if target == self.target else None
             for result in stance(
-                self.model, todo, target, templates=self.templates, negation=negation, batch_size=self.batch_size
+                self.model,
+                todo,
+                target,
+                templates=self.templates,
+                negation=negation,
+                target_kind=self.target_kind,
+                batch_size=self.batch_size,
             ):
                 self._stance_cache[(target, result.text)] = result
         return [self._stance_cache[(target, c.text)] for c in claims]

@@ -75,6 +75,8 @@ class NLITrainingConfig:
     data_dir: str
     output_dir: str
     base_model: str | None = None
+    extra_data_dirs: tuple[str, ...] = ()
+    extra_dev_dirs: tuple[str, ...] = ()
     exclude: tuple[str, ...] = EVALUATION_SPLITS
     max_pairs: int | None = None
     start_at: int = 0
@@ -200,10 +202,18 @@ def _predict_logits(
     return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
 
 
-def _dev_accuracy(logits: npt.NDArray[np.float32], labels: Sequence[NLILabel]) -> float:
+def _dev_accuracy(
+    logits: npt.NDArray[np.float32], labels: Sequence[NLILabel], two_way: Sequence[bool] | None = None
+) -> float:
+    """Accuracy of argmax predictions.
+
+    ``not_entailment`` is right when the argmax is not entailment, a two-way label when it wins between
+    entailment and contradiction.
+    """
     pred = logits.argmax(axis=1)
-    targets = label_targets(labels).numpy()
-    correct = np.where(targets < 0, pred != 0, pred == targets)
+    targets = label_targets(labels, two_way).numpy()
+    pair = np.where(logits[:, 0] >= logits[:, 2], 3, 4)
+    correct = np.where(targets < 0, pred != 0, np.where(targets >= 3, pair == targets, pred == targets))
     return float(correct.mean())
 
 
@@ -268,6 +278,10 @@ def train_nli(config: NLITrainingConfig) -> Path:
 
     examples = _dedupe(read_nli_dir(config.data_dir, exclude=config.exclude))
     train, dev = _split(examples, config)
+    for extra in config.extra_data_dirs:  # multi-task data (e.g. stance in NLI form): used whole, beside max_pairs
+        train.extend(read_nli_dir(extra))
+    for extra in config.extra_dev_dirs:
+        dev.extend(read_nli_dir(extra))
     if not train:
         raise ValueError(
             f"no training pairs left in {config.data_dir}: {len(examples)} distinct pairs after excluding "
@@ -290,7 +304,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
         config.max_length,
     )
     lengths = np.array([len(x) for x in ids], dtype=np.int64)
-    targets = label_targets([e.label for e in train])
+    targets = label_targets([e.label for e in train], [e.two_way for e in train])
     pad_id = int(tokenizer.pad_token_id)
     dev_lengths = np.array([len(x) for x in dev_ids], dtype=np.int64)
     dev_order = np.argsort(dev_lengths, kind="stable")
@@ -299,6 +313,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
         for i in range(0, len(dev_order), 128)
     ]
     dev_labels = [dev[i].label for i in dev_order]
+    dev_two_way = [dev[i].two_way for i in dev_order]
 
     schedule = [b for epoch in range(config.epochs) for b in _batches(lengths, config.batch_size, config.seed + epoch)]
     total = len(schedule)
@@ -354,7 +369,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
         nonlocal best
         if not dev_batches:
             return
-        accuracy = _dev_accuracy(_predict_logits(model, dev_batches, device, dtype), dev_labels)
+        accuracy = _dev_accuracy(_predict_logits(model, dev_batches, device, dtype), dev_labels, dev_two_way)
         history.append({"step": float(step), "dev_accuracy": accuracy})
         logger.info("step %d: dev accuracy %.4f", step, accuracy)
         if accuracy > best:

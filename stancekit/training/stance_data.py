@@ -1,0 +1,555 @@
+"""Stance data in NLI form, news claim/denial pairs and negation/antonym pairs for multi-task NLI training.
+
+``build_stance_data(stance_dir, data_dir, out_dir)`` writes three folders that :func:`stancekit.training.train_nli`
+reads beside the NLI data:
+
+- ``out_dir/train/<set>/train.jsonl.gz``: NLI pairs built from the stance sets' training rows (text as premise,
+  hypotheses from the target through :func:`stancekit.stance.stance_hypotheses`; favor -> entailment of the favor
+  hypothesis and contradiction of the against one, against the reverse, none -> neutral; two-way sets are marked
+  ``two_way`` and trained with the two-way loss), plus ``news_patterns`` (X said P / X denied P / X rejected claims
+  that P / X called claims that P baseless ...) and ``negation`` (antonym swaps and inserted negations of sentences
+  from the NLI training files).
+- ``out_dir/nli_dev/<set>/dev.jsonl.gz``: the same NLI form of the dev carve-outs, for model selection.
+- ``out_dir/stance_dev/<set>.jsonl``: the dev carve-outs and the held-out sets in stance form (text, target, label,
+  kind) for :func:`stancekit.evaluation.evaluate_stance` and for fitting the stance calibration.
+
+Dev data is held out before anything else: 15% of each stance training set, stratified by (target, label) where
+a set has few targets and by label otherwise; VAST dev, Perspectrum dev, IBM-ArgQ dev, Touché validation and
+RumourEval dev are held out whole. Texts are de-duplicated across sets first, and any training row whose text
+appears in a held-out row is dropped, so shared arguments (IBM-ArgQ, ArgKP, Touché) cannot leak.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import random
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from stancekit.io import iter_jsonl, read_nli_dir
+from stancekit.stance import TargetKind, stance_hypotheses, target_kind
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["STANCE_SETS", "StanceRow", "StanceSet", "build_stance_data", "negation_pairs", "news_pattern_pairs"]
+
+FAVOR, AGAINST, NONE = "favor", "against", "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StanceRow:
+    """One stance example: a text, a target, a label (favor/against/none) and how the target reads.
+
+    Example:
+        >>> StanceRow(text="Guns kill.", target="gun control", label="favor", kind="topic", source="x").label
+        'favor'
+    """
+
+    text: str
+    target: str
+    label: str
+    kind: TargetKind
+    source: str
+    two_way: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stance-form record written to ``stance_dev``."""
+        return {"text": self.text, "target": self.target, "label": self.label, "kind": self.kind, "set": self.source}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StanceSet:
+    """How to read one stance data set of ``shared/stance`` into :class:`StanceRow` s.
+
+    Example:
+        >>> STANCE_SETS["perspectrum"].two_way
+        True
+    """
+
+    name: str
+    train: str | None
+    held_out: tuple[str, ...]
+    text: str
+    target: str
+    labels: dict[str, str]
+    two_way: bool
+    licence: str
+    max_train: int | None = None
+    keep: Callable[[dict[str, Any]], bool] | None = None
+    extra: Callable[[dict[str, Any]], list[tuple[str, str, str]]] | None = None
+
+
+def _ibm_topic_rows(record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """IBM claim stance also names the topic's target ("open primaries") and its sentiment: a topic-form row."""
+    topic_target = str(record.get("topic_target") or "").strip()
+    sentiment = str(record.get("topic_sentiment") or "")
+    label = {"PRO": FAVOR, "CON": AGAINST}.get(str(record.get("label")))
+    if not topic_target or label is None or sentiment not in ("1", "-1"):
+        return []
+    if sentiment == "-1":
+        label = AGAINST if label == FAVOR else FAVOR
+    return [(str(record["claim"]), topic_target, label)]
+
+
+STANCE_SETS: dict[str, StanceSet] = {
+    s.name: s
+    for s in (
+        StanceSet(
+            name="perspectrum",
+            train="train",
+            held_out=("dev",),
+            text="perspective",
+            target="claim",
+            labels={"SUPPORT": FAVOR, "UNDERMINE": AGAINST},
+            two_way=True,
+            licence="CC BY-SA 4.0",
+        ),
+        StanceSet(
+            name="ibm_claim_stance",
+            train="train",
+            held_out=(),
+            text="claim",
+            target="topic",
+            labels={"PRO": FAVOR, "CON": AGAINST},
+            two_way=True,
+            licence="CC BY-SA 3.0",
+            extra=_ibm_topic_rows,
+        ),
+        StanceSet(
+            name="semeval2016_task6",
+            train="train",
+            held_out=(),
+            text="text",
+            target="target",
+            labels={"FAVOR": FAVOR, "AGAINST": AGAINST, "NONE": NONE},
+            two_way=False,
+            licence="research use (SemEval-2016 Task 6 terms)",
+        ),
+        StanceSet(
+            name="emergent",
+            train="train",
+            held_out=(),
+            text="text",
+            target="claim",
+            labels={"for": FAVOR, "against": AGAINST, "observing": NONE},
+            two_way=False,
+            licence="research use (Emergent, Ferreira & Vlachos 2016)",
+        ),
+        StanceSet(
+            name="ibm_argq_30k",
+            train="train",
+            held_out=("dev",),
+            text="argument",
+            target="topic",
+            labels={"1": FAVOR, "-1": AGAINST},
+            two_way=True,
+            licence="CC BY-SA 3.0",
+            max_train=6000,
+        ),
+        StanceSet(
+            name="touche23_valueeval",
+            train="training",
+            held_out=("validation",),
+            text="premise",
+            target="conclusion",
+            labels={"in favor of": FAVOR, "against": AGAINST},
+            two_way=True,
+            licence="CC BY-SA 4.0",
+        ),
+        StanceSet(
+            name="iac_evidence_stance",
+            train="train",
+            held_out=(),
+            text="evidence",
+            target="claim",
+            labels={"1": FAVOR, "2": AGAINST},
+            two_way=True,
+            licence="MIT",
+        ),
+        StanceSet(
+            name="rumoureval2017",
+            train="train",
+            held_out=("dev",),
+            text="text",
+            target="target",
+            labels={"support": FAVOR, "deny": AGAINST, "query": NONE, "comment": NONE},
+            two_way=False,
+            licence="CC BY (annotations); tweets remain Twitter's",
+        ),
+        StanceSet(
+            name="vast",
+            train=None,
+            held_out=("dev",),
+            text="text",
+            target="target",
+            labels={"FAVOR": FAVOR, "AGAINST": AGAINST, "NONE": NONE},
+            two_way=False,
+            licence="no licence stated: evaluation only",
+        ),
+    )
+}
+"""The stance sets used, with their fields, label meanings and licences. Left out of training: ukp_sentential and
+arg_microtexts (non-commercial), iam_stance and arc (no licence stated), ibm_argkp (repeats IBM-ArgQ arguments)."""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _read_set(stance_dir: Path, spec: StanceSet, split: str) -> list[StanceRow]:
+    path = stance_dir / spec.name / f"{split}.jsonl.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: the stance set {spec.name!r} needs its {split!r} split there.")
+    rows: list[StanceRow] = []
+    for number, record in iter_jsonl(path):
+        text, goal = str(record.get(spec.text) or "").strip(), str(record.get(spec.target) or "").strip()
+        label = spec.labels.get(str(record.get("label")))
+        if not text or not goal or label is None:
+            logger.debug(
+                "%s line %d skipped (empty text/target or unknown label %r)", path, number, record.get("label")
+            )
+            continue
+        if spec.keep is not None and not spec.keep(record):
+            continue
+        rows.append(
+            StanceRow(
+                text=text, target=goal, label=label, kind=target_kind(goal), source=spec.name, two_way=spec.two_way
+            )
+        )
+        if spec.extra is not None:
+            for extra_text, extra_target, extra_label in spec.extra(record):
+                rows.append(
+                    StanceRow(
+                        text=extra_text,
+                        target=extra_target,
+                        label=extra_label,
+                        kind=target_kind(extra_target),
+                        source=spec.name,
+                        two_way=spec.two_way,
+                    )
+                )
+    return rows
+
+
+def _stratified_split(rows: list[StanceRow], fraction: float, seed: int) -> tuple[list[StanceRow], list[StanceRow]]:
+    """(train, dev): ``fraction`` of each stratum to dev; strata are (target, label) for sets with few targets."""
+    targets = {r.target for r in rows}
+    key: Callable[[StanceRow], tuple[str, ...]] = (
+        (lambda r: (r.target, r.label)) if len(targets) <= 20 else (lambda r: (r.label,))
+    )
+    strata: dict[tuple[str, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        strata.setdefault(key(row), []).append(i)
+    rng = random.Random(seed)
+    dev_index: set[int] = set()
+    for members in strata.values():
+        rng.shuffle(members)
+        dev_index.update(members[: round(fraction * len(members))])
+    return [r for i, r in enumerate(rows) if i not in dev_index], [r for i, r in enumerate(rows) if i in dev_index]
+
+
+def _nli_records(row: StanceRow, rng: random.Random, *, both: float) -> list[dict[str, Any]]:
+    """The NLI pairs of one stance row: the favor hypothesis always, the against one with probability ``both``."""
+    favor_hyp, against_hyp = stance_hypotheses(row.target, kind=row.kind)[0]
+    if row.label == FAVOR:
+        labels = ("entailment", "contradiction")
+    elif row.label == AGAINST:
+        labels = ("contradiction", "entailment")
+    else:
+        labels = ("neutral", "neutral")
+    out: list[dict[str, Any]] = [{"premise": row.text, "hypothesis": favor_hyp, "label": labels[0]}]
+    if rng.random() < both:
+        out.append({"premise": row.text, "hypothesis": against_hyp, "label": labels[1]})
+    if row.two_way and row.label != NONE:
+        for record in out:
+            record["two_way"] = True
+    return out
+
+
+def _unrelated(rows: Sequence[StanceRow], fraction: float, rng: random.Random) -> list[StanceRow]:
+    """Texts paired with another row's target of a different topic: no stance (teaches ``none`` for off-topic)."""
+    targets = sorted({r.target for r in rows})
+    if len(targets) < 3:
+        return []
+    out = []
+    for row in rng.sample(list(rows), k=int(fraction * len(rows))):
+        other = rng.choice(targets)
+        if other == row.target or set(_norm(other).split()) & set(_norm(row.target).split()):
+            continue
+        out.append(
+            StanceRow(
+                text=row.text, target=other, label=NONE, kind=target_kind(other), source=row.source + "/unrelated"
+            )
+        )
+    return out
+
+
+_SPEAKERS = (
+    "the minister",
+    "a government spokesman",
+    "the foreign ministry",
+    "the company",
+    "opposition leaders",
+    "the prime minister",
+    "a senior official",
+    "the army",
+    "the president's office",
+    "Maria Alvarez",
+    "John Carter",
+    "Amina Yusuf",
+    "Chen Wei",
+    "Olga Petrova",
+    "the union",
+    "the coast guard",
+    "the embassy",
+    "the court",
+    "local residents",
+    "the group",
+)
+
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("{S} said that {p}.", "entailment"),
+    ("{S} said {p}.", "entailment"),
+    ("“{P},” {S} said.", "entailment"),
+    ("{S} insisted that {p}.", "entailment"),
+    ("{S} warned that {p}.", "entailment"),
+    ("According to {S}, {p}.", "entailment"),
+    ("{S} confirmed that {p}.", "entailment"),
+    ("{S} told reporters that {p}.", "entailment"),
+    ("{S} wrote on X that {p}.", "entailment"),
+    ("{S} stressed in a statement that {p}.", "entailment"),
+    ("{S} denied that {p}.", "contradiction"),
+    ("{S} rejected claims that {p}.", "contradiction"),
+    ("{S} rejected {S2}'s claims that {p}.", "contradiction"),
+    ("{S} dismissed reports that {p}.", "contradiction"),
+    ("{S} called claims that {p} baseless.", "contradiction"),
+    ("{S} said it is not true that {p}.", "contradiction"),
+    ("{S} said there is no evidence that {p}.", "contradiction"),
+    ("{S} refuted allegations by {S2} that {p}.", "contradiction"),
+    ("“It is false that {p},” {S} said.", "contradiction"),
+    ("{S} denied accusations that {p}, calling them propaganda.", "contradiction"),
+    ("{S} asked whether {p}.", "neutral"),
+    ("{S} said it was too early to say whether {p}.", "neutral"),
+    ("{S} said an inquiry would establish whether {p}.", "neutral"),
+    ("Reporters asked {S} whether {p}.", "neutral"),
+    ("{S} declined to comment on whether {p}.", "neutral"),
+)
+
+
+def news_pattern_pairs(
+    propositions: Iterable[str], *, seed: int = 13, per_proposition: int = 1
+) -> list[dict[str, Any]]:
+    """Claim/denial pairs in news form, with the proposition P itself as hypothesis.
+
+    "X said P" entails P, "X denied P" contradicts it, "X asked whether P" is neutral.
+
+    Example:
+        >>> pairs = news_pattern_pairs(["The bridge is unsafe"], per_proposition=3)
+        >>> sorted({p["hypothesis"] for p in pairs})
+        ['The bridge is unsafe.']
+    """
+    rng = random.Random(seed)
+    out = []
+    for proposition in propositions:
+        body = proposition.strip().rstrip(".")
+        if len(body.split()) < 3:
+            continue
+        lower = body if body[:2].isupper() else body[:1].lower() + body[1:]
+        for _ in range(per_proposition):
+            template, label = rng.choice(_PATTERNS)
+            speaker, other = rng.sample(_SPEAKERS, 2)
+            premise = template.format(S=speaker, S2=other, p=lower, P=body)
+            out.append({"premise": premise[:1].upper() + premise[1:], "hypothesis": body + ".", "label": label})
+    return out
+
+
+def _antonyms() -> list[tuple[str, str]]:
+    text = resources.files("stancekit.training").joinpath("antonyms.tsv").read_text(encoding="utf-8")
+    pairs = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            a, b = line.split("\t")
+            pairs.append((a.strip(), b.strip()))
+    return pairs
+
+
+_AUX = re.compile(r"\b(is|are|was|were|will|can|could|should|would|has|have|had)\b(?! not)")
+
+
+def negation_pairs(sentences: Iterable[str], *, seed: int = 13, limit: int = 6000) -> list[dict[str, Any]]:
+    """Contradiction pairs from antonym swaps and inserted negations, both directions.
+
+    Antonyms ("failed" / "succeeded", "with" / "without") come from ``antonyms.tsv``; negations insert "not"
+    after an auxiliary ("is" / "is not"). A few unchanged copies are added as entailment.
+
+    Example:
+        >>> [p["hypothesis"] for p in negation_pairs(["The talks failed in the end."], limit=10)][:1]
+        ['The talks succeeded in the end.']
+    """
+    rng = random.Random(seed)
+    swaps: dict[str, str] = {}
+    for a, b in _antonyms():
+        swaps.setdefault(a, b)
+        swaps.setdefault(b, a)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(swaps, key=len, reverse=True)) + r")\b")
+    out: list[dict[str, Any]] = []
+    for sentence in sentences:
+        if len(out) >= limit:
+            break
+        sentence = sentence.strip()
+        if not 4 <= len(sentence.split()) <= 30:
+            continue
+        match = pattern.search(sentence)
+        if match:
+            changed = sentence[: match.start()] + swaps[match.group(1)] + sentence[match.end() :]
+            a, b = (sentence, changed) if rng.random() < 0.5 else (changed, sentence)
+            out.append({"premise": a, "hypothesis": b, "label": "contradiction"})
+            continue
+        aux = _AUX.search(sentence)
+        if aux:
+            changed = sentence[: aux.end()] + " not" + sentence[aux.end() :]
+            a, b = (sentence, changed) if rng.random() < 0.5 else (changed, sentence)
+            out.append({"premise": a, "hypothesis": b, "label": "contradiction"})
+            if rng.random() < 0.15:
+                out.append({"premise": sentence, "hypothesis": sentence, "label": "entailment"})
+    return out
+
+
+def _write(path: Path, records: Iterable[dict[str, Any]]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def build_stance_data(
+    stance_dir: str | Path,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    dev_fraction: float = 0.15,
+    unrelated_fraction: float = 0.08,
+    both_hypotheses: float = 0.5,
+    negation_limit: int = 6000,
+    exclude: Sequence[str] = (),
+    sets: Sequence[str] | None = None,
+    seed: int = 13,
+) -> dict[str, dict[str, int]]:
+    """Write the stance-in-NLI-form training data, its dev carve-outs and the held-out sets (see the module doc).
+
+    Args:
+        stance_dir: The stance sets, ``<set>/<split>.jsonl.gz`` in native labels (see :data:`STANCE_SETS`).
+        data_dir: The NLI data directory; its training files give sentences for the negation pairs.
+        out_dir: Where to write ``train/``, ``nli_dev/`` and ``stance_dev/``.
+        dev_fraction: Share of each stance training set held out as dev.
+        unrelated_fraction: Share of training rows added again with an unrelated target, labelled none.
+        both_hypotheses: Probability that a row also gets its against hypothesis as a training pair.
+        negation_limit: How many negation/antonym pairs to build.
+        exclude: NLI splits never read (the evaluation splits).
+        sets: Names of :data:`STANCE_SETS` to use (default: all).
+        seed: Seed of every random choice.
+
+    Returns:
+        Counts per set: training rows, dev rows, held-out rows and NLI training pairs.
+
+    Example:
+        >>> build_stance_data("shared/stance", "shared/data", "runs/stance-data")  # doctest: +SKIP
+    """
+    from stancekit.training.nli import EVALUATION_SPLITS
+
+    root, out = Path(stance_dir), Path(out_dir)
+    rng = random.Random(seed)
+    held: dict[str, list[StanceRow]] = {}
+    trains: dict[str, list[StanceRow]] = {}
+    unknown = sorted(set(sets or ()) - set(STANCE_SETS))
+    if unknown:
+        raise ValueError(f"unknown stance set(s) {unknown}; the sets are {sorted(STANCE_SETS)}.")
+    for spec in STANCE_SETS.values():
+        if sets is not None and spec.name not in sets:
+            continue
+        for split in spec.held_out:
+            held[f"{spec.name}_{split}"] = _read_set(root, spec, split)
+        if spec.train is not None:
+            trains[spec.name] = _read_set(root, spec, spec.train)
+    # De-duplicate texts across sets, carve dev splits, then drop any training text seen in a held-out row.
+    seen: set[str] = set()
+    for name, rows in trains.items():
+        kept = []
+        for row in rows:
+            key = _norm(row.text) + "\x00" + _norm(row.target)
+            if key not in seen:
+                seen.add(key)
+                kept.append(row)
+        train, dev = _stratified_split(kept, dev_fraction, seed)
+        trains[name] = train
+        held[f"{name}_dev15"] = dev
+    held_texts = {_norm(r.text) for rows in held.values() for r in rows}
+    counts: dict[str, dict[str, int]] = {}
+    for name, rows in trains.items():
+        before = len(rows)
+        rows = [r for r in rows if _norm(r.text) not in held_texts]
+        spec = STANCE_SETS[name]
+        if spec.max_train is not None and len(rows) > spec.max_train:
+            rows = random.Random(seed).sample(rows, spec.max_train)
+        trains[name] = rows
+        counts[name] = {"train_rows": len(rows), "dropped_as_held_out": before - len(rows)}
+    for name, rows in held.items():
+        dev_path = out / "stance_dev" / f"{name}.jsonl"
+        dev_path.parent.mkdir(parents=True, exist_ok=True)
+        with dev_path.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row.to_dict(), ensure_ascii=False) + "\n")
+        counts.setdefault(name, {})["held_out_rows"] = len(rows)
+        if name.endswith("_dev15"):
+            nli = [rec for row in rows for rec in _nli_records(row, rng, both=0.0)]
+            _write(out / "nli_dev" / name / "dev.jsonl.gz", nli)
+    for name, rows in trains.items():
+        rows = rows + _unrelated(rows, unrelated_fraction, rng)
+        records = [rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses)]
+        counts[name]["nli_pairs"] = _write(out / "train" / name / "train.jsonl.gz", records)
+    propositions = sorted(
+        {r.target for name in ("perspectrum", "emergent") for r in trains.get(name, []) if r.kind == "proposition"}
+        | {r.text for r in trains.get("perspectrum", []) if len(r.text.split()) <= 20}
+    )
+    news = news_pattern_pairs(propositions, seed=seed, per_proposition=2)
+    counts["news_patterns"] = {"nli_pairs": _write(out / "train" / "news_patterns" / "train.jsonl.gz", news)}
+    sentences = sorted(
+        {e.premise for e in read_nli_dir(data_dir, exclude=[*EVALUATION_SPLITS, *exclude])}, key=_stable_hash
+    )
+    negations = negation_pairs(sentences, seed=seed, limit=negation_limit)
+    counts["negation"] = {"nli_pairs": _write(out / "train" / "negation" / "train.jsonl.gz", negations)}
+    (out / "counts.json").write_text(json.dumps(counts, indent=2) + "\n", encoding="utf-8")
+    return counts
+
+
+def _stable_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m stancekit.training.stance_data STANCE_DIR DATA_DIR OUT_DIR``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stance_dir")
+    parser.add_argument("data_dir")
+    parser.add_argument("out_dir")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    counts = build_stance_data(args.stance_dir, args.data_dir, args.out_dir, seed=args.seed)
+    print(json.dumps(counts, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
