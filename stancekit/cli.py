@@ -160,6 +160,7 @@ def _train_nli(args: argparse.Namespace) -> int:
         precision=args.precision,
         device=args.device,
         stop_after_minutes=args.stop_after_minutes,
+        stop_at_step=args.stop_at_step,
         finalise_now=args.finalise,
     )
     path = train_nli(config)
@@ -544,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     train.add_argument("--device", default=None)
     train.add_argument("--stop-after-minutes", type=float, default=None)
+    train.add_argument("--stop-at-step", type=int, default=None, help="checkpoint and stop at this step")
     train.add_argument(
         "--finalise", action="store_true", help="calibrate and write OUT/model from the best checkpoint so far, now"
     )

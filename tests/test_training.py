@@ -221,3 +221,36 @@ def test_export_half_precision_round_trips(tiny_model_dir, tmp_path):
     assert next(half.model.parameters()).dtype == torch.float32  # stored in fp16, computed in fp32
     pairs = [(p, h) for p, h, _ in ROWS]
     np.testing.assert_allclose(half.score(pairs).to_numpy(), full.score(pairs).to_numpy(), atol=0.02)
+
+
+def test_extra_data_two_way_and_stop_at_step(data_dir, tmp_path, tiny_model_dir):
+    extra = tmp_path / "extra"
+    (extra / "stance").mkdir(parents=True)
+    rows = [
+        {
+            "premise": f"the dog runs {i} .",
+            "hypothesis": "the author is in favor of dogs .",
+            "label": "entailment",
+            "two_way": True,
+        }
+        for i in range(8)
+    ]
+    (extra / "stance" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    dev = tmp_path / "extra_dev"
+    (dev / "stance").mkdir(parents=True)
+    (dev / "stance" / "dev.jsonl").write_text(json.dumps({**rows[0], "premise": "a dog ."}) + "\n")
+    config = tiny_config(
+        data_dir,
+        tmp_path / "run",
+        tiny_model_dir,
+        extra_data_dirs=(str(extra),),
+        extra_dev_dirs=(str(dev),),
+        stop_at_step=2,
+    )
+    stopped = train_nli(config)
+    assert json.loads((stopped / "trainer_state.json").read_text())["step"] == 2
+    final = train_nli(replace(config, stop_at_step=None, finalise_now=True))
+    record = json.loads((final / "stancekit.json").read_text())["training"]
+    assert record["pairs_per_source"]["stance/train"] == 8 and record["steps_trained"] == 2
+    with pytest.raises(ValueError, match="stop_at_step must be a positive integer"):
+        replace(config, stop_at_step=0)

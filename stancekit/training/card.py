@@ -51,7 +51,13 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def render_model_card(
-    record: dict[str, Any], reports: list[dict[str, Any]], *, command: str, name: str, notes: str = ""
+    record: dict[str, Any],
+    reports: list[dict[str, Any]],
+    *,
+    command: str,
+    name: str,
+    notes: str = "",
+    stance_reports: list[dict[str, Any]] | None = None,
 ) -> str:
     """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports.
 
@@ -65,8 +71,7 @@ def render_model_card(
         for source, count in stage.get("pairs_per_source", {}).items():
             sources[source] = sources.get(source, 0) + int(count)
     data_rows = [
-        [source, f"{count:,}", DATA_LICENCES.get(source.split("/")[0], "see the data set's README")]
-        for source, count in sorted(sources.items(), key=lambda kv: -kv[1])
+        [source, f"{count:,}", _licence(source)] for source, count in sorted(sources.items(), key=lambda kv: -kv[1])
     ]
     eval_rows = [
         [r["name"], f"{r['n']:,}", f"{r['accuracy']:.4f}", f"{r['macro_f1']:.4f}", _fmt(r["ece"])] for r in reports
@@ -79,6 +84,7 @@ def render_model_card(
         )
         for r in reports
     )
+    stance_text = _stance_section(record, stance_reports or [])
     history = training.get("dev_history", [])
     history_text = ", ".join(f"step {int(h['step'])}: {h['dev_accuracy']:.4f}" for h in history) or "none recorded"
     excluded = ", ".join(training.get("exclude", []))
@@ -125,7 +131,7 @@ after the stored temperature.
 {_table(["set", "pairs", "accuracy", "macro-F1", "ECE"], eval_rows)}
 
 {confusions}
-
+{stance_text}
 ## Training data
 
 Pairs per source actually drawn into training (after de-duplication, the dev carve-out and the `max_pairs`
@@ -142,6 +148,55 @@ sample; summed over the stages). Licences as given by the sources; check them be
 _DEFAULT_NOTES = (
     "A small model trained on a CPU budget: treat its probabilities as a first pass, and evaluate it on your own data."
 )
+
+
+def _licence(source: str) -> str:
+    from stancekit.training.stance_data import STANCE_SETS
+
+    name = source.split("/")[0]
+    if name in STANCE_SETS:
+        return STANCE_SETS[name].licence + " (stance set in NLI form)"
+    if name in ("news_patterns", "negation"):
+        return "built by stancekit (Apache-2.0) from the stance claims / NLI training sentences"
+    return DATA_LICENCES.get(name, "see the data set's README")
+
+
+def _stance_section(record: dict[str, Any], reports: list[dict[str, Any]]) -> str:
+    if not reports:
+        return ""
+    calibration = record.get("stance_calibration") or {}
+    fitted = ", ".join(calibration.get("fitted_on", [])) or "none"
+    rows = []
+    for r in reports:
+        base = r.get("baseline") or {}
+        headline = r["accuracy"] if r["two_way"] else r["macro_f1"]
+        base_headline = (base.get("accuracy") if r["two_way"] else base.get("macro_f1")) if base else None
+        rows.append(
+            [
+                r["name"],
+                f"{r['n']:,}",
+                "two-way" if r["two_way"] else "three-way",
+                f"{headline:.4f}",
+                f"{r['macro_f1']:.4f}",
+                f"{r['f_avg']:.4f}",
+                _fmt(r["ece"]),
+                _fmt(base_headline),
+            ]
+        )
+    table = _table(
+        ["set", "rows", "labels", "headline", "macro-F1", "F_avg", "ECE", "previous model (headline)"], rows
+    )
+    return f"""
+## Stance
+
+`stancekit.stance.stance` scores a text against hypotheses built from the target: a proposition against itself
+and its negation, a topic or entity against "The author is in favor of / against X". The evidence goes through a
+combiner stored in `stancekit.json` (`stance_calibration`), fitted on: {fitted}. Produced by
+`stancekit evaluate-stance`; headline = accuracy for two-way sets (favor/against only, read between the two),
+macro-F1 for three-way ones; F_avg = mean F1 of favor and against.
+
+{table}
+"""
 
 
 def _stages_text(stages: list[dict[str, Any]]) -> str:
@@ -165,7 +220,13 @@ def _fmt(value: Any) -> str:
 
 
 def write_model_card(
-    model_dir: str | Path, eval_json: str | Path, *, command: str, notes: str = "", name: str | None = None
+    model_dir: str | Path,
+    eval_json: str | Path,
+    *,
+    command: str,
+    notes: str = "",
+    name: str | None = None,
+    stance_json: str | Path | None = None,
 ) -> Path:
     """Write ``README.md`` into ``model_dir`` from its ``stancekit.json`` and an ``evaluate-nli --json`` file.
 
@@ -175,7 +236,10 @@ def write_model_card(
     directory = Path(model_dir)
     record = json.loads((directory / "stancekit.json").read_text(encoding="utf-8"))
     reports = json.loads(Path(eval_json).read_text(encoding="utf-8"))
-    card = render_model_card(record, reports, command=command, name=name or directory.name, notes=notes)
+    stance_reports = json.loads(Path(stance_json).read_text(encoding="utf-8")) if stance_json else None
+    card = render_model_card(
+        record, reports, command=command, name=name or directory.name, notes=notes, stance_reports=stance_reports
+    )
     path = directory / "README.md"
     path.write_text(card, encoding="utf-8")
     return path
@@ -188,8 +252,13 @@ def main() -> None:
     parser.add_argument("--eval", required=True, help="JSON written by stancekit evaluate-nli --json")
     parser.add_argument("--command", required=True, help="the exact commands that produced the model")
     parser.add_argument("--notes", default="", help="limitations and measured remarks (Markdown)")
+    parser.add_argument("--stance-eval", default=None, help="JSON written by stancekit evaluate-stance --json")
     args = parser.parse_args()
-    print(write_model_card(args.model_dir, args.eval, command=args.command, notes=args.notes))
+    print(
+        write_model_card(
+            args.model_dir, args.eval, command=args.command, notes=args.notes, stance_json=args.stance_eval
+        )
+    )
 
 
 if __name__ == "__main__":

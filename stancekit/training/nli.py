@@ -94,6 +94,7 @@ class NLITrainingConfig:
     precision: Precision = "auto"
     device: str | None = None
     stop_after_minutes: float | None = None
+    stop_at_step: int | None = None
     finalise_now: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -111,6 +112,10 @@ class NLITrainingConfig:
             raise ValueError(f"NLITrainingConfig.learning_rate must be in (0, 1), got {self.learning_rate!r}.")
         if not 0 <= self.warmup_ratio < 1:
             raise ValueError(f"NLITrainingConfig.warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}.")
+        if self.stop_at_step is not None and (not isinstance(self.stop_at_step, int) or self.stop_at_step <= 0):
+            raise ValueError(
+                f"NLITrainingConfig.stop_at_step must be a positive integer or None, got {self.stop_at_step!r}."
+            )
         if self.dev_size < 0:
             raise ValueError(f"NLITrainingConfig.dev_size must be >= 0, got {self.dev_size!r}.")
 
@@ -419,6 +424,10 @@ def train_nli(config: NLITrainingConfig) -> Path:
             evaluate_dev()
         if step % config.checkpoint_every == 0 or step == total:
             save_checkpoint()
+        if config.stop_at_step is not None and step >= config.stop_at_step and step < total:
+            save_checkpoint()
+            logger.info("stopping at step %d as asked; rerun to resume, or --finalise to ship", step)
+            return checkpoint
         if config.stop_after_minutes is not None and time.perf_counter() - started > 60 * config.stop_after_minutes:
             save_checkpoint()
             logger.info("stopping after %.0f minutes at step %d; rerun to resume", config.stop_after_minutes, step)
