@@ -266,6 +266,53 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_news(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from stancekit.claims import extract_claims
+    from stancekit.news_eval import (
+        evaluate_actor_stance,
+        evaluate_claims,
+        evaluate_rebuttals,
+        gold_claims_check,
+        load_news_gold,
+        per_actor_stance,
+    )
+
+    try:
+        gold = load_news_gold(args.folder)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    started = time.perf_counter()
+    claims = list(extract_claims(list(gold.documents)))
+    seconds = time.perf_counter() - started
+    report: dict[str, Any] = {"claims": evaluate_claims(claims, gold).to_dict()}
+    words = sum(len(d.text.split()) for d in gold.documents)
+    print(f"{len(gold.documents)} articles, {words:,} words: {len(claims)} claims extracted in {seconds:.1f}s")
+    print(evaluate_claims(claims, gold))
+    if not args.claims_only:
+        model = _load_model(args.model, args.precision)
+        stance_cells = evaluate_actor_stance(per_actor_stance(model, claims, gold.targets), gold)
+        print(stance_cells)
+        report["stance"] = stance_cells.to_dict()
+        if args.rebuttals:
+            from stancekit.tracking import Tracker
+
+            started = time.perf_counter()
+            tracker = Tracker(model, batch_size=args.batch_size).add_documents(gold.documents)
+            rebuttals = evaluate_rebuttals(tracker.rebuttals, gold)
+            print(rebuttals)
+            print(f"track over the folder: {time.perf_counter() - started:.0f}s")
+            report["rebuttals"] = rebuttals.to_dict()
+        check = gold_claims_check(model, gold, batch_size=args.batch_size)
+        print("with the gold claims: " + ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in check.items()))
+        report["gold_claims"] = check
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
 def _mapping_option(text: str | None, option: str) -> dict[str, str] | None:
     from stancekit.schema import parse_label_map
 
@@ -503,6 +550,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_kind(ev_stance)
     _add_model_options(ev_stance)
     ev_stance.set_defaults(func=_evaluate_stance)
+
+    news = sub.add_parser(
+        "evaluate-news", help="claims, stance per actor and rebuttals against an annotated folder of articles"
+    )
+    news.add_argument("folder", help="articles/, metadata.jsonl and gold_*.jsonl in the development-set format")
+    news.add_argument("--claims-only", action="store_true", help="only the claim figures (no model)")
+    news.add_argument("--rebuttals", action="store_true", help="also run the tracker and score its rebuttals")
+    news.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    _add_model_options(news)
+    news.set_defaults(func=_evaluate_news)
 
     cal = sub.add_parser(
         "calibrate-stance", help="fit a model's stance combiner on held-out stance files and store it with the model"

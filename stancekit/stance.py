@@ -325,7 +325,7 @@ def stance_features(probabilities: npt.NDArray[np.float32], *, two_way: bool = F
 
     Example:
         >>> p = np.array([[[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]]], dtype=np.float32)
-        >>> stance_features(p).round(2).tolist()
+        >>> [round(float(x), 2) for x in stance_features(p)]
         [-0.22, -0.22, -2.3, -2.3, -2.3, -2.3]
     """
     mean = probabilities.mean(axis=0)
