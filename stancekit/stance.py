@@ -623,12 +623,14 @@ def fit_stance_calibration(
     two_way: Sequence[bool],
     *,
     fitted_on: Sequence[str] = (),
+    weights: Sequence[float] | None = None,
     l2: float = 1e-3,
 ) -> StanceCalibration:
     """Fit the combiner of :class:`StanceCalibration` by maximum likelihood, one per target kind.
 
     A two-way row (its set has only favor/against) is scored between favor and against only, as in training.
-    A kind with fewer than 50 rows gets no combiner (the plain rule is used for it).
+    A kind with fewer than 50 rows gets no combiner (the plain rule is used for it). ``weights`` (one per row)
+    weigh the likelihood, e.g. so that each dev set counts the same whatever its size and label mix.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -645,7 +647,10 @@ def fit_stance_calibration(
     order = (StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)
     gold_all = np.array([order.index(label) for label in labels])
     flags_all = np.asarray(two_way, dtype=bool)
-    weights: dict[str, list[list[float]]] = {}
+    row_weights = np.ones(len(gold_all), np.float32) if weights is None else np.asarray(weights, np.float32)
+    if row_weights.shape != gold_all.shape:
+        raise ValueError(f"got {len(gold_all)} rows but {row_weights.size} weights.")
+    fitted_weights: dict[str, list[list[float]]] = {}
     biases: dict[str, list[float]] = {}
     eces: dict[str, float] = {}
     for kind in sorted(set(kinds)):
@@ -655,6 +660,7 @@ def fit_stance_calibration(
         x = torch.from_numpy(np.asarray(features[rows], np.float32))
         gold = torch.from_numpy(gold_all[rows])
         flags = torch.from_numpy(flags_all[rows])
+        w = torch.from_numpy(row_weights[rows] / row_weights[rows].mean())
         init = torch.zeros(6, 3)
         init[0, 0] = init[1, 0] = init[2, 1] = init[3, 1] = init[4, 2] = init[5, 2] = 0.5
         weight = init.clone().requires_grad_(True)
@@ -668,22 +674,23 @@ def fit_stance_calibration(
             weight: torch.Tensor = weight,
             bias: torch.Tensor = bias,
             init: torch.Tensor = init,
+            w: torch.Tensor = w,
             optimizer: torch.optim.Optimizer = optimizer,
         ) -> torch.Tensor:
             optimizer.zero_grad()
             logp = torch.log_softmax(x @ weight + bias, dim=-1)
             full = -logp.gather(1, gold.unsqueeze(1)).squeeze(1)
             pair = torch.logsumexp(logp[:, :2], dim=-1)
-            loss = torch.where(flags, full + pair, full).mean() + l2 * (weight - init).pow(2).sum()
+            loss = (w * torch.where(flags, full + pair, full)).mean() + l2 * (weight - init).pow(2).sum()
             loss.backward()  # type: ignore[no-untyped-call]  # torch stubs leave backward untyped
             return loss
 
         optimizer.step(closure)  # type: ignore[no-untyped-call]  # LBFGS.step is untyped in torch's stubs
-        weights[kind] = weight.detach().tolist()
+        fitted_weights[kind] = weight.detach().tolist()
         biases[kind] = bias.detach().tolist()
-        cal = StanceCalibration(weights={kind: weights[kind]}, biases={kind: biases[kind]})
+        cal = StanceCalibration(weights={kind: fitted_weights[kind]}, biases={kind: biases[kind]})
         probs = cal.apply(np.asarray(features[rows], np.float32), kind)
         three = ~flags_all[rows]
         if three.any():
             eces[kind] = top_label_ece(probs[three], gold_all[rows][three])
-    return StanceCalibration(weights=weights, biases=biases, fitted_on=tuple(fitted_on), ece=eces or None)
+    return StanceCalibration(weights=fitted_weights, biases=biases, fitted_on=tuple(fitted_on), ece=eces or None)

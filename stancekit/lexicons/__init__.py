@@ -1,0 +1,1 @@
+"""Data files: the speech-verb lexicon and the gazetteer of actors."""
