@@ -248,8 +248,11 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
     texts, targets, labels, flags, kinds, weights = [], [], [], [], [], []
     for rows in sets.values():
         two_way = all(r.label.value != "none" for r in rows)
+        counts = {label: sum(r.label is label for r in rows) for label in {r.label for r in rows}}
         for r in rows:
-            weights.append(1.0 / len(rows))  # each file counts the same, whatever its size
+            # each file counts the same whatever its size and, within it, each stance the same (a prior-shift
+            # correction: a set that is 70% none must not teach every reader that most texts take no side)
+            weights.append(1.0 / (len(counts) * counts[r.label]) if args.balance else 1.0 / len(rows))
             texts.append(r.text)
             targets.append(r.target)
             labels.append(r.label)
@@ -573,6 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--model", required=True, help="local model folder; its stancekit.json gets the combiner")
     cal.add_argument("--label-map", default=None, help="native labels, e.g. PRO=favor,CON=against")
     cal.add_argument("--batch-size", type=int, default=32)
+    cal.add_argument(
+        "--no-balance", dest="balance", action="store_false", help="weigh stances by their frequency in each file"
+    )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=_calibrate_stance)
 

@@ -432,11 +432,11 @@ def _results_from_frame(frame: pd.DataFrame, model: RayNLIModel) -> ScoreResults
 
 
 class _EmbedWorker:
-    def __init__(self, embedder: str | None, threads: int | None) -> None:
+    def __init__(self, embedder: str | None, threads: int | None, precision: Precision = "auto") -> None:
         from stancekit.pairing import MiniLMEmbedder
 
         _limit_threads(threads)
-        self.embedder = MiniLMEmbedder(embedder, device=None)
+        self.embedder = MiniLMEmbedder(embedder, device=None, precision=precision)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         vectors = self.embedder.encode(batch["text"].tolist())
@@ -453,6 +453,7 @@ class RayEmbedder:
         rows_per_batch: Texts per worker batch.
         concurrency: Number of workers (default: the cluster's CPUs).
         num_cpus: CPUs per worker.
+        precision: As in :class:`~stancekit.pairing.MiniLMEmbedder` (``auto``: bf16 only where native).
 
     Example:
         >>> vectors = RayEmbedder(concurrency=4).encode(texts)  # doctest: +SKIP
@@ -467,8 +468,10 @@ class RayEmbedder:
         rows_per_batch: int = 1024,
         concurrency: int | None = None,
         num_cpus: float = 1,
+        precision: Precision = "auto",
     ) -> None:
         """Remember the settings; the workers load the encoder."""
+        self.precision: Precision = precision
         self.model_name_or_path = model_name_or_path
         self.rows_per_batch = rows_per_batch
         self.concurrency = concurrency
@@ -484,7 +487,11 @@ class RayEmbedder:
         ds = _map(
             _blocks(frame, self.rows_per_batch),
             _EmbedWorker,
-            {"embedder": self.model_name_or_path, "threads": _threads(None, self.num_cpus)},
+            {
+                "embedder": self.model_name_or_path,
+                "threads": _threads(None, self.num_cpus),
+                "precision": self.precision,
+            },
             rows_per_batch=self.rows_per_batch,
             concurrency=self.concurrency,
             num_cpus=self.num_cpus,

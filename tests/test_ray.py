@@ -127,8 +127,9 @@ def test_ray_embedder_equals_the_local_embedder(local_ray):
     from stancekit.ray_data import RayEmbedder
 
     texts = [RUSSIA.text, TALIBAN.text, "Afghanistan poses a threat.", "Kabul denies it.", "A cat sleeps."]
-    remote = RayEmbedder(concurrency=1, rows_per_batch=2).encode(texts)
-    np.testing.assert_allclose(remote, MiniLMEmbedder().encode(texts), atol=1e-5)
+    # fp32 on both sides: on a CPU with native bf16, "auto" would compare two bf16 runs of different batch shapes
+    remote = RayEmbedder(concurrency=1, rows_per_batch=2, precision="fp32").encode(texts)
+    np.testing.assert_allclose(remote, MiniLMEmbedder(precision="fp32").encode(texts), atol=1e-5)
     assert remote.shape == (5, 384)
 
 

@@ -283,6 +283,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
 
     examples = _dedupe(read_nli_dir(config.data_dir, exclude=config.exclude))
     train, dev = _split(examples, config)
+    nli_dev = len(dev)  # the temperature is fitted on these; the extra dev sets only select the model
     for extra in config.extra_data_dirs:  # multi-task data (e.g. stance in NLI form): used whole, beside max_pairs
         train.extend(read_nli_dir(extra))
     for extra in config.extra_dev_dirs:
@@ -319,6 +320,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
     ]
     dev_labels = [dev[i].label for i in dev_order]
     dev_two_way = [dev[i].two_way for i in dev_order]
+    dev_nli = np.array([i < nli_dev for i in dev_order], dtype=bool)
 
     schedule = [b for epoch in range(config.epochs) for b in _batches(lengths, config.batch_size, config.seed + epoch)]
     total = len(schedule)
@@ -388,7 +390,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
         if not history or history[-1]["step"] != step:
             evaluate_dev()
             save_checkpoint()
-        return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated, step, total)
+        return _finalise(out, config, dev_batches, dev_labels, dev_nli, device, dtype, counts, truncated, step, total)
 
     model.train()
     started = time.perf_counter()
@@ -436,7 +438,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
     if not (out / "best").exists():  # no dev split: the last model is the best we have
         model.save_pretrained(str(out / "best"), safe_serialization=True)
         tokenizer.save_pretrained(str(out / "best"))
-    return _finalise(out, config, dev_batches, dev_labels, device, dtype, counts, truncated, step, total)
+    return _finalise(out, config, dev_batches, dev_labels, dev_nli, device, dtype, counts, truncated, step, total)
 
 
 def _earlier_stages(base: str | None) -> list[dict[str, Any]]:
@@ -456,6 +458,7 @@ def _finalise(
     config: NLITrainingConfig,
     dev_batches: list[dict[str, torch.Tensor]],
     dev_labels: list[NLILabel],
+    dev_nli: npt.NDArray[np.bool_],
     device: torch.device,
     dtype: torch.dtype | None,
     counts: dict[str, int],
@@ -463,15 +466,20 @@ def _finalise(
     step: int,
     total: int,
 ) -> Path:
-    """Calibrate the best model on the dev carve-out and write it, with its training record, to ``out/model``."""
+    """Calibrate the best model on the NLI dev carve-out and write it, with its training record, to ``out/model``.
+
+    The temperature is fitted on the dev pairs carved out of the NLI data only: extra dev sets (stance in NLI
+    form, partly two-way) select the model but would bias an NLI temperature.
+    """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(str(out / "best"), use_safetensors=True).to(device)
     state_path = out / "checkpoint" / "trainer_state.json"
     history = json.loads(state_path.read_text())["history"] if state_path.exists() else []
     temperature, ece_before, ece_after = 1.0, float("nan"), float("nan")
-    if dev_batches:
-        logits = _predict_logits(model, dev_batches, device, dtype)
+    if dev_batches and dev_nli.any():
+        logits = _predict_logits(model, dev_batches, device, dtype)[dev_nli]
+        dev_labels = [label for label, keep in zip(dev_labels, dev_nli, strict=True) if keep]
         temperature = fit_temperature(logits, dev_labels)
         probs_before = torch.softmax(torch.from_numpy(logits), -1).numpy()
         probs_after = torch.softmax(torch.from_numpy(logits) / temperature, -1).numpy()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The stance model recipe: NLI stage 1 (the shipped model's recipe), multi-task stage 2 (NLI + stance in NLI form +
+# news claim/denial pairs + negation/antonym pairs), fp16 export, stance calibration, evaluation and a model card.
+# It writes to OUT (default runs/stance-model), not models/: ship it only once tests/test_shipped_model.py passes
+# against it (copy it into models/stancekit-nli-minilm-l6 and run the test).
+# Usage: scripts/train_stance_model.sh DATA_DIR STANCE_DIR [RUN_DIR]
+# DATA_DIR holds <dataset>/<split>.jsonl.gz NLI files, STANCE_DIR the stance sets (see the model card).
+# Each training stage resumes from its checkpoint when rerun. Set STAGE2_MINUTES to stop stage 2 after that many
+# minutes of this run (rerun to go on), and FINALISE=1 to ship the best stage-2 checkpoint so far.
+set -euo pipefail
+data=${1:?usage: $0 DATA_DIR STANCE_DIR [RUN_DIR]}
+stance=${2:?usage: $0 DATA_DIR STANCE_DIR [RUN_DIR]}
+run=${3:-runs}
+out=${OUT:-runs/stance-model}
+export TOKENIZERS_PARALLELISM=false
+
+# Stage 1: three-way NLI from all-MiniLM-L6-v2 (the first shipped model; it was finalised at step 4,000).
+stage1=(stancekit -v train-nli --data-dir "$data" --out "$run/nli-minilm" --max-pairs 180000)
+if [ ! -f "$run/nli-minilm/model/config.json" ]; then
+  "${stage1[@]}" --stop-at-step 4000
+  "${stage1[@]}" --finalise
+fi
+# Stage 2 starts from the fp16 export of stage 1 (what was shipped before), loaded back as fp32.
+python -m stancekit.training.export "$run/nli-minilm/model" "$run/nli-minilm/fp16" --half
+
+# Stage 2: multi-task, from stage 1, on 32,000 NLI pairs stage 1 never saw and the stance data.
+python -m stancekit.training.stance_data "$stance" "$data" "$run/stance-data" > "$run/stance-data.counts.json"
+stage2=(stancekit -v train-nli --data-dir "$data" --out "$run/nli-stance" --base "$run/nli-minilm/fp16"
+  --max-pairs 32000 --start-at 180000 --extra-data "$run/stance-data/train" --extra-dev "$run/stance-data/nli_dev"
+  --lr 3e-5 --eval-every 600)
+if [ -n "${STAGE2_MINUTES:-}" ]; then stage2+=(--stop-after-minutes "$STAGE2_MINUTES"); fi
+if [ -n "${FINALISE:-}" ]; then stage2+=(--finalise); fi
+"${stage2[@]}"
+
+python -m stancekit.training.export "$run/nli-stance/model" "$out" --half --check "$data/snli/test.jsonl.gz" \
+  --limit 2000 | tee "$run/export.txt"
+# The stance combiner is fitted on the 15% dev carve-outs of the stance training sets, never on the held-out sets.
+dev=$run/stance-data/stance_dev
+stancekit calibrate-stance --model "$out" "$dev"/*_dev15.jsonl | tee "$run/calibrate.txt"
+stancekit evaluate-nli --data-dir "$data" --model "$out" --json "$out/eval.json" | tee "$run/eval.txt"
+stancekit evaluate-stance seeds/annotated/stance_examples.jsonl "$dev/perspectrum_dev.jsonl" "$dev/vast_dev.jsonl" \
+  "$dev/semeval2016_task6_dev15.jsonl" "$dev/emergent_dev15.jsonl" "$dev/ibm_argq_30k_dev.jsonl" \
+  "$dev/rumoureval2017_dev.jsonl" --model "$out" --base "${BASE_MODEL:-models/stancekit-nli-minilm-l6}" \
+  --json "$out/eval_stance.json" | tee "$run/eval_stance.txt"
+shown="scripts/train_stance_model.sh DATA_DIR STANCE_DIR $run"
+python -m stancekit.training.card "$out" --eval "$out/eval.json" --stance-eval "$out/eval_stance.json" \
+  --command "$shown" --notes "$(cat "$run/notes.md" 2>/dev/null || true)"
+echo "trained $out; before shipping it, run tests/test_shipped_model.py against it"
