@@ -14,7 +14,7 @@ import numpy.typing as npt
 from stancekit.results import RecordSequence
 from stancekit.scoring import NLIModel
 from stancekit.scoring import _check_text as check_text
-from stancekit.text import negate
+from stancekit.text import KNOWN_VERBS, base_form, negate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,7 +229,7 @@ def target_kind(target: str) -> TargetKind:
         if (
             word in _IRREGULAR_PAST
             or word in _TARGET_VERBS
-            or (word.endswith("s") and _base_form(word) in _TARGET_VERBS)
+            or (word.endswith("s") and base_form(word) in _TARGET_VERBS)
         ):
             return "proposition"
         if word.endswith("ed") and (word[:-2] in _TARGET_VERBS or word[:-1] in _TARGET_VERBS):
@@ -237,22 +237,11 @@ def target_kind(target: str) -> TargetKind:
     return "topic"
 
 
-def _base_form(verb: str) -> str:
-    if verb.endswith("ies"):
-        return verb[:-3] + "y"
-    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
-        return verb[:-2]
-    return verb[:-1]
-
-
-_TARGET_VERBS = frozenset(
-    """pose come remain threaten support oppose seek control increase decrease operate plan want need exist work
-    represent constitute emanate present cause spread help hold use stay grow fall rise win lose back fund harm
-    harbour harbor host allow prevent endanger undermine destabilize destabilise affect benefit deserve face bring
-    make lead kill save protect reduce improve create destroy violate outweigh cost deter promote encourage damage
-    hurt threat violate infringe discriminate exploit lower raise boost weaken strengthen ensure provide deny
-    attack plan sell keep carry find show say claim ban abolish legalize legalise end stop introduce adopt have
-    unleash build cut abandon limit subsidize subsidise prohibit criminalize criminalise""".split()
+_TARGET_VERBS = KNOWN_VERBS | frozenset(
+    """bring make lead kill save protect reduce improve create destroy violate outweigh cost deter promote encourage
+    damage hurt threat infringe discriminate exploit lower raise boost weaken strengthen ensure provide deny attack
+    sell keep carry find show say claim ban abolish legalize legalise end stop introduce adopt unleash build cut
+    abandon limit subsidize subsidise prohibit criminalize criminalise harm""".split()
 )
 _IRREGULAR_PAST = frozenset(
     """gave took made told went came got began became left brought bought caught fought held kept led lost met paid
@@ -338,10 +327,13 @@ def stance_features(probabilities: npt.NDArray[np.float32], *, two_way: bool = F
 
 
 def _uncalibrated(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """The rule used without a fitted combiner: the stronger evidence each way, the smaller neutral, normalised."""
-    p = np.exp(features)
-    vote = np.array([max(p[0], p[1]), max(p[2], p[3]), min(p[4], p[5])], dtype=np.float32)
-    out: npt.NDArray[np.float32] = vote / max(float(vote.sum()), 1e-9)
+    """The rule used without a fitted combiner, on rows of features.
+
+    The stronger evidence each way and the smaller neutral, normalised.
+    """
+    p = np.exp(np.atleast_2d(features))
+    vote = np.stack([np.maximum(p[:, 0], p[:, 1]), np.maximum(p[:, 2], p[:, 3]), np.minimum(p[:, 4], p[:, 5])], 1)
+    out: npt.NDArray[np.float32] = (vote / np.maximum(vote.sum(axis=1, keepdims=True), 1e-9)).astype(np.float32)
     return out
 
 
@@ -380,7 +372,7 @@ class StanceCalibration:
         """Calibrated (favor, against, none) for rows of features; rows of a kind without a combiner use the rule."""
         features = np.atleast_2d(features)
         if kind not in self.weights:
-            return np.stack([_uncalibrated(f) for f in features]).astype(np.float32)
+            return _uncalibrated(features)
         logits = features @ np.asarray(self.weights[kind], np.float32) + np.asarray(self.biases[kind], np.float32)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
@@ -548,7 +540,7 @@ def stance(
         if calibration is not None:
             out[rows] = calibration.apply(features[rows], kind)
         else:
-            out[rows] = np.stack([_uncalibrated(features[i]) for i in rows])
+            out[rows] = _uncalibrated(features[rows])
     return StanceResults(list(texts), targets, out, kinds=kinds)
 
 

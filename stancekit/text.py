@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["negate", "split_sentences"]
+__all__ = ["KNOWN_VERBS", "base_form", "negate", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
     [
@@ -152,11 +152,11 @@ def negate(target: str) -> str:
     words = text.split()
     for index, word in enumerate(words[1:], start=1):  # a known verb, in either number
         bare = re.sub(r"[^\w]", "", word)
-        if bare in _VERBS:
+        if bare in KNOWN_VERBS:
             words[index] = "do not " + word
             return " ".join(words)
-        base = _base_form(bare) if bare.endswith("s") else ""
-        if base in _VERBS:
+        base = base_form(bare) if bare.endswith("s") else ""
+        if base in KNOWN_VERBS:
             words[index] = "does not " + base + word[len(bare) :]
             return " ".join(words)
     determiners = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "some", "many"}
@@ -165,19 +165,26 @@ def negate(target: str) -> str:
         if words[index - 1].lower() in determiners:
             continue
         if bare.islower() and len(bare) > 3 and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):
-            words[index] = "does not " + _base_form(bare) + word[len(bare) :]
+            words[index] = "does not " + base_form(bare) + word[len(bare) :]
             return " ".join(words)
     return f"It is not the case that {text[:1].lower()}{text[1:]}"
 
 
-_VERBS = frozenset(
+KNOWN_VERBS = frozenset(
     """pose come remain threaten support oppose seek control increase decrease operate plan want need exist work
     represent constitute emanate present cause spread help hold have use stay grow fall rise win lose back fund
     harbour harbor host allow prevent endanger undermine destabilize destabilise affect benefit deserve face""".split()
 )
+"""Verbs the negation rule knows in either number; stance target detection reads them too."""
 
 
-def _base_form(verb: str) -> str:
+def base_form(verb: str) -> str:
+    """The bare form of a third-person-singular verb ("poses" -> "pose", "carries" -> "carry").
+
+    Example:
+        >>> base_form("threatens"), base_form("carries"), base_form("pushes")
+        ('threaten', 'carry', 'push')
+    """
     if verb.endswith("ies"):
         return verb[:-3] + "y"
     if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
