@@ -179,6 +179,11 @@ _ROLE_NOUNS = frozenset(
 )
 
 
+def _entity_kind(label: str) -> str:
+    """Speaker kind of a named-entity label: a person, a state, or else an organisation."""
+    return {"PERSON": "person", "GPE": "state"}.get(label, "organisation")
+
+
 def _speaker_name(subject: Any) -> tuple[str, str, str]:
     """(name, kind, role text) of a subject token: an entity in it, else the noun phrase without its role."""
     role_tokens = [t for c in subject.children if c.dep_ in ("appos", "relcl", "acl", "conj") for t in c.subtree]
@@ -187,18 +192,14 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
     role = " ".join(t.text for t in role_tokens)
     for ent in subject.doc.ents:
         if ent.start <= subject.i < ent.end and ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC"):
-            kind = {"PERSON": "person", "GPE": "state"}.get(ent.label_, "organisation")
             # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
             if ent.label_ == "GPE" and subject.i != ent.end - 1:
                 break
-            text = ent.text
-            if ent.label_ in ("GPE", "NORP") and subject.i >= ent.end:
-                break
-            return text, kind, role
+            return ent.text, _entity_kind(ent.label_), role
     words = [t for t in tokens if t.dep_ not in ("det",) or t.i > subject.i]
     if not words:
         return subject.text, "unknown", role
-    text = subject.doc[words[0].i : words[-1].i + 1].text if words[-1].i >= words[0].i else subject.text
+    text = subject.doc[words[0].i : words[-1].i + 1].text  # subtree order: first to last
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
     kind = "person" if subject.ent_type_ == "PERSON" else "organisation"
     return text, kind, role
@@ -252,14 +253,10 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
     places = gazetteer()
     out: list[Attribution] = []
     recent: list[tuple[str, str, str | None]] = []  # (name, kind, actor) of speakers and entities, in order
-    ents_by_start = {ent.start: ent for ent in doc.ents}
     for sent in doc.sents:
-        for token in sent:
-            ent = ents_by_start.get(token.i)
-            if ent is not None and ent.label_ in ("PERSON", "ORG", "GPE", "NORP"):
-                kind = {"PERSON": "person", "GPE": "state"}.get(ent.label_, "organisation")
-                if ent.label_ != "NORP":
-                    recent.append((ent.text, kind, places.actor_in(ent.text)))
+        for ent in sent.ents:
+            if ent.label_ in ("PERSON", "ORG", "GPE"):
+                recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text)))
         for verb in sent:
             lemma = lexicon["forms"].get(verb.lower_)
             if lemma is None or verb.pos_ not in ("VERB", "AUX"):
@@ -282,11 +279,8 @@ def _resolve(
     if lower in _PRONOUNS:
         wanted = _PRONOUNS[lower]
         for name, kind, actor in reversed(recent):
-            if wanted == "person" and kind == "person":
-                return name, kind, actor
-            if wanted == "organisation" and kind in ("organisation", "state"):
-                return name, kind, actor
-            if wanted == "group" and kind in ("organisation", "state"):
+            # he/she: a person; it/they/we: an organisation or a state
+            if kind == "person" if wanted == "person" else kind in ("organisation", "state"):
                 return name, kind, actor
         return None, "unknown", None
     name, kind, role = _speaker_name(subject)
@@ -299,7 +293,8 @@ def _resolve(
                 lower in prior.lower() or lower in ("company", "group", "firm", "organisation", "organization")
             ):
                 return prior, prior_kind, actor
-    actor = places.actor_in(name) or places.actor_in(role)
+    named_actor = places.actor_in(name)
+    actor = named_actor or places.actor_in(role)
     if actor is None and kind == "person":
         for prior, prior_kind, prior_actor in reversed(recent):
             if prior_kind == "person" and prior.split()[-1] == name.split()[-1] and prior_actor:
@@ -308,7 +303,7 @@ def _resolve(
         for prior, prior_kind, prior_actor in reversed(recent):  # a surname names the full name given before
             if prior_kind == "person" and len(name.split()) == 1 and prior.split()[-1] == name:
                 return prior, prior_kind, prior_actor or actor
-    if places.actor_in(name) == name and kind != "person":
+    if named_actor == name and kind != "person":
         kind = "state"
     return name, kind, actor
 

@@ -82,7 +82,6 @@ class StanceSet:
     two_way: bool
     licence: str
     max_train: int | None = None
-    keep: Callable[[dict[str, Any]], bool] | None = None
     extra: Callable[[dict[str, Any]], list[tuple[str, str, str]]] | None = None
 
 
@@ -216,25 +215,11 @@ def _read_set(stance_dir: Path, spec: StanceSet, split: str) -> list[StanceRow]:
                 "%s line %d skipped (empty text/target or unknown label %r)", path, number, record.get("label")
             )
             continue
-        if spec.keep is not None and not spec.keep(record):
-            continue
-        rows.append(
-            StanceRow(
-                text=text, target=goal, label=label, kind=target_kind(goal), source=spec.name, two_way=spec.two_way
-            )
+        found = [(text, goal, label), *(spec.extra(record) if spec.extra is not None else ())]
+        rows.extend(
+            StanceRow(text=t, target=g, label=y, kind=target_kind(g), source=spec.name, two_way=spec.two_way)
+            for t, g, y in found
         )
-        if spec.extra is not None:
-            for extra_text, extra_target, extra_label in spec.extra(record):
-                rows.append(
-                    StanceRow(
-                        text=extra_text,
-                        target=extra_target,
-                        label=extra_label,
-                        kind=target_kind(extra_target),
-                        source=spec.name,
-                        two_way=spec.two_way,
-                    )
-                )
     return rows
 
 
