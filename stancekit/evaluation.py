@@ -268,10 +268,7 @@ class ClassificationReport:
             "labels": list(self.labels),
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
-            "per_class": [
-                {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
-                for m in self.per_class
-            ],
+            "per_class": _class_dicts(self.per_class),
             "confusion": [list(row) for row in self.confusion],
             "ece": self.ece,
             "baseline": self.baseline.to_dict() if self.baseline is not None else None,
@@ -281,10 +278,7 @@ class ClassificationReport:
         """One row per class (and one ``overall`` row): precision, recall, F1, support, and the baseline's F1."""
         import pandas as pd
 
-        rows: list[dict[str, Any]] = [
-            {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
-            for m in self.per_class
-        ]
+        rows = _class_dicts(self.per_class)
         rows.append({"label": "macro", "f1": self.macro_f1, "support": self.n})
         if self.baseline is not None:
             base = {m.label: m.f1 for m in self.baseline.per_class}
@@ -301,12 +295,7 @@ class ClassificationReport:
             f"macro-F1={self.macro_f1:.4f} ECE={self.ece:.4f}"
         ]
         width = max(9, *(len(label) for label in self.labels)) + 2
-        lines.append(f"{'':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
-        for m in self.per_class:
-            lines.append(f"{m.label:<{width}}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
-        lines.append(" " * width + "".join(f"{label[:12]:>14}" for label in self.labels) + "   (rows gold)")
-        for label, row in zip(self.labels, self.confusion, strict=True):
-            lines.append(f"{label:<{width}}" + "".join(f"{count:>14}" for count in row))
+        lines.extend(_class_lines(self.per_class, self.confusion, width=width, cell=14))
         if self.baseline is not None:
             b = self.baseline
             lines.append(
@@ -418,29 +407,59 @@ def _fields(report: ClassificationReport) -> dict[str, Any]:
     return {f: getattr(report, f) for f in ClassificationReport.__dataclass_fields__}
 
 
+def _class_figures(
+    gold: npt.NDArray[np.int64], pred: npt.NDArray[np.int64], labels: Sequence[str]
+) -> tuple[tuple[ClassMetrics, ...], tuple[tuple[int, ...], ...], float]:
+    """Per-class precision/recall/F1/support, the confusion matrix and the macro-F1 over the gold classes."""
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    indices = list(range(len(labels)))
+    precision, recall, f1, support = precision_recall_fscore_support(gold, pred, labels=indices, zero_division=0)
+    present = sorted(set(gold.tolist()))
+    per_class = tuple(
+        ClassMetrics(label=label, precision=float(p), recall=float(r), f1=float(f), support=int(s))
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    )
+    confusion = tuple(tuple(int(x) for x in row) for row in confusion_matrix(gold, pred, labels=indices))
+    return per_class, confusion, float(f1_score(gold, pred, labels=present, average="macro", zero_division=0))
+
+
+def _class_dicts(per_class: Sequence[ClassMetrics]) -> list[dict[str, Any]]:
+    return [
+        {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
+        for m in per_class
+    ]
+
+
+def _class_lines(
+    per_class: Sequence[ClassMetrics], confusion: Sequence[Sequence[int]], *, width: int, cell: int
+) -> list[str]:
+    """The per-class table and the confusion matrix (rows gold), as text lines."""
+    lines = [f"{'':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for m in per_class:
+        lines.append(f"{m.label:<{width}}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
+    lines.append(" " * width + "".join(f"{m.label[:12]:>{cell}}" for m in per_class) + "   (rows gold)")
+    for m, row in zip(per_class, confusion, strict=True):
+        lines.append(f"{m.label:<{width}}" + "".join(f"{count:>{cell}}" for count in row))
+    return lines
+
+
 def _classification_report(
     model: NLIModel, pairs: Sequence[LabeledPair], schema: LabelSchema, name: str, batch_size: int
 ) -> ClassificationReport:
-    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-
     probs = schema_probabilities(model, [(p.premise, p.hypothesis) for p in pairs], schema, batch_size=batch_size)
     gold = np.array([schema.index(p.label) for p in pairs])
     pred = probs.argmax(axis=1)
-    indices = list(range(len(schema.labels)))
-    precision, recall, f1, support = precision_recall_fscore_support(gold, pred, labels=indices, zero_division=0)
-    present = sorted(set(gold.tolist()))
+    per_class, confusion, macro_f1 = _class_figures(gold, pred, schema.labels)
     return ClassificationReport(
         name=name,
         model=model.name or "model",
         n=len(pairs),
         labels=schema.labels,
         accuracy=float((pred == gold).mean()),
-        macro_f1=float(f1_score(gold, pred, labels=present, average="macro", zero_division=0)),
-        per_class=tuple(
-            ClassMetrics(label=label, precision=float(p), recall=float(r), f1=float(f), support=int(s))
-            for label, p, r, f, s in zip(schema.labels, precision, recall, f1, support, strict=True)
-        ),
-        confusion=tuple(tuple(int(x) for x in row) for row in confusion_matrix(gold, pred, labels=indices)),
+        macro_f1=macro_f1,
+        per_class=per_class,
+        confusion=confusion,
         ece=top_label_ece(probs, gold),
     )
 
@@ -534,10 +553,7 @@ class StanceEvalReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary."""
         out = {f: getattr(self, f) for f in StanceEvalReport.__dataclass_fields__ if f != "baseline"}
-        out["per_class"] = [
-            {"label": m.label, "precision": m.precision, "recall": m.recall, "f1": m.f1, "support": m.support}
-            for m in self.per_class
-        ]
+        out["per_class"] = _class_dicts(self.per_class)
         out["confusion"] = [list(row) for row in self.confusion]
         out["baseline"] = self.baseline.to_dict() if self.baseline is not None else None
         return out
@@ -548,13 +564,8 @@ class StanceEvalReport:
         lines = [
             f"{self.name} ({self.n} rows, {mode}), model {self.model}: accuracy={self.accuracy:.4f} "
             f"macro-F1={self.macro_f1:.4f} F_avg={self.f_avg:.4f} ECE={self.ece:.4f}",
-            f"{'':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
+            *_class_lines(self.per_class, self.confusion, width=10, cell=10),
         ]
-        for m in self.per_class:
-            lines.append(f"{m.label:<10}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
-        lines.append(" " * 10 + "".join(f"{m.label:>10}" for m in self.per_class) + "   (rows gold)")
-        for m, row in zip(self.per_class, self.confusion, strict=True):
-            lines.append(f"{m.label:<10}" + "".join(f"{count:>10}" for count in row))
         if self.baseline is not None:
             b = self.baseline
             lines.append(
@@ -581,8 +592,6 @@ def stance_report(
         >>> stance_report(p, [StanceLabel.FAVOR, StanceLabel.AGAINST]).accuracy
         1.0
     """
-    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-
     order = (StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)
     y = np.array([order.index(g) for g in gold])
     if two_way is None:
@@ -595,22 +604,17 @@ def stance_report(
     else:
         pred = probs.argmax(axis=1)
         ece = top_label_ece(probs, y)
-    indices = [0, 1, 2]
-    precision, recall, f1, support = precision_recall_fscore_support(y, pred, labels=indices, zero_division=0)
-    present = sorted(set(y.tolist()))
+    per_class, confusion, macro_f1 = _class_figures(y, pred, [label.value for label in order])
     return StanceEvalReport(
         name=name,
         model=model,
         n=len(y),
         two_way=two_way,
         accuracy=float((pred == y).mean()) if len(y) else float("nan"),
-        macro_f1=float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
-        f_avg=float((f1[0] + f1[1]) / 2),
-        per_class=tuple(
-            ClassMetrics(label=label.value, precision=float(p), recall=float(r), f1=float(f), support=int(s))
-            for label, p, r, f, s in zip(order, precision, recall, f1, support, strict=True)
-        ),
-        confusion=tuple(tuple(int(x) for x in row) for row in confusion_matrix(y, pred, labels=indices)),
+        macro_f1=macro_f1,
+        f_avg=(per_class[0].f1 + per_class[1].f1) / 2,
+        per_class=per_class,
+        confusion=confusion,
         ece=ece,
     )
 
