@@ -194,7 +194,12 @@ def _add_target_kind(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _stance_files(files: Sequence[str], label_map: dict[str, str] | None, columns: dict[str, str] | None) -> Any:
+def _stance_files(
+    files: Sequence[str],
+    label_map: dict[str, str] | None,
+    columns: dict[str, str] | None,
+    limit: int | None = None,
+) -> Any:
     from stancekit.evaluation import load_stance
 
     out = {}
@@ -202,7 +207,9 @@ def _stance_files(files: Sequence[str], label_map: dict[str, str] | None, column
         if not Path(path).is_file():
             raise CommandError(f"{path}: no such file.")
         try:
-            out[path] = load_stance(path, label_map=label_map, column_mapping=columns, name=Path(path).name)
+            out[path] = load_stance(
+                path, label_map=label_map, column_mapping=columns, name=Path(path).name, limit=limit
+            )
         except (ValueError, TypeError) as error:
             raise CommandError(str(error)) from None
     return out
@@ -215,15 +222,11 @@ def _evaluate_stance(args: argparse.Namespace) -> int:
 
     label_map = _mapping_option(args.label_map, "--label-map")
     columns = _mapping_option(args.columns, "--columns")
-    sets = _stance_files(args.files, label_map, columns)
+    sets = _stance_files(args.files, label_map, columns, limit=args.limit)  # a seeded random sample
     model = _load_model(args.model, args.precision)
     base = None if args.no_base else _load_model(args.base, args.precision)
     reports = []
     for path, rows in sets.items():
-        if args.limit is not None and len(rows) > args.limit:
-            import random
-
-            rows = random.Random(13).sample(rows, args.limit)
         report = evaluate_stance(
             model, rows, base=base, target_kind=args.target_kind, name=Path(path).name, batch_size=args.batch_size
         )
@@ -294,10 +297,11 @@ def _evaluate_news(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     claims = list(ClaimExtractor(parse="auto" if args.parse else False).extract(list(gold.documents)))
     seconds = time.perf_counter() - started
-    report: dict[str, Any] = {"claims": evaluate_claims(claims, gold).to_dict()}
+    claim_figures = evaluate_claims(claims, gold)
+    report: dict[str, Any] = {"claims": claim_figures.to_dict()}
     words = sum(len(d.text.split()) for d in gold.documents)
     print(f"{len(gold.documents)} articles, {words:,} words: {len(claims)} claims extracted in {seconds:.1f}s")
-    print(evaluate_claims(claims, gold))
+    print(claim_figures)
     if not args.claims_only:
         model = _load_model(args.model, args.precision)
         stance_cells = evaluate_actor_stance(per_actor_stance(model, claims, gold.targets), gold)
