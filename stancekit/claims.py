@@ -15,10 +15,11 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
+from stancekit.attribution import DATELINE as _DATELINE
 from stancekit.documents import Document
 from stancekit.results import RecordList
 from stancekit.text import negate, split_sentences
@@ -40,7 +41,7 @@ __all__ = [
     "name_key",
 ]
 
-ClaimKind = Literal["direct_quote", "reported_speech", "narration"]
+ClaimKind = Literal["direct_quote", "reported_speech", "embedded", "narration"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +53,7 @@ class Claim:
             ``X said that P`` the proposition ``P``; for a quote the quoted words).
         speaker: Canonical name of who asserted it (``None`` for narration).
         actor: The party the speaker speaks for (Russia, Taliban, CSTO, analysts …), if known.
-        kind: ``direct_quote``, ``reported_speech`` or ``narration``.
+        kind: ``direct_quote``, ``reported_speech``, ``embedded`` or ``narration``.
         doc: The document's id.
         start: Start of the claim's evidence in the document text (characters).
         end: End of the claim's evidence.
@@ -60,6 +61,8 @@ class Claim:
             document's date; ``None`` when neither is known.
         sentence: The full sentence(s) the claim comes from, as written.
         context: The sentence this claim depends on, when it opens with a reference ("This increases …").
+        reported_by: For an ``embedded`` claim (an allegation the article gives only inside another speaker's
+            statement, "Y rejected X's claims that P" -> P for X), the speaker who reported it (Y).
 
     Example:
         >>> Claim(text="The main threat comes from Afghanistan.", speaker="Sergei Shoigu", actor="Russia",
@@ -77,6 +80,7 @@ class Claim:
     date: datetime | None = None
     sentence: str = ""
     context: str | None = None
+    reported_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -199,9 +203,6 @@ _LEADING_CHUNK = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
-_DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z .,'’-]{2,40}(?:\([^)]{1,20}\))?\s*[—–-]{1,2}\s*|[A-Z][\w .]{2,40}(?:News|Agency|Press)[\w ]*:\s*)"
-)
 _DENIAL = re.compile(r"^(?:rejected|rejects|reject|denied|denies|dismissed|dismisses)$")
 _REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)
 
@@ -212,6 +213,27 @@ _DATE = re.compile(
     r"|(?P<day2>\d{1,2})\s+(?P<month2>" + "|".join(_MONTHS) + r")(?:\s+(?P<year2>\d{4}))?)",
     re.IGNORECASE,
 )
+
+
+_STOP_STEMS = frozenset(
+    (
+        "the a an of to in on at by for and or but with from as is are was were be been has have had it its this "
+        "that these those their there they them he she his her we our not no which who"
+    ).split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters ("Afghan" and "Afghanistan" meet), for a cheap topical overlap."""
+    return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP_STEMS and len(w) > 2}
+
+
+_PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Two spans overlap by more than half the shorter."""
+    return bool(min(a.end, b.end) - max(a.start, b.start) > 0.5 * min(a.end - a.start, b.end - b.start))
 
 
 def name_key(name: str) -> str:
@@ -325,7 +347,7 @@ class ClaimExtractor:
         actor_map: Mapping[str, str] | None = None,
         include_narration: bool = False,
         min_quote_words: int = 4,
-        parse: Any = False,
+        parse: Any = "auto",
     ) -> None:
         """Set the options; see the class docstring."""
         self.parse = parse
@@ -521,17 +543,28 @@ class ClaimExtractor:
 
         text = document.text
         added: list[Claim] = []
+        unsourced = []
         for item in attributions(text, doc=parsed):
+            if item.speaker is None and item.kind == "embedded":
+                unsourced.append(item)
+                continue
             if item.speaker is None or _MEDIA.search(item.speaker):
                 continue  # an outlet relaying someone's words is not the speaker; the rules read "X told TASS"
             if item.kind == "embedded":  # inside its denial by nature: only an identical span is a duplicate
                 overlaps = any((c.start, c.end) == (item.start, item.end) for c in [*claims, *added])
             else:
-                overlaps = any(
-                    min(c.end, item.end) - max(c.start, item.start) > 0.5 * min(c.end - c.start, item.end - item.start)
-                    for c in [*claims, *added]
-                )
+                overlaps = any(_overlap(c, item) for c in [*claims, *added])
             if overlaps:
+                # the rules read "Russia" where the parse reads "Russia's foreign ministry": the fuller name wins
+                for i, c in enumerate(claims):
+                    if (
+                        _overlap(c, item)
+                        and c.speaker
+                        and item.kind != "embedded"
+                        and len(item.speaker) > len(c.speaker)
+                        and item.speaker.lower().startswith(c.speaker.lower())
+                    ):
+                        claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
             name = self._canonical_name(item.speaker) if item.speaker_kind == "person" else item.speaker
             speaker = _Speaker(name=name, actor=self._actor_for(name, item.actor))
@@ -539,9 +572,92 @@ class ClaimExtractor:
             sentence_end = text.find("\n", item.end)
             sentence = text[sentence_start : sentence_end if sentence_end >= 0 else len(text)].strip()
             content = negate(item.content.rstrip(".")) if item.content else text[item.start : item.end]
-            kind: ClaimKind = "direct_quote" if item.kind == "direct_quote" else "reported_speech"
+            kind: ClaimKind = item.kind if item.kind in ("direct_quote", "embedded") else "reported_speech"  # type: ignore[assignment]
             added.append(self._claim(document, content, speaker, kind, item.start, item.end, sentence, [], sentence))
-        return sorted([*claims, *added], key=lambda c: (c.start, c.end))
+        merged = self._fill_actors(sorted([*claims, *added], key=lambda c: (c.start, c.end)), parsed)
+        return self._source_unsourced(document, merged, unsourced)
+
+    def _source_unsourced(self, document: Document, claims: list[Claim], unsourced: list[Any]) -> list[Claim]:
+        """Sources for allegations denied without one ("rejected claims of P"), and who reported each.
+
+        The source is the nearest claim of another side than the denier's about the same things (two shared
+        content words), as a reader would take it; with none, the allegation is left out.
+        """
+        added = []
+        for item in unsourced:
+            if any((c.start, c.end) == (item.start, item.end) for c in claims):
+                continue
+            deniers = [c for c in claims if c.start <= item.start and item.end <= c.end]
+            denier = min(deniers, key=lambda c: c.end - c.start) if deniers else None
+            if denier is None or denier.actor is None:
+                continue
+            # the article must make the source clear: a claim of another side about the same things
+            alleged = _stems(document.text[item.start : item.end])
+            others = [
+                c
+                for c in claims
+                if c.actor and c.actor != denier.actor and c.speaker and len(_stems(c.text) & alleged) >= 2
+            ]
+            if not others:
+                continue
+            source = min(others, key=lambda c: abs(c.start - item.start))
+            speaker = _Speaker(name=source.speaker or "", actor=source.actor)
+            content = document.text[item.start : item.end]
+            added.append(
+                self._claim(
+                    document, content, speaker, "embedded", item.start, item.end, denier.sentence, [], denier.sentence
+                )
+            )
+        merged = sorted([*claims, *added], key=lambda c: (c.start, c.end))
+        out = []
+        for claim in merged:  # an embedded claim is reported by the speaker whose statement holds it
+            if claim.kind == "embedded" and claim.reported_by is None:
+                holders = [c for c in merged if c.kind != "embedded" and c.start <= claim.start and claim.end <= c.end]
+                if holders:
+                    claim = replace(claim, reported_by=min(holders, key=lambda c: c.end - c.start).speaker)
+            out.append(claim)
+        return out
+
+    def _fill_actors(self, claims: list[Claim], parsed: Any) -> list[Claim]:
+        """Speakers for pronouns the rules left, and actors for claims that have none, from the parse.
+
+        A person's side comes from their title anywhere in the document ("Russian President Vladimir Putin ...
+        Putin said" -> Russia); an organisation speaks for itself, or for the state it is an organ of. A person
+        with no side named stays ``None``.
+        """
+        from stancekit.attribution import gazetteer, person_sides
+
+        places = gazetteer()
+        sides = person_sides(parsed, places)
+        people = {e.text.lower() for e in parsed.ents if e.label_ == "PERSON"}
+        surnames = {p.split()[-1] for p in people}
+        orgs = [re.sub(r"^the\s+", "", e.text, flags=re.I) for e in parsed.ents if e.label_ == "ORG"]
+        out: list[Claim] = []
+        for claim in claims:
+            wanted = _PRONOUN_KIND.get((claim.speaker or "").lower())
+            if wanted is not None:  # a pronoun the rules left: the nearest earlier speaker of a compatible kind
+                for prior in reversed(out):
+                    if prior.speaker is None or prior.speaker.lower() in _PRONOUN_KIND:
+                        continue
+                    is_person = prior.speaker.lower() in people or prior.speaker.lower().split()[-1] in surnames
+                    if wanted == "any" or is_person == (wanted == "person"):
+                        claim = replace(claim, speaker=prior.speaker, actor=prior.actor)
+                        break
+            if claim.actor is None and claim.speaker:
+                speaker = claim.speaker.lower()
+                last = speaker.split()[-1]
+                actor = sides.get(speaker) or sides.get(last) or self._actors.get(claim.speaker)
+                if actor is None and speaker not in people and last not in surnames:
+                    org = next((o for o in orgs if o and o.lower() in speaker), None)
+                    if org is not None:
+                        actor = places.side_of_organisation(claim.speaker)
+                actor = self._actor_for(claim.speaker, actor)
+                if actor is not None:
+                    if speaker in people or last in surnames:
+                        self._actors.setdefault(claim.speaker, actor)
+                    claim = replace(claim, actor=actor)
+            out.append(claim)
+        return out
 
     def _rule_claims(self, document: Document) -> list[Claim]:
         text = document.text

@@ -295,7 +295,7 @@ def _evaluate_news(args: argparse.Namespace) -> int:
     from stancekit.claims import ClaimExtractor
 
     started = time.perf_counter()
-    claims = list(ClaimExtractor(parse="auto" if args.parse else False).extract(list(gold.documents)))
+    claims = list(ClaimExtractor(parse=False if args.no_parse else "auto").extract(list(gold.documents)))
     seconds = time.perf_counter() - started
     claim_figures = evaluate_claims(claims, gold)
     report: dict[str, Any] = {"claims": claim_figures.to_dict()}
@@ -567,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     news.add_argument("folder", help="articles/, metadata.jsonl and gold_*.jsonl in the development-set format")
     news.add_argument("--claims-only", action="store_true", help="only the claim figures (no model)")
-    news.add_argument("--parse", action="store_true", help="add attribution on a spaCy parse (stancekit[parse])")
+    news.add_argument("--no-parse", action="store_true", help="the rules alone, without the spaCy parse")
     news.add_argument("--rebuttals", action="store_true", help="also run the tracker and score its rebuttals")
     news.add_argument("--json", default=None, help="also write the figures to this JSON file")
     _add_model_options(news)

@@ -19,7 +19,8 @@ def seed_docs(seeds_dir):
 
 
 def _by_anchor(claims, anchor):
-    found = [c for c in claims if anchor in c.sentence or anchor in c.text]
+    # a claim whose own text holds the anchor first; else the first claim of the sentence that does
+    found = [c for c in claims if anchor in c.text] or [c for c in claims if anchor in c.sentence]
     assert found, f"no claim contains {anchor!r}"
     return found[0]
 
@@ -37,11 +38,15 @@ def test_seed_key_claims(seed_docs):
     claims = extract_claims(seed_docs)
     shoigu = _by_anchor(claims, "the main threat comes from Afghanistan")
     assert (shoigu.speaker, shoigu.actor, shoigu.kind) == ("Sergei Shoigu", "Russia", "direct_quote")
-    denial = _by_anchor(claims, "rejected Shoigu’s claims")
-    assert (denial.speaker, denial.actor) == ("Zabihullah Mujahid", "Taliban")  # "He" resolved
-    # "He rejected Shoigu's claims that P" is scored as what it asserts: not-P.
+    both = {c.speaker: c for c in claims if c.sentence.startswith("He rejected Shoigu’s claims")}
+    denial = both["Zabihullah Mujahid"]  # "He" resolved
+    assert denial.actor == "Taliban" and denial.kind == "reported_speech"
+    # "He rejected Shoigu's claims that P" is scored as what it asserts: not-P ...
     assert denial.text == "armed groups in Afghanistan do not pose a threat to Central Asian countries."
-    assert denial.sentence.startswith("He rejected Shoigu’s claims")
+    # ... and P is Shoigu's claim, reported by the one who denies it, so that the rebuttal pair is there
+    alleged = both["Sergei Shoigu"]
+    assert (alleged.actor, alleged.kind, alleged.reported_by) == ("Russia", "embedded", "Zabihullah Mujahid")
+    assert alleged.text == "armed groups in Afghanistan pose a threat to Central Asian countries."
     soil = _by_anchor(claims, "soil poses no threat to any nation")
     assert (
         soil.actor == "Taliban" and soil.text == "the country’s soil poses no threat to any nation."
