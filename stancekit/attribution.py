@@ -470,7 +470,14 @@ def _attribution(
         )
         return out
     # A stance verb keeps its polarity: the span opens with the verb and runs over its object and complements.
-    right = [c for c in verb.children if c.i > verb.i and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj")]
+    # a participle that completes the statement stays in it ("rejected claims of P, calling it baseless")
+    right = [
+        c
+        for c in verb.children
+        if c.i > verb.i
+        and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj")
+        or (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lower_ in lexicon["forms"] and c.i > verb.i)
+    ]
     if not right:
         return []
     last = max(t.i for c in right for t in c.subtree)
@@ -482,7 +489,8 @@ def _attribution(
     for obj in (c for c in verb.children if c.dep_ in ("dobj", "ccomp", "prep")):
         for noun, clause, source in _allegations(obj, lexicon):
             c_start, c_end = _span_chars(clause)
-            content = content or doc.text[c_start:c_end]
+            if any(t.pos_ in ("VERB", "AUX") for t in clause):  # a clause is negated; "claims of P" (a noun) is not
+                content = content or doc.text[c_start:c_end]
             if polarity != "deny" or noun is None:
                 continue
             if source is not None:
@@ -501,7 +509,7 @@ def _attribution(
                     verb=verb.text,
                 )
             )
-        if content:
+        if out or content:
             break
     out.insert(
         0,

@@ -61,6 +61,8 @@ class Claim:
             document's date; ``None`` when neither is known.
         sentence: The full sentence(s) the claim comes from, as written.
         context: The sentence this claim depends on, when it opens with a reference ("This increases …").
+        date_stated: Whether the article names the day it was said ("said on Tuesday", "on May 7"); else the
+            date is the publication date.
         reported_by: For an ``embedded`` claim (an allegation the article gives only inside another speaker's
             statement, "Y rejected X's claims that P" -> P for X), the speaker who reported it (Y).
 
@@ -81,6 +83,7 @@ class Claim:
     sentence: str = ""
     context: str | None = None
     reported_by: str | None = None
+    date_stated: bool = False
 
     @property
     def id(self) -> str:
@@ -587,16 +590,19 @@ class ClaimExtractor:
         for item in unsourced:
             if any((c.start, c.end) == (item.start, item.end) for c in claims):
                 continue
-            deniers = [c for c in claims if c.start <= item.start and item.end <= c.end]
+            deniers = [c for c in claims if c.start <= item.start and item.end <= c.end and c.kind != "embedded"]
             denier = min(deniers, key=lambda c: c.end - c.start) if deniers else None
-            if denier is None or denier.actor is None:
+            if denier is None:
                 continue
             # the article must make the source clear: a claim of another side about the same things
             alleged = _stems(document.text[item.start : item.end])
             others = [
                 c
                 for c in claims
-                if c.actor and c.actor != denier.actor and c.speaker and len(_stems(c.text) & alleged) >= 2
+                if c.speaker
+                and c.kind != "embedded"
+                and (c.actor or c.speaker) != (denier.actor or denier.speaker)
+                and len(_stems(c.text) & alleged) >= 2
             ]
             if not others:
                 continue
@@ -629,9 +635,11 @@ class ClaimExtractor:
 
         places = gazetteer()
         sides = person_sides(parsed, places)
-        people = {e.text.lower() for e in parsed.ents if e.label_ == "PERSON"}
-        surnames = {p.split()[-1] for p in people}
         orgs = [re.sub(r"^the\s+", "", e.text, flags=re.I) for e in parsed.ents if e.label_ == "ORG"]
+        # a name the tagger calls an organisation anywhere in the document is not a person elsewhere in it
+        people = {e.text.lower() for e in parsed.ents if e.label_ == "PERSON"} - {o.lower() for o in orgs}
+        surnames = {p.split()[-1] for p in people}
+        known = {None, *ACTOR_KEYWORDS, *(actor for _, actor in places.names), *self.actor_map.values()}
         out: list[Claim] = []
         for claim in claims:
             wanted = _PRONOUN_KIND.get((claim.speaker or "").lower())
@@ -643,13 +651,18 @@ class ClaimExtractor:
                     if wanted == "any" or is_person == (wanted == "person"):
                         claim = replace(claim, speaker=prior.speaker, actor=prior.actor)
                         break
+            if claim.speaker and claim.actor not in known:  # rules' guess from an unknown title: the parse decides
+                side = sides.get(claim.speaker.lower()) or sides.get(claim.speaker.lower().split()[-1])
+                if side is not None:
+                    claim = replace(claim, actor=self._actor_for(claim.speaker, side))
             if claim.actor is None and claim.speaker:
                 speaker = claim.speaker.lower()
                 last = speaker.split()[-1]
                 actor = sides.get(speaker) or sides.get(last) or self._actors.get(claim.speaker)
                 if actor is None and speaker not in people and last not in surnames:
                     org = next((o for o in orgs if o and o.lower() in speaker), None)
-                    if org is not None:
+                    proper = len(speaker.split()) > 1 and all(w[:1].isupper() for w in claim.speaker.split())
+                    if org is not None or proper:
                         actor = places.side_of_organisation(claim.speaker)
                 actor = self._actor_for(claim.speaker, actor)
                 if actor is not None:
@@ -769,10 +782,12 @@ class ClaimExtractor:
         previous: Sequence[Claim],
         paragraph: str = "",
     ) -> Claim:
+        end = start + len(document.text[start:end].rstrip())  # the span stops at its last character
         content = content.strip().strip(",").strip()
         content = re.sub(r"^that\s+", "", content)
         if content and content[-1] not in ".!?":
             content += "."
+        stated = _frame_date(document, start, end)
         context = None
         if _REFERENCE.match(content) and previous and previous[-1].doc == document.id:
             context = previous[-1].text
@@ -784,7 +799,8 @@ class ClaimExtractor:
             doc=document.id,
             start=start,
             end=end,
-            date=self._date(sentence, document, paragraph),
+            date=stated or self._date(sentence, document, paragraph),
+            date_stated=stated is not None or self._date(sentence, document, paragraph) != document.published,
             sentence=sentence,
             context=context,
         )
@@ -952,6 +968,41 @@ class ClaimExtractor:
                 found = found.replace(year=year - 1)  # "on February 20" in a March article is this year's
             return found
         return base
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE_DAY = re.compile(
+    r"\b(?:(?:on|late|early)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b|\b(?P<rel>yesterday|today|last night)\b",
+    re.IGNORECASE,
+)
+
+
+def _frame_date(document: Document, start: int, end: int) -> datetime | None:
+    """The day a claim was made when its sentence names it outside the claim itself (the attribution's "said on
+    Tuesday", "on May 7, X said"), resolved against the document's date: a weekday is the latest such day on or
+    before it. A day inside the claim dates its content, not the statement, and does not count.
+    """
+    text = document.text
+    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
+    dateline = _DATELINE.match(text[begin:start])  # "SANTIAGO, March 5 (Wire) –" dates the filing, not the claim
+    if dateline:
+        begin += dateline.end()
+    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
+    finish = min(stops) if stops else len(text)
+    frame = text[begin:start] + " \n " + text[end:finish]
+    base = document.published
+    explicit = _DATE.search(frame)
+    if explicit:
+        return ClaimExtractor._date(explicit.group(0), document)
+    if base is None:
+        return None
+    relative = _RELATIVE_DAY.search(frame)
+    if relative is None:
+        return None
+    if relative.group("weekday"):
+        back = (base.weekday() - _WEEKDAYS.index(relative.group("weekday").lower())) % 7
+        return base - timedelta(days=back)
+    return base - timedelta(days=1) if relative.group("rel").lower() in ("yesterday", "last night") else base
 
 
 class ClaimList(RecordList[Claim]):

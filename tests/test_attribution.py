@@ -64,3 +64,68 @@ def test_inverted_attribution_and_quote():
     assert items and items[0].kind == "direct_quote"
     assert text[items[0].start : items[0].end] == "We will not allow attacks from our soil"
     assert items[0].speaker == "Ahmad Karimi" and items[0].actor == "Afghanistan"
+
+
+@needs_pipeline
+def test_sides_from_titles_and_organisations():
+    from stancekit.attribution import person_sides
+
+    places = gazetteer()
+    assert places.side_of_organisation("the Chilean Foreign Ministry") == "Chile"
+    assert places.side_of_organisation("Acme Mining Corp") == "Acme Mining Corp"  # a company speaks for itself
+    assert places.side_of_organisation("the Kremlin") == "Russia"
+    doc = NLP(
+        "Chilean President Ana Rivas met Carlos Mendez, a lawyer for the miners, and Ben Ortiz, the Acme Mining "
+        "Corp chief. Rivas said the deal was fair."
+    )
+    sides = person_sides(doc)
+    assert sides["rivas"] == "Chile"  # the surname keys the side whatever span the tagger gives the name
+    assert sides["ortiz"] == "Acme Mining Corp"  # the organisation named in the title
+    assert "carlos mendez" not in sides  # an advocate speaks for a client the title does not name
+
+
+@needs_pipeline
+def test_claims_on_the_parse_resolve_sides_pronouns_datelines_and_dates():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Acme Mining plans a new pit\n\n"
+        "SANTIAGO, March 5 (Wire) – Chilean Energy Minister Ana Rivas said on Tuesday that the mine had no permit.\n\n"
+        "Acme Mining rejected claims by Rivas that it had started digging without a permit. "
+        "The pit, it added, will create 2,000 jobs.\n\n"
+        "Rivas later said the inspection on Friday had found waste in the river."
+    )
+    doc = Document(id="mine", text=text, published="2025-03-06")  # a Thursday
+    claims = ClaimExtractor(parse=NLP).extract([doc])
+    first = next(c for c in claims if text[c.start : c.end].startswith("the mine had no permit"))
+    # the headline line is not run into the dateline paragraph; the dateline's place is not the speaker
+    assert (first.speaker, first.actor) == ("Ana Rivas", "Chile")
+    # "on Tuesday" in the attribution, not the dateline's March 5: the Tuesday before the Thursday article
+    assert first.date is not None and first.date.date().isoformat() == "2025-03-04" and first.date_stated
+    alleged = next(c for c in claims if c.kind == "embedded")
+    assert text[alleged.start : alleged.end] == "it had started digging without a permit"
+    assert (alleged.speaker, alleged.reported_by) == ("Ana Rivas", "Acme Mining")
+    denial = next(c for c in claims if "rejected claims by Rivas" in text[c.start : c.end])
+    assert (denial.speaker, denial.actor) == ("Acme Mining", "Acme Mining")  # an organisation speaks for itself
+    split = next(c for c in claims if "will create 2,000 jobs" in text[c.start : c.end])
+    assert split.speaker == "Acme Mining"  # "it added": the last speaker, not the last name mentioned
+    assert text[split.start : split.end].startswith("The pit, it added,")
+    later = next(c for c in claims if "inspection" in c.text)
+    assert later.speaker == "Ana Rivas" and later.actor == "Chile"  # surname, side from the first mention
+    assert not later.date_stated  # Friday dates the inspection, not the statement
+
+
+@needs_pipeline
+def test_an_unsourced_allegation_needs_a_matching_claim_of_another_side():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Chilean Energy Minister Ana Rivas said Acme Mining had polluted the Loa river with copper waste.\n\n"
+        "Acme Mining rejected claims that it had polluted the Loa river. "
+        "Acme Mining also denied reports that it had fired its safety staff."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="loa", text=text)])
+    embedded = {text[c.start : c.end]: c.speaker for c in claims if c.kind == "embedded"}
+    assert embedded == {"it had polluted the Loa river": "Ana Rivas"}  # nobody said the staff were fired
