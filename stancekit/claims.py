@@ -978,9 +978,10 @@ _RELATIVE_DAY = re.compile(
 
 
 def _frame_date(document: Document, start: int, end: int) -> datetime | None:
-    """The day a claim was made when its sentence names it outside the claim itself (the attribution's "said on
-    Tuesday", "on May 7, X said"), resolved against the document's date: a weekday is the latest such day on or
-    before it. A day inside the claim dates its content, not the statement, and does not count.
+    """The day a claim was made, when its sentence names it outside the claim itself.
+
+    "said on Tuesday", "on May 7, X said": resolved against the document's date, a weekday being the latest such
+    day on or before it. A day inside the claim dates its content, not the statement, and does not count.
     """
     text = document.text
     begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
