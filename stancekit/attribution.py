@@ -474,8 +474,7 @@ def _attribution(
     right = [
         c
         for c in verb.children
-        if (c.i > verb.i
-        and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj"))
+        if (c.i > verb.i and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj"))
         or (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lower_ in lexicon["forms"] and c.i > verb.i)
     ]
     if not right:

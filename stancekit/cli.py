@@ -426,7 +426,12 @@ def _claims(args: argparse.Namespace) -> int:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
-    extractor = ClaimExtractor(actor_map=actor_map, include_narration=args.narration)
+    extractor = ClaimExtractor(
+        actor_map=actor_map,
+        include_narration=args.narration,
+        parse=False if args.no_parse else "auto",
+        n_process=args.n_process,
+    )
     write_jsonl((claim.to_dict() for claim in extractor.extract(documents)), sys.stdout)
     return 0
 
@@ -519,6 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--metadata", default=None, help="sidecar .jsonl/.csv with file, published, source, ...")
     claims.add_argument("--actor-map", default=None, help="JSON file mapping speaker names to actors")
     claims.add_argument("--narration", action="store_true", help="also output unattributed sentences")
+    claims.add_argument("--no-parse", action="store_true", help="the rules alone, without the spaCy parse")
+    claims.add_argument("--n-process", type=int, default=1, help="processes that parse in parallel")
     claims.set_defaults(func=_claims)
 
     stance_cmd = sub.add_parser("stance", help="stance (favor/against/none) of texts toward a target")

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import io
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from stancekit.io import is_missing, iter_jsonl
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Document",
@@ -18,8 +24,11 @@ __all__ = [
     "documents_from_dataset",
     "documents_from_pandas",
     "documents_from_records",
+    "html_to_text",
+    "looks_like_html",
     "parse_date",
     "read_documents",
+    "read_text_file",
     "with_metadata",
 ]
 
@@ -163,6 +172,144 @@ def _split_title(text: str) -> tuple[str, str]:
     return "", stripped
 
 
+_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".csv")
+
+
+def _same_heading(line: str, title: str) -> bool:
+    """A line and a title with mostly the same words (a headline, give or take an edit)."""
+    a, b = (set(re.findall(r"\w+", x.lower())) for x in (line, title))
+    return bool(a and b) and len(a & b) >= 0.6 * min(len(a), len(b))
+
+
+_MARKUP = re.compile(r"<(?:p|div|br|span|a|html|body|head|article|h[1-6]|li|ul|script|meta|!doctype)\b[^>]*>", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text is HTML markup (several tags of the kinds pages use), not prose with a stray "<".
+
+    Example:
+        >>> looks_like_html("<html><body><p>Hello</p></body></html>"), looks_like_html("x < y and y > z")
+        (True, False)
+    """
+    return len(_MARKUP.findall(text[:20000])) >= 2
+
+
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "nav", "header", "footer", "aside", "figure", "form", "svg"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "article",
+        "section",
+        "tr",
+        "table",
+        "title",
+        "main",
+        "pre",
+        "hr",
+    }
+)
+
+
+class _TextOf(HTMLParser):
+    """Text of a page by paragraphs, without scripts, navigation, captions and the like."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.title = ""
+        self.in_title = False
+        self.published: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skip += 1
+        if tag == "title":
+            self.in_title = True
+        if tag == "meta":
+            values = dict(attrs)
+            key = (values.get("property") or values.get("name") or "").lower()
+            if key in ("article:published_time", "date", "pubdate", "og:published_time") and values.get("content"):
+                self.published = self.published or values["content"]
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS and self.skip:
+            self.skip -= 1
+        if tag == "title":
+            self.in_title = False
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+        elif not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, str, str | None]:
+    """(title, text, published) of an HTML page: paragraphs separated by blank lines, markup and scripts gone.
+
+    The title is the page's ``<h1>`` when it has one (the headline), else its ``<title>``.
+
+    Example:
+        >>> html_to_text("<html><head><title>T</title></head><body><h1>Talks fail</h1><p>He said&nbsp;no.</p>"
+        ...              "<script>x()</script></body></html>")
+        ('Talks fail', 'He said no.', None)
+    """
+    parser = _TextOf()
+    parser.feed(markup)
+    parser.close()
+    raw = "".join(parser.parts).replace("\xa0", " ")
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", raw)]
+    paragraphs = [p for p in paragraphs if p]
+    h1 = re.search(r"<h1\b[^>]*>(.*?)</h1>", markup, re.I | re.S)
+    title = " ".join(re.sub(r"<[^>]+>", " ", h1.group(1)).split()) if h1 else " ".join(parser.title.split())
+    title = unescape(title)
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return title, "\n\n".join(paragraphs), parser.published
+
+
+def read_text_file(path: str | Path) -> str:
+    """A text file's contents: UTF-8 (with or without a byte-order mark), else Windows-1252/Latin-1 with a warning.
+
+    Raises:
+        ValueError: If the file is binary (NUL bytes), naming the file.
+
+    Example:
+        >>> read_text_file("seeds/000_ca7ca155d3bb2b6d.txt")[:8]  # doctest: +SKIP
+        'The main'
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise ValueError(f"{path}: not a text file (it holds NUL bytes); pass .txt, .md, .html, .jsonl or .csv files.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        logger.warning(
+            "%s is not UTF-8 (byte %d); read as Windows-1252. Re-save it as UTF-8 if characters look wrong.",
+            path,
+            error.start,
+        )
+        return data.decode("cp1252", errors="replace")
+
+
 # ----------------------------------------------------------------------------- readers
 
 
@@ -190,11 +337,19 @@ def _from_fields(fields: Mapping[str, Any], *, where: str, title_from_text: bool
     text = fields.get("text")
     if is_missing(text) or not isinstance(text, str) or not text.strip():
         raise ValueError(f"{where}: 'text' must be a non-empty string, got {text!r}.")
+    if looks_like_html(text):  # markup in a text field or a .txt file: its text, never its tags
+        markup_title, text, _ = html_to_text(text)
+        if markup_title and (fields.get("title") is None or is_missing(fields.get("title"))):
+            fields = {**fields, "title": markup_title}
     body, author = clean_text(text)
     title = fields.get("title")
     if (title is None or is_missing(title)) and title_from_text:
         title, body = _split_title(body)
         body, _ = clean_text(body)  # a photo credit may have stood above the title
+    elif title_from_text and not is_missing(title):
+        first, rest = _split_title(body)  # the headline the metadata gives is not also the body's first claim
+        if first and _same_heading(first, str(title)):
+            body, _ = clean_text(rest)
     extra = {k: v for k, v in fields.items() if k not in _FIELDS and k != "file"}
     raw_id = fields.get("id")
     return Document(
@@ -247,12 +402,12 @@ def read_documents(
     for item in items:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".md", ".jsonl", ".csv"))
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
             if metadata is not None:
                 found = [p for p in found if p.resolve() != Path(metadata).resolve()]
             found = [p for p in found if not p.name.startswith(("metadata.", "gold", "pairs"))]
             if not found:
-                raise FileNotFoundError(f"{path} holds no .txt, .md, .jsonl or .csv files.")
+                raise FileNotFoundError(f"{path} holds no .txt, .md, .html, .jsonl or .csv files.")
             files.extend(found)
         elif path.exists():
             files.append(path)
@@ -261,16 +416,26 @@ def read_documents(
     meta = _load_metadata(metadata)
     documents: list[Document] = []
     for path in files:
-        if path.suffix in (".txt", ".md"):
-            fields: dict[str, Any] = {"id": path.stem, "text": path.read_text(encoding="utf-8")}
+        suffix = path.suffix.lower()
+        if suffix in (".txt", ".md", ".html", ".htm"):
+            fields: dict[str, Any] = {"id": path.stem, "text": read_text_file(path)}
+            if suffix in (".html", ".htm") or looks_like_html(fields["text"]):
+                title, fields["text"], published = html_to_text(fields["text"])
+                fields.update({"title": title or None, "published": published})
+                if not fields["text"].strip():
+                    raise ValueError(f"{path}: the page has no text outside its markup.")
             fields.update({k: v for k, v in meta.get(path.stem, meta.get(path.name, {})).items() if k != "file"})
+            if fields.get("title") is None:
+                fields.pop("title", None)
             documents.append(_from_fields(fields, where=str(path), title_from_text=title_from_first_line))
-        elif path.suffix == ".jsonl":
+        elif suffix == ".jsonl":
             rows = [(f"{path}, line {n}", row) for n, row in iter_jsonl(path)]
             documents.extend(documents_from_records([r for _, r in rows], where=str(path)))
+        elif suffix == ".csv":
+            records = list(csv.DictReader(io.StringIO(read_text_file(path), newline="")))
+            documents.extend(documents_from_records(records, where=str(path)))
         else:
-            with path.open(encoding="utf-8", newline="") as handle:
-                documents.extend(documents_from_records(list(csv.DictReader(handle)), where=str(path)))
+            raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use .txt, .md, .html, .jsonl or .csv.")
     return documents
 
 

@@ -78,3 +78,55 @@ def test_the_seed_folder_reads_as_exactly_its_five_articles(seeds_dir):
     documents = read_documents(seeds_dir)
     assert sorted(d.id for d in documents) == sorted(p.stem for p in seeds_dir.glob("*.txt"))
     assert len(documents) == 5 and all(d.published is not None for d in documents)
+
+
+def test_html_pages_and_markup_in_text_files(tmp_path):
+    from stancekit.documents import read_documents
+
+    page = (
+        "<!doctype html><html><head><title>Dam row | Example News</title>"
+        '<meta property="article:published_time" content="2024-05-08T10:00:00Z"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        "<article><h1>Dam row deepens</h1><p>The ministry said on Tuesday that the dam was&nbsp;safe.</p>"
+        "<figure><img src='x.jpg'><figcaption>Photo: agency</figcaption></figure>"
+        "<p>Critics said the report was <b>false</b>.</p><script>track()</script></article>"
+        "<footer>Copyright</footer></body></html>"
+    )
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    (tmp_path / "pasted.txt").write_text(page, encoding="utf-8")  # a page saved as .txt
+    docs = {d.id: d for d in read_documents(tmp_path)}
+    for doc in docs.values():
+        assert doc.title == "Dam row deepens"
+        assert doc.text == "The ministry said on Tuesday that the dam was safe.\n\nCritics said the report was false."
+        assert doc.published is not None and doc.published.date().isoformat() == "2024-05-08"
+
+
+def test_encodings_and_binary_files(tmp_path, caplog):
+    from stancekit.documents import read_documents
+
+    (tmp_path / "latin.txt").write_bytes("Headline\n\nThe minister said the caf\xe9 was closed.".encode("latin-1"))
+    with caplog.at_level("WARNING"):
+        (doc,) = read_documents(tmp_path / "latin.txt")
+    assert "café" in doc.text and "latin.txt is not UTF-8" in caplog.text
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ValueError, match=r"image\.txt: not a text file"):
+        read_documents(tmp_path / "image.txt")
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with pytest.raises(ValueError, match=r"notes\.docx: unsupported file type"):
+        read_documents(tmp_path / "notes.docx")
+
+
+def test_the_metadata_headline_is_not_read_as_the_first_claim(tmp_path):
+    import json
+
+    from stancekit.documents import read_documents
+
+    (tmp_path / "a.txt").write_text(
+        "Kyiv says Moscow blew up the dam\n\nUkraine said Russian forces blew up the dam.", encoding="utf-8"
+    )
+    (tmp_path / "b.txt").write_text("A different first line\n\nThe body says more.", encoding="utf-8")
+    rows = [{"file": "a.txt", "title": "Kyiv says Moscow blew up dam"}, {"file": "b.txt", "title": "Unrelated"}]
+    (tmp_path / "metadata.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    docs = {d.id: d for d in read_documents(tmp_path)}
+    assert docs["a"].text == "Ukraine said Russian forces blew up the dam." and docs["a"].title == rows[0]["title"]
+    assert docs["b"].text.startswith("A different first line")  # not the headline: kept
