@@ -242,6 +242,9 @@ _ROLE_NOUNS = frozenset(
 )
 
 
+_STATEMENT_NOUNS = frozenset("statement statements estimate estimates report assessment letter communique".split())
+
+
 def _entity_kind(label: str) -> str:
     """Speaker kind of a named-entity label: a person, a state, or else an organisation."""
     return {"PERSON": "person", "GPE": "state"}.get(label, "organisation")
@@ -253,6 +256,11 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
     role_ids = {t.i for t in role_tokens}
     tokens = [t for t in subject.subtree if t.i not in role_ids and t.dep_ not in ("punct", "cc")]
     role = " ".join(t.text for t in role_tokens)
+    for appos in (c for c in subject.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"):
+        # "The Kremlin's spokesman, Dmitry Peskov, said": the person, the role before the name
+        ent = next(e for e in subject.doc.ents if e.start <= appos.i < e.end)
+        before = [t for t in subject.subtree if t.i < ent.start and t.i not in {x.i for x in appos.subtree}]
+        return ent.text, "person", " ".join(t.text for t in before)
     for ent in subject.doc.ents:
         if ent.start <= subject.i < ent.end and ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC"):
             # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
@@ -356,6 +364,19 @@ def _resolve(
             if kind == "person" if wanted == "person" else kind in ("organisation", "state"):
                 return name, kind, actor
         return None, "unknown", None
+    if lower in _STATEMENT_NOUNS:
+        # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
+        owner = [c for c in subject.children if c.dep_ in ("poss", "amod", "compound")]
+        side = places.actor_in(" ".join(c.text for c in owner)) if owner else None
+        named = [c for c in owner if c.ent_type_ in ("ORG", "GPE", "PERSON")]
+        if named:  # "the Taliban's statement": the one named
+            return _resolve(named[0], recent, places)
+        if side is not None:  # "the Egyptian statement": the nearest organisation of that side that spoke
+            for wanted in (True, False):  # one that spoke before, else one named before
+                for prior, prior_kind, actor, spoke in reversed(recent):
+                    if spoke == wanted and actor == side and prior_kind == "organisation":
+                        return prior, prior_kind, actor
+            return side, "state", side
     name, kind, role = _speaker_name(subject)
     head_is_role = subject.pos_ == "NOUN" and lower in _ROLE_NOUNS
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
@@ -372,9 +393,9 @@ def _resolve(
         for prior, prior_kind, prior_actor, _ in reversed(recent):
             if prior_kind == "person" and prior.split()[-1] == name.split()[-1] and prior_actor:
                 return prior, prior_kind, prior_actor
-    if kind == "person":
-        for prior, prior_kind, prior_actor, _ in reversed(recent):  # a surname names the full name given before
-            if prior_kind == "person" and len(name.split()) == 1 and prior.split()[-1] == name:
+    if len(name.split()) == 1:  # a surname names the full name given before (whatever the tagger calls it)
+        for prior, prior_kind, prior_actor, _ in reversed(recent):
+            if prior_kind == "person" and len(prior.split()) > 1 and prior.split()[-1] == name:
                 return prior, prior_kind, prior_actor or actor
     if named_actor == name and kind != "person":
         kind = "state"
@@ -454,6 +475,30 @@ def _attribution(
             after = [i for i in (last + 1, last + 2) if i < len(doc) and doc[i].text in _QUOTES]
             if after and all(doc[j].text in _QUOTES + "," for j in range(last + 1, after[0] + 1)):
                 first, last = first - 1, after[0]
+            elif doc[first - 1].text in '“"':  # several sentences in one quote: on to its closing mark
+                opener = doc[first - 1]
+                closer = "”" if opener.text == "“" else '"'
+                line_end = doc.text.find("\n", opener.idx)
+                line_end = len(doc.text) if line_end < 0 else line_end
+                close = doc.text.find(closer, opener.idx + 1, line_end)
+                reopen = doc.text.find(opener.text, opener.idx + 1, line_end) if opener.text == "“" else -1
+                if close > doc[last].idx and (reopen < 0 or reopen > close):
+                    start, end = opener.idx + 1, close
+                    while end > start and doc.text[end - 1] in ", ":
+                        end -= 1
+                    out.append(
+                        Attribution(
+                            start=start,
+                            end=end,
+                            speaker=speaker,
+                            speaker_kind=speaker_kind,
+                            actor=actor,
+                            kind="direct_quote",
+                            polarity=polarity,
+                            verb=verb.text,
+                        )
+                    )
+                    return out
         start, end = _span_chars(doc[first : last + 1])
         start, end, quoted = _strip_quotes(doc.text, start, end)
         out.append(
@@ -665,6 +710,18 @@ def _role_of(ent: Any) -> list[Any]:
     return [t for t in tokens if t.i not in inside]
 
 
+def _phrase(ent: Any) -> str:
+    """An organisation entity with the noun phrase it heads.
+
+    The tagger cuts "the Cultural Commission of the Taliban's Ministry of Information" short; the parse does not.
+    """
+    tokens = [t for t in ent.root.subtree if t.dep_ not in ("relcl", "acl", "appos") and t.i >= ent.start]
+    if not tokens:
+        return str(ent.text)
+    last = max(t.i for t in tokens)
+    return str(ent.doc[ent.start : max(last + 1, ent.end)].text).rstrip(" ([,;:-")
+
+
 def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
     """Each person of a parsed document (full name and surname, lower case) -> the side their titles name.
 
@@ -692,7 +749,7 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
         ids = {t.i for t in role}
         orgs = [e for e in doc.ents if e.label_ == "ORG" and e.start in ids]
         if orgs:  # "USADA chief": the organisation's side, not the country in its name
-            side = places.side_of_organisation(orgs[0].text)
+            side = places.side_of_organisation(_phrase(orgs[0]))
         elif side is None:  # "spokesperson for the ministry": the ministry named before
             nouns = [t for t in role if t.pos_ == "NOUN" and any(c.lower_ in ("the", "its") for c in t.children)]
             for noun in nouns:
@@ -700,7 +757,7 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
                     e for e in doc.ents if e.label_ == "ORG" and e.end <= ent.start and noun.lower_ in e.text.lower()
                 ]
                 if prior:
-                    side = places.side_of_organisation(prior[-1].text)
+                    side = places.side_of_organisation(_phrase(prior[-1]))
                     break
         if side:
             sides[name] = side

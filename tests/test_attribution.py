@@ -129,3 +129,19 @@ def test_an_unsourced_allegation_needs_a_matching_claim_of_another_side():
     claims = ClaimExtractor(parse=NLP).extract([Document(id="loa", text=text)])
     embedded = {text[c.start : c.end]: c.speaker for c in claims if c.kind == "embedded"}
     assert embedded == {"it had polluted the Loa river": "Ana Rivas"}  # nobody said the staff were fired
+
+
+@needs_pipeline
+def test_appositive_names_statement_owners_and_quotes_of_several_sentences():
+    text = (
+        "The Peruvian Foreign Ministry summoned the ambassador.\n\n"
+        "The Peruvian statement said the talks had broken down over the border fence.\n\n"
+        "The ministry's spokesman, Jorge Salas, said the army had not crossed the river.\n\n"
+        'Salas told reporters: "We will not accept this. The river is the border."'
+    )
+    found = {text[a.start : a.end]: a for a in attributions(text, doc=NLP(text))}
+    statement = found["the talks had broken down over the border fence"]
+    assert statement.speaker == "The Peruvian Foreign Ministry"  # the statement of the side's organisation
+    assert found["the army had not crossed the river"].speaker == "Jorge Salas"  # the person, not "spokesman"
+    quote = found["We will not accept this. The river is the border."]  # one claim over both sentences
+    assert (quote.speaker, quote.kind) == ("Jorge Salas", "direct_quote")
