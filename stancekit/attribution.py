@@ -372,9 +372,9 @@ def _resolve(
         if named:  # "the Taliban's statement": the one named
             return _resolve(named[0], recent, places)
         if side is not None:  # "the Egyptian statement": the nearest organisation of that side that spoke
-            for wanted in (True, False):  # one that spoke before, else one named before
+            for spoken_before in (True, False):  # one that spoke before, else one named before
                 for prior, prior_kind, actor, spoke in reversed(recent):
-                    if spoke == wanted and actor == side and prior_kind == "organisation":
+                    if spoke == spoken_before and actor == side and prior_kind == "organisation":
                         return prior, prior_kind, actor
             return side, "state", side
     name, kind, role = _speaker_name(subject)
