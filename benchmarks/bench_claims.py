@@ -14,8 +14,8 @@ from pathlib import Path
 
 from common import ROOT
 
-from stancekit.attribution import load_pipeline
 from stancekit.claims import ClaimExtractor
+from stancekit.claims.attribution import load_pipeline
 from stancekit.documents import Document, read_documents
 
 

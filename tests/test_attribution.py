@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from stancekit.attribution import attributions, gazetteer, load_pipeline, speech_lexicon
+from stancekit.claims.attribution import attributions, gazetteer, load_pipeline, speech_lexicon
 
 spacy = pytest.importorskip("spacy")
 
@@ -68,7 +68,7 @@ def test_inverted_attribution_and_quote():
 
 @needs_pipeline
 def test_sides_from_titles_and_organisations():
-    from stancekit.attribution import person_sides
+    from stancekit.claims.attribution import person_sides
 
     places = gazetteer()
     assert places.side_of_organisation("the Chilean Foreign Ministry") == "Chile"

@@ -435,6 +435,21 @@ def _attribution(
         return []
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
+
+    def said(*, start: int, end: int, kind: str, content: str = "") -> Attribution:
+        """This verb's speaker saying the span."""
+        return Attribution(
+            start=start,
+            end=end,
+            speaker=speaker,
+            speaker_kind=speaker_kind,
+            actor=actor,
+            kind=kind,
+            polarity=polarity,
+            verb=verb.text,
+            content=content,
+        )
+
     out: list[Attribution] = []
     complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
     if polarity == "assert" and not complements and verb.dep_ == "parataxis" and verb.head.i != verb.i:
@@ -449,18 +464,7 @@ def _attribution(
         quoted = piece[:1] in _QUOTES and piece[-1:] in _QUOTES
         if quoted:
             start, end = start + 1, end - 1
-        return [
-            Attribution(
-                start=start,
-                end=end,
-                speaker=speaker,
-                speaker_kind=speaker_kind,
-                actor=actor,
-                kind="direct_quote" if quoted else "reported_speech",
-                polarity=polarity,
-                verb=verb.text,
-            )
-        ]
+        return [said(start=start, end=end, kind="direct_quote" if quoted else "reported_speech")]
     if polarity == "assert":
         if not complements:
             return []
@@ -486,33 +490,11 @@ def _attribution(
                     start, end = opener.idx + 1, close
                     while end > start and doc.text[end - 1] in ", ":
                         end -= 1
-                    out.append(
-                        Attribution(
-                            start=start,
-                            end=end,
-                            speaker=speaker,
-                            speaker_kind=speaker_kind,
-                            actor=actor,
-                            kind="direct_quote",
-                            polarity=polarity,
-                            verb=verb.text,
-                        )
-                    )
+                    out.append(said(start=start, end=end, kind="direct_quote"))
                     return out
         start, end = _span_chars(doc[first : last + 1])
         start, end, quoted = _strip_quotes(doc.text, start, end)
-        out.append(
-            Attribution(
-                start=start,
-                end=end,
-                speaker=speaker,
-                speaker_kind=speaker_kind,
-                actor=actor,
-                kind="direct_quote" if quoted else "reported_speech",
-                polarity=polarity,
-                verb=verb.text,
-            )
-        )
+        out.append(said(start=start, end=end, kind="direct_quote" if quoted else "reported_speech"))
         return out
     # A stance verb keeps its polarity: the span opens with the verb and runs over its object and complements.
     # a participle that completes the statement stays in it ("rejected claims of P, calling it baseless")
@@ -557,17 +539,7 @@ def _attribution(
             break
     out.insert(
         0,
-        Attribution(
-            start=start,
-            end=end,
-            speaker=speaker,
-            speaker_kind=speaker_kind,
-            actor=actor,
-            kind="reported_speech",
-            polarity=polarity,
-            verb=verb.text,
-            content=content if polarity == "deny" else "",
-        ),
+        said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
     return out
 

