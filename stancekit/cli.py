@@ -311,7 +311,9 @@ def _evaluate_news(args: argparse.Namespace) -> int:
             from stancekit.tracking import Tracker
 
             started = time.perf_counter()
-            tracker = Tracker(model, batch_size=args.batch_size).add_documents(gold.documents)
+            tracker = Tracker(model, batch_size=args.batch_size, scope=args.scope).add_documents(gold.documents)
+            stories = len(set(tracker.disputes.values()))
+            print(f"{stories} disputes among {len(gold.documents)} articles (scope {args.scope})")
             rebuttals = evaluate_rebuttals(tracker.rebuttals, gold)
             print(rebuttals)
             print(f"track over the folder: {time.perf_counter() - started:.0f}s")
@@ -478,8 +480,15 @@ def _track(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
     model = _load_model(args.model, args.precision)
+    if args.scope == "target" and not args.target:
+        raise CommandError("--scope target pairs the claims that take a stance toward --target: give --target.")
     tracker = Tracker(
-        model, target=args.target, top_k=args.top_k, target_kind=args.target_kind, batch_size=args.batch_size
+        model,
+        target=args.target,
+        top_k=args.top_k,
+        target_kind=args.target_kind,
+        batch_size=args.batch_size,
+        scope=args.scope,
     )
     tracker.add_documents(documents)
     print(tracker.summary(top=args.top))
@@ -544,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--jsonl", default=None, help="write claims and relations as JSON Lines here")
     track.add_argument("--top", type=int, default=5, help="rebuttals to print")
     track.add_argument("--top-k", type=int, default=10, help="candidate partners retrieved per claim")
+    track.add_argument(
+        "--scope", choices=["story", "target", "all"], default="story", help="which claims may rebut each other"
+    )
     _add_target_kind(track)
     _add_model_options(track)
     track.set_defaults(func=_track)
@@ -576,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     news.add_argument("--claims-only", action="store_true", help="only the claim figures (no model)")
     news.add_argument("--no-parse", action="store_true", help="the rules alone, without the spaCy parse")
     news.add_argument("--rebuttals", action="store_true", help="also run the tracker and score its rebuttals")
+    news.add_argument("--scope", choices=["story", "all"], default="story", help="which claims may rebut each other")
     news.add_argument("--json", default=None, help="also write the figures to this JSON file")
     _add_model_options(news)
     news.set_defaults(func=_evaluate_news)

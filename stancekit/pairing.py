@@ -170,6 +170,7 @@ class ClaimPair:
     a: Claim
     b: Claim
     similarity: float
+    link: str = ""
 
 
 class PairList(RecordList[ClaimPair]):
@@ -233,6 +234,8 @@ def candidate_pairs(
     time_window: timedelta | None = None,
     block_size: int = 512,
     max_block_cells: int = 4_000_000,
+    groups: Sequence[object] | None = None,
+    links: Sequence[tuple[int, int, str]] = (),
 ) -> tuple[PairList, PairingStats]:
     """Retrieve candidate pairs of claims worth scoring with NLI.
 
@@ -249,6 +252,9 @@ def candidate_pairs(
         max_block_cells: Similarity cells per block, at most: blocks shrink as the corpus grows, so the working
             memory stays near ``max_block_cells`` x 20 bytes (about 80 MB) however many claims there are,
             besides the ``N x dim`` embeddings themselves. No ``N x N`` matrix is ever held.
+        groups: One label per claim (e.g. its story): only claims of the same group are paired.
+        links: ``(i, j, why)`` pairs that are candidates whatever the other rules say (a denial and the
+            allegation it denies), scored like any other; ``why`` is kept on the pair.
 
     Returns:
         The pairs, each once, and the pruning statistics.
@@ -277,6 +283,13 @@ def candidate_pairs(
     actors = np.unique(np.array([c.actor or f"\x00{c.speaker}" for c in claims], dtype=str), return_inverse=True)[1]
     speakers = np.unique(np.array([c.speaker or "" for c in claims], dtype=str), return_inverse=True)[1]
     days = _days(claims)
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"groups has {len(groups)} labels for {n} claims.")
+    group_codes = (
+        np.unique(np.array([str(g) for g in groups], dtype=str), return_inverse=True)[1]
+        if groups is not None
+        else None
+    )
     kept: list[npt.NDArray[np.int64]] = []
     allowed_total = 0
     block_size = max(1, min(block_size, max_block_cells // max(n, 1)))
@@ -289,6 +302,8 @@ def candidate_pairs(
         if different_actors:
             allowed &= actors[start:stop, None] != actors[None, :]
             allowed &= speakers[start:stop, None] != speakers[None, :]
+        if group_codes is not None:
+            allowed &= group_codes[start:stop, None] == group_codes[None, :]
         if time_window is not None:
             gap = np.abs(days[start:stop, None] - days[None, :])
             allowed &= ~(gap > time_window.total_seconds() / 86400)  # NaN (undated) passes
@@ -300,6 +315,12 @@ def candidate_pairs(
         left = np.broadcast_to(rows[:, None], best.shape)[finite]
         right = best[finite]
         kept.append(np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right))
+    why = {}
+    for i, j, reason in links:
+        if not (0 <= i < n and 0 <= j < n) or i == j:
+            raise ValueError(f"link ({i}, {j}) does not name two of the {n} claims.")
+        why[min(i, j) * n + max(i, j)] = reason
+        kept.append(np.array([min(i, j) * n + max(i, j)], dtype=np.int64))
     keys = np.unique(np.concatenate(kept)) if kept else np.zeros(0, np.int64)
     pairs = PairList()
     for key in keys.tolist():
@@ -307,7 +328,7 @@ def candidate_pairs(
         a, b = claims[i], claims[j]
         if a.date and b.date and b.date < a.date:
             a, b = b, a
-        pairs.append(ClaimPair(a=a, b=b, similarity=float(vectors[i] @ vectors[j])))
+        pairs.append(ClaimPair(a=a, b=b, similarity=float(vectors[i] @ vectors[j]), link=why.get(key, "")))
     stats = PairingStats(claims=n, all_pairs=n * (n - 1) // 2, allowed_pairs=allowed_total, candidates=len(pairs))
     logger.info(
         "%d claims: %d candidate pairs of %d (%.1f%% pruned)",
@@ -317,6 +338,9 @@ def candidate_pairs(
         100 * stats.pruned_fraction,
     )
     return pairs, stats
+
+
+_REASONS = {"contradicts": "contradiction", "supports": "entailment"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -335,6 +359,9 @@ class Relation:
         direction: ``forward`` = a as premise, ``backward`` = b as premise.
         similarity: Retrieval similarity.
         evidence: The premise window that decided.
+        reason: Why the pair was classed so: ``contradiction`` or ``entailment`` (the model's scores), or
+            ``denial of an allegation`` (a denial and the allegation it reports, linked by the extractor, that
+            the model also finds contradictory); empty for unrelated pairs.
 
     Example:
         >>> [r.evidence for r in relate(model, pairs) if r.is_rebuttal]  # doctest: +SKIP
@@ -350,6 +377,7 @@ class Relation:
     direction: str
     similarity: float
     evidence: str
+    reason: str = ""
 
     @property
     def is_rebuttal(self) -> bool:
@@ -378,6 +406,7 @@ class RelationList(RecordList[Relation]):
             "relation": record.kind,
             "score": record.score,
             "rebuttal": record.is_rebuttal,
+            "reason": record.reason,
             "actor": record.a.actor,
             "claim": record.a.text,
             "reply_actor": record.b.actor,
@@ -442,6 +471,9 @@ def relate(
                 direction=direction,
                 similarity=pair.similarity,
                 evidence=decided.premise[decided.window_start : decided.window_end],
+                reason=""
+                if kind == "unrelated"
+                else (pair.link if pair.link and kind == "contradicts" else _REASONS[kind]),
             )
         )
     return relations

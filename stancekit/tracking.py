@@ -6,7 +6,8 @@ import html
 import json
 import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,6 +39,27 @@ __all__ = ["Tracker"]
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 
 
+def _denial_links(claims: Sequence[Claim]) -> list[tuple[int, int, str]]:
+    """(allegation, denial, why) index pairs: each embedded claim and the statement of the one who reported it."""
+    links = []
+    for i, claim in enumerate(claims):
+        if claim.kind != "embedded" or not claim.reported_by:
+            continue
+        holders = [
+            j
+            for j, c in enumerate(claims)
+            if c.doc == claim.doc
+            and c.kind != "embedded"
+            and c.speaker == claim.reported_by
+            and c.start <= claim.start
+            and claim.end <= c.end
+        ]
+        if holders:
+            j = min(holders, key=lambda k: claims[k].end - claims[k].start)
+            links.append((i, j, "denial of an allegation"))
+    return links
+
+
 class Tracker:
     """Follows who said what about a target, which statements rebut which, and how stances change over time.
 
@@ -53,7 +75,8 @@ class Tracker:
         top_k: Partners retrieved per claim.
         min_similarity: Minimum cosine similarity of a candidate pair.
         different_actors: Pair only claims of different actors.
-        same_target: Pair only claims that take a stance (favor or against) toward the target.
+        same_target: Pair only claims that take a stance (favor or against) toward the target (as
+            ``scope="target"``).
         time_window: Pair only claims at most this far apart.
         threshold: Minimum probability of the argmax label for a pair to support or contradict.
         templates: Stance hypothesis templates (default: those of the target's kind; custom ones turn the model's
@@ -61,6 +84,12 @@ class Tracker:
         negation: The target's negation (default: rule-based).
         target_kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (see :func:`stancekit.stance.target_kind`).
         batch_size: NLI batch size.
+        scope: Which claims may rebut each other: ``"story"`` (the default: claims of one dispute, documents
+            grouped by :attr:`disputes`), ``"target"`` (claims that take a stance toward the target) or ``"all"``.
+            A denial and the allegation it reports are always paired.
+        story_similarity: Cosine similarity of two documents' mean claim embeddings from which they are one story.
+        story_window: Documents further apart in time are not one story (``None``: no limit).
+        disputes: Document id -> dispute label, overriding the grouping for the documents it names.
 
     Example:
         >>> tracker = Tracker(target="Afghanistan poses a security threat to Central Asia")  # doctest: +SKIP
@@ -86,6 +115,10 @@ class Tracker:
         negation: str | None = None,
         target_kind: TargetKind | Literal["auto"] = "auto",
         batch_size: int = 32,
+        scope: Literal["story", "target", "all"] = "story",
+        story_similarity: float = 0.55,
+        story_window: timedelta | None = timedelta(days=60),
+        disputes: Mapping[str, str] | None = None,
     ) -> None:
         """Configure the tracker; nothing is scored until documents or claims are added."""
         self.model = model if model is not None else NLIModel.default()
@@ -102,6 +135,17 @@ class Tracker:
         self.negation = negation
         self.target_kind: TargetKind | Literal["auto"] = target_kind
         self.batch_size = batch_size
+        if scope not in ("story", "target", "all"):
+            raise ValueError(f"scope must be 'story', 'target' or 'all', got {scope!r}.")
+        if scope == "target" and not target:
+            raise ValueError("scope='target' pairs the claims that take a stance toward the target: pass target=.")
+        if not 0 < story_similarity <= 1:
+            raise ValueError(f"story_similarity must be in (0, 1], got {story_similarity!r}.")
+        self.scope = scope
+        self.story_similarity = story_similarity
+        self.story_window = story_window
+        self._dispute_override = dict(disputes or {})
+        self._disputes: dict[str, str] = {}
         self.documents: list[Document] = []
         self._claims: dict[str, Claim] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
@@ -150,7 +194,7 @@ class Tracker:
         claims: list[Claim] = self.claims
         if self.target:
             stances = self._stances(self.target)
-            if self.same_target:
+            if self.same_target or self.scope == "target":
                 claims = [c for c, r in zip(claims, stances, strict=True) if r.label.value != "none"]
         if getattr(self.embedder, "corpus_dependent", False):
             self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
@@ -158,6 +202,7 @@ class Tracker:
         if missing:
             self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
         matrix = np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
+        self._disputes = self._group_disputes(claims, matrix)
         pairs, self.stats = candidate_pairs(
             claims,
             embeddings=matrix,
@@ -165,12 +210,64 @@ class Tracker:
             min_similarity=self.min_similarity,
             different_actors=self.different_actors,
             time_window=self.time_window,
+            groups=[self._disputes.get(c.doc, c.doc) for c in claims] if self.scope == "story" else None,
+            links=_denial_links(claims),
         )
         before = len(self._nli_cache)
         self._relations = relate(
             self.model, pairs, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
         )
         self.scored_pairs += len(self._nli_cache) - before
+
+    def _group_disputes(self, claims: Sequence[Claim], matrix: npt.NDArray[np.float32]) -> dict[str, str]:
+        """Documents of one story, joined transitively.
+
+        Two documents are one story when their mean claim embeddings are at least ``story_similarity`` alike in
+        cosine and they lie within ``story_window``; each dispute is named by its first document and its actors.
+        """
+        docs = list(dict.fromkeys(c.doc for c in claims))
+        index = {d: i for i, d in enumerate(docs)}
+        parent = list(range(len(docs)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        if docs:
+            sums = np.zeros((len(docs), matrix.shape[1]), np.float32)
+            for claim, row in zip(claims, matrix, strict=True):
+                sums[index[claim.doc]] += row
+            vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+            dates = {d.id: d.published for d in self.documents}
+            similar = vectors @ vectors.T
+            for i in range(len(docs)):
+                for j in range(i + 1, len(docs)):
+                    if similar[i, j] < self.story_similarity:
+                        continue
+                    a, b = dates.get(docs[i]), dates.get(docs[j])
+                    if self.story_window is not None and a and b and abs(a - b) > self.story_window:
+                        continue
+                    parent[root(j)] = root(i)
+        members: dict[int, list[str]] = {}
+        for d in docs:
+            members.setdefault(root(index[d]), []).append(d)
+        labels: dict[str, str] = {}
+        for group in members.values():
+            actors = Counter(c.actor for c in claims if c.doc in group and c.actor)
+            named = ", ".join(a for a, _ in actors.most_common(3))
+            label = (
+                f"{group[0]}" + (f" ({named})" if named else "") + (f" +{len(group) - 1}" if len(group) > 1 else "")
+            )
+            labels.update({d: label for d in group})
+        labels.update(self._dispute_override)
+        return labels
+
+    @property
+    def disputes(self) -> dict[str, str]:
+        """Document id -> its dispute (the story its claims are paired within under ``scope="story"``)."""
+        return dict(self._disputes)
 
     def _stances(self, target: str) -> list[StanceResult]:
         claims = self.claims
@@ -310,6 +407,8 @@ class Tracker:
                     "rebuttal": r.is_rebuttal,
                     "lag_days": r.lag.days if r.lag is not None else None,
                     "similarity": r.similarity,
+                    "reason": r.reason,
+                    "dispute": self._disputes.get(r.a.doc, r.a.doc),
                 }
                 for r in chosen
             ]
@@ -396,14 +495,24 @@ class Tracker:
                     f"(favor {row.favor:.2f}, against {row.against:.2f}, none {row.none:.2f})"
                 )
         if self.rebuttals:
-            lines.append("\nStrongest rebuttals (later reply ← earlier claim):")
-            for r in self.rebuttals[:top]:
-                lag = f", {r.lag.days} days later" if r.lag is not None else ""
-                lines.append(
-                    f"  {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}\n"
-                    f"        claim: {_clip(r.a.text, 110)}\n        reply: {_clip(r.b.text, 110)}"
-                )
+            lines.append("\nStrongest rebuttals (later reply ← earlier claim), by dispute:")
+            for dispute, group in self.rebuttals_by_dispute().items():
+                lines.append(f"  [{dispute}] {len(group)} rebuttals")
+                for r in group[:top]:
+                    lag = f", {r.lag.days} days later" if r.lag is not None else ""
+                    why = f" [{r.reason}]" if r.reason and r.reason != "contradiction" else ""
+                    lines.append(
+                        f"  {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}{why}\n"
+                        f"        claim: {_clip(r.a.text, 110)}\n        reply: {_clip(r.b.text, 110)}"
+                    )
         return "\n".join(lines)
+
+    def rebuttals_by_dispute(self) -> dict[str, RelationList]:
+        """The rebuttals of each dispute (see :attr:`disputes`), strongest first; disputes by their strongest."""
+        groups: dict[str, RelationList] = {}
+        for r in self.rebuttals:
+            groups.setdefault(self._disputes.get(r.a.doc, r.a.doc), RelationList()).append(r)
+        return groups
 
     def __repr__(self) -> str:
         """Counts."""
@@ -430,7 +539,11 @@ class Tracker:
                 _timeline_svg(timeline),
                 "<p>Each point is a claim: favor - against (from -1, against, to +1, favor), coloured by actor.</p>",
             ]
-        sections += ["<h2>Rebuttals</h2>", _rebuttal_table(self.rebuttals) if self.rebuttals else "<p>None found.</p>"]
+        sections.append("<h2>Rebuttals by dispute</h2>")
+        for dispute, group in self.rebuttals_by_dispute().items():
+            sections += [f"<h3>{html.escape(dispute)}</h3>", _rebuttal_table(group)]
+        if not self.rebuttals:
+            sections.append("<p>None found.</p>")
         claims_rows = "".join(
             f"<tr><td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.speaker or '')}</td>"
             f"<td>{html.escape(c.actor or '')}</td><td>{c.kind}</td><td>{html.escape(c.text)}</td></tr>"
@@ -464,12 +577,12 @@ def _rebuttal_table(rebuttals: Sequence[Relation]) -> str:
         f"{r.a.date.date() if r.a.date else ''}</td><td>{html.escape(r.a.text)}</td>"
         f"<td>{html.escape(r.b.speaker or '')} ({html.escape(r.b.actor or '')})<br>"
         f"{r.b.date.date() if r.b.date else ''}</td><td>{html.escape(r.b.text)}</td>"
-        f"<td>{r.lag.days if r.lag is not None else ''}</td></tr>"
+        f"<td>{r.lag.days if r.lag is not None else ''}</td><td>{html.escape(r.reason)}</td></tr>"
         for r in rebuttals
     )
     return (
         "<table><thead><tr><th>P(contradiction)</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
-        f"<th>rebuttal</th><th>lag (days)</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>rebuttal</th><th>lag (days)</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

@@ -79,3 +79,20 @@ def test_relate_classes_pairs_and_reuses_the_cache(fake_nli):
     assert fake_nli.pairs_scored == calls  # everything came from the cache
     with pytest.raises(ValueError, match="threshold"):
         relate(fake_nli, pairs, threshold=1.5)
+
+
+def test_groups_keep_pairs_inside_a_story_and_links_always_pair():
+    grouped, _ = candidate_pairs(CLAIMS, embedder=TfidfEmbedder(), min_similarity=-1.0, groups=["a", "b", "a", "a"])
+    found = {frozenset((p.a.text, p.b.text)) for p in grouped}
+    assert all("no threat" not in p.a.text and "no threat" not in p.b.text for p in grouped)  # alone in story b
+    assert frozenset((CLAIMS[0].text, CLAIMS[3].text)) in found  # same story, any similarity
+    linked, _ = candidate_pairs(
+        CLAIMS, embedder=TfidfEmbedder(), min_similarity=0.99, links=[(3, 1, "denial of an allegation")]
+    )
+    assert [(p.a.text, p.b.text, p.link) for p in linked] == [
+        (CLAIMS[1].text, CLAIMS[3].text, "denial of an allegation")  # below every threshold, still a candidate
+    ]
+    with pytest.raises(ValueError, match="groups has 2 labels for 4 claims"):
+        candidate_pairs(CLAIMS, embedder=TfidfEmbedder(), groups=["a", "b"])
+    with pytest.raises(ValueError, match=r"link \(0, 9\)"):
+        candidate_pairs(CLAIMS, embedder=TfidfEmbedder(), links=[(0, 9, "x")])

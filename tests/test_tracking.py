@@ -121,7 +121,7 @@ def test_same_target_pairs_only_claims_that_take_a_stance(fake_nli):
         published="2024-03-02",
         text="Tajik Foreign Minister Sirojiddin Muhriddin said that wheat prices will rise in Dushanbe.",
     )
-    loose = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0)
+    loose = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, scope="all")
     strict = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, same_target=True)
     for tracker in (loose, strict):
         tracker.add_documents([RUSSIA, TALIBAN, off_topic])
@@ -142,3 +142,56 @@ def test_claims_pairs_and_relations_show_themselves_as_tables(tracker):
     assert len(frame) == len(relations) and set(frame["relation"]) <= {"supports", "contradicts", "unrelated"}
     assert "<th>relation</th>" in relations._repr_html_()
     assert tracker.rebuttals.to_pandas()["rebuttal"].all()
+
+
+def test_disputes_scope_pairs_and_denial_links(fake_nli):
+    wheat = Document(
+        id="wheat", published="2024-03-02", text="Kazakh officials said that wheat prices rose in spring."
+    )
+    tracker = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0)
+    tracker.add_documents([RUSSIA, TALIBAN, wheat])
+    disputes = tracker.disputes
+    assert disputes["ru"] == disputes["af"] != disputes["wheat"]  # the wheat story is another dispute
+    assert all("wheat" not in (p.a.text + p.b.text) for p in tracker.relations)
+    assert "by dispute" in tracker.summary() and "dispute" in tracker.relations_frame().columns
+    everything = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, scope="all")
+    assert any("wheat" in (r.a.text + r.b.text) for r in everything.add_documents([RUSSIA, TALIBAN, wheat]).relations)
+    moved = Tracker(fake_nli, embedder=TfidfEmbedder(), disputes={"af": "elsewhere"}).add_documents([RUSSIA, TALIBAN])
+    assert moved.disputes["af"] == "elsewhere" and not moved.rebuttals  # the override splits the story
+    with pytest.raises(ValueError, match="scope must be"):
+        Tracker(fake_nli, scope="world")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="pass target="):
+        Tracker(fake_nli, scope="target")
+
+
+def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
+    from datetime import datetime, timezone
+
+    from stancekit.claims import Claim
+
+    when = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    sentence = "Mujahid rejected Shoigu's claims that Afghanistan poses a threat to Central Asia."
+    denial = Claim(
+        text="Afghanistan does not pose a threat to Central Asia.",
+        speaker="Zabihullah Mujahid",
+        actor="Taliban",
+        kind="reported_speech",
+        doc="d",
+        start=9,
+        end=len(sentence),
+        date=when,
+    )
+    alleged = Claim(
+        text="Afghanistan poses a threat to Central Asia.",
+        speaker="Sergei Shoigu",
+        actor="Russia",
+        kind="embedded",
+        doc="d",
+        start=38,
+        end=len(sentence) - 1,
+        date=when,
+        reported_by="Zabihullah Mujahid",
+    )
+    tracker = Tracker(fake_nli, embedder=TfidfEmbedder(), min_similarity=0.999).add_claims([denial, alleged])
+    (relation,) = tracker.relations
+    assert relation.reason == "denial of an allegation" and relation.is_rebuttal
