@@ -326,6 +326,37 @@ def _evaluate_news(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate_rebuttals(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.news_eval import fit_rebuttal_threshold, load_news_gold
+    from stancekit.scoring import STANCEKIT_CONFIG, NLIModel
+    from stancekit.tracking import Tracker
+
+    folder = Path(args.model)
+    if not (folder / "config.json").is_file():
+        raise CommandError(f"{folder}: not a local model folder (no config.json); calibrate-rebuttals writes into it.")
+    try:
+        gold = load_news_gold(args.folder)
+    except (OSError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
+    tracker = Tracker(model, threshold=0.3, batch_size=args.batch_size, scope=args.scope)
+    threshold, table = fit_rebuttal_threshold(tracker.add_documents(gold.documents).rebuttals, gold)
+    for row in table:
+        mark = "  <-" if row["threshold"] == threshold else ""
+        print(
+            f"threshold {row['threshold']:.2f}: recall {row['recall']:.3f}  precision {row['precision']:.3f}  "
+            f"F1 {row['f1']:.3f}  ({row['listed']:.0f} listed){mark}"
+        )
+    path = folder / STANCEKIT_CONFIG
+    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    record["rebuttal_threshold"] = threshold
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"rebuttal threshold {threshold:.2f} written to {path}")
+    return 0
+
+
 def _mapping_option(text: str | None, option: str) -> dict[str, str] | None:
     from stancekit.schema import parse_label_map
 
@@ -605,6 +636,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=_calibrate_stance)
+
+    calr = sub.add_parser(
+        "calibrate-rebuttals", help="fit a model's rebuttal threshold on an annotated folder (news_dev format)"
+    )
+    calr.add_argument("folder", help="annotated folder: articles/, metadata.jsonl, gold_claims.jsonl, ...")
+    calr.add_argument(
+        "--model", required=True, help="local model folder; the threshold is written to its stancekit.json"
+    )
+    calr.add_argument("--scope", choices=["story", "all"], default="story")
+    calr.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    calr.add_argument("--batch-size", type=int, default=32)
+    calr.set_defaults(func=_calibrate_rebuttals)
 
     train = sub.add_parser("train-nli", help="train a three-way NLI cross-encoder on a data directory")
     train.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")

@@ -252,6 +252,9 @@ class NLIModel:
         self._length_cache: dict[str, int] = {}
         self.stance_calibration_record: dict[str, Any] | None = None
         """The stored stance combiner (``stancekit.json`` ``stance_calibration``), read by :func:`stance`."""
+        self.rebuttal_threshold: float | None = None
+        """The contradiction probability from which a pair is a rebuttal (``stancekit.json``
+        ``rebuttal_threshold``, fitted by ``stancekit calibrate-rebuttals``), read by the tracker."""
 
     @property
     def stance_calibration(self) -> StanceCalibration | None:
@@ -327,6 +330,13 @@ class NLIModel:
         if isinstance(stored.get("stance_calibration"), dict):
             loaded.stance_calibration_record = stored["stance_calibration"]
             loaded.stance_calibration  # noqa: B018  # fails now, naming the file, if the record is malformed
+        threshold = stored.get("rebuttal_threshold")
+        if threshold is not None:
+            if not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+                raise ValueError(
+                    f"{source}: {STANCEKIT_CONFIG} rebuttal_threshold must be in (0, 1), got {threshold!r}."
+                )
+            loaded.rebuttal_threshold = float(threshold)
         return loaded
 
     @classmethod
@@ -348,6 +358,8 @@ class NLIModel:
         record["temperature"] = self.temperature
         if self.stance_calibration_record:
             record["stance_calibration"] = self.stance_calibration_record
+        if self.rebuttal_threshold is not None:
+            record["rebuttal_threshold"] = self.rebuttal_threshold
         if self.schema is not None:
             record["schema"] = self.schema.to_dict()
         else:

@@ -110,7 +110,7 @@ class Tracker:
         different_actors: bool = True,
         same_target: bool = False,
         time_window: timedelta | None = None,
-        threshold: float = 0.4,
+        threshold: float | None = None,
         templates: Sequence[str] | None = None,
         negation: str | None = None,
         target_kind: TargetKind | Literal["auto"] = "auto",
@@ -130,7 +130,8 @@ class Tracker:
         self.different_actors = different_actors
         self.same_target = same_target
         self.time_window = time_window
-        self.threshold = threshold
+        stored = getattr(self.model, "rebuttal_threshold", None)  # models of other libraries have none
+        self.threshold = threshold if threshold is not None else (stored or 0.4)
         self.templates = tuple(templates) if templates is not None else None
         self.negation = negation
         self.target_kind: TargetKind | Literal["auto"] = target_kind

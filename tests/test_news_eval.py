@@ -110,3 +110,23 @@ def test_shared_dev_set_gold_against_itself():
 def _gold_pairs(gold):
     claims = {g.id: c for g, c in zip(gold.claims, _as_claims(gold), strict=True)}
     return [(claims[p["claim_id"]], claims[p["reply_id"]]) for p in gold.rebuttals]
+
+
+def test_rebuttal_threshold_is_the_best_f1_on_the_folder():
+    from types import SimpleNamespace
+
+    from stancekit.news_eval import fit_rebuttal_threshold
+
+    gold = load_news_gold(MINI)
+    c = {g.id.split(":")[1]: claim for g, claim in zip(gold.claims, _as_claims(gold), strict=True)}
+    scored = [  # the two gold pairs score high, two wrong pairs low
+        SimpleNamespace(a=c["c4"], b=c["c3"], score=0.9),
+        SimpleNamespace(a=c["c2"], b=c["c5"], score=0.7),
+        SimpleNamespace(a=c["c1"], b=c["c2"], score=0.5),
+        SimpleNamespace(a=c["c1"], b=c["c4"], score=0.45),
+    ]
+    threshold, table = fit_rebuttal_threshold(scored, gold, grid=[0.4, 0.6, 0.8])
+    assert threshold == 0.6  # keeps both true pairs and drops both wrong ones
+    by = {row["threshold"]: row for row in table}
+    assert by[0.6]["precision"] == 1.0 and by[0.6]["recall"] == 1.0
+    assert by[0.4]["precision"] == 0.5 and by[0.8]["recall"] == 0.5

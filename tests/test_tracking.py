@@ -195,3 +195,24 @@ def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
     tracker = Tracker(fake_nli, embedder=TfidfEmbedder(), min_similarity=0.999).add_claims([denial, alleged])
     (relation,) = tracker.relations
     assert relation.reason == "denial of an allegation" and relation.is_rebuttal
+
+
+def test_the_models_rebuttal_threshold_is_the_trackers_default(tiny_model_dir, tmp_path):
+    import shutil
+
+    from stancekit import NLIModel
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    config = folder / "stancekit.json"
+    record = json.loads(config.read_text()) if config.exists() else {}
+    config.write_text(json.dumps({**record, "rebuttal_threshold": 0.65}))
+    model = NLIModel.from_pretrained(folder, device="cpu", precision="fp32")
+    assert model.rebuttal_threshold == 0.65
+    assert Tracker(model, embedder=TfidfEmbedder()).threshold == 0.65
+    assert Tracker(model, embedder=TfidfEmbedder(), threshold=0.5).threshold == 0.5  # an explicit one wins
+    model.save_pretrained(tmp_path / "saved")
+    assert json.loads((tmp_path / "saved" / "stancekit.json").read_text())["rebuttal_threshold"] == 0.65
+    config.write_text(json.dumps({**record, "rebuttal_threshold": 1.5}))
+    with pytest.raises(ValueError, match="rebuttal_threshold must be in"):
+        NLIModel.from_pretrained(folder, device="cpu", precision="fp32")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from stancekit.text import negate, split_sentences
 
 if TYPE_CHECKING:
     pass
+
+logger = logging.getLogger(__name__)
 
 
 _STOP_STEMS = frozenset(
@@ -263,9 +266,10 @@ class ClaimExtractor:
 
             try:
                 self._nlp = load_pipeline(None if self.parse == "auto" else self.parse)
-            except ImportError:
+            except ImportError as error:
                 if self.parse != "auto":
                     raise
+                logger.warning('claims from the rules alone (%s); pip install "stancekit[parse]" for the parse', error)
                 self.parse = False
                 return None
         return self._nlp
