@@ -145,3 +145,16 @@ def test_appositive_names_statement_owners_and_quotes_of_several_sentences():
     assert found["the army had not crossed the river"].speaker == "Jorge Salas"  # the person, not "spokesman"
     quote = found["We will not accept this. The river is the border."]  # one claim over both sentences
     assert (quote.speaker, quote.kind) == ("Jorge Salas", "direct_quote")
+
+
+@needs_pipeline
+def test_lawyers_speak_for_their_clients():
+    from stancekit.claims.attribution import person_sides
+
+    doc = NLP(
+        "Acme engineer Lena Park wrote to regulators. Her attorney, Omar Reyes, said she had been ignored. "
+        "Assistant US Attorney Ruth Kim said the fraud was plain."
+    )
+    sides = person_sides(doc)
+    assert sides["omar reyes"] == "Lena Park"  # "her attorney": the person named before, in full
+    assert sides["ruth kim"] == "United States"  # a state's attorney speaks for the state

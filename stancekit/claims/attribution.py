@@ -694,6 +694,39 @@ def _phrase(ent: Any) -> str:
     return str(ent.doc[ent.start : max(last + 1, ent.end)].text).rstrip(" ([,;:-")
 
 
+def _fullest(doc: Any, name: str) -> str:
+    """The longest name of the document's people that ends as ``name`` does ("Salehpour" -> "Sam Salehpour")."""
+    last = name.split()[-1]
+    names = [str(e.text) for e in doc.ents if e.label_ == "PERSON" and e.text.split()[-1] == last]
+    return max(names, key=len, default=name)
+
+
+def _client_of(advocate: Any, ent: Any, role: Sequence[Any], places: Gazetteer) -> str | None:
+    """Whom a lawyer speaks for.
+
+    The state of a state's lawyer ("Assistant US Attorney"), the one named in "Salehpour's attorney", or, for
+    "his attorney", the person named last before.
+    """
+    title = [t for t in role if t.i < advocate.i and t.dep_ in ("compound", "amod")]
+    title += [c for c in advocate.children if c.dep_ in ("compound", "amod")]
+    state = places.actor_in(" ".join(t.text for t in title))
+    if state is not None:
+        return state
+    owners = [c for c in advocate.children if c.dep_ == "poss"]
+    if not owners:
+        return None
+    owner = owners[0]
+    doc = advocate.doc
+    if owner.ent_type_ == "PERSON":
+        return _fullest(doc, next(e for e in doc.ents if e.start <= owner.i < e.end).text)
+    if owner.lower_ in ("his", "her"):
+        before = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= min(ent.start, advocate.i)]
+        before = [e for e in before if e.text != ent.text and e.text.split()[-1] != ent.text.split()[-1]]
+        if before:
+            return _fullest(doc, before[-1].text)
+    return None
+
+
 def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
     """Each person of a parsed document (full name and surname, lower case) -> the side their titles name.
 
@@ -714,7 +747,14 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
         if name in sides:
             continue
         role = _role_of(ent)
-        if not role or any(t.lower_ in _ADVOCATES for t in role):
+        if not role:
+            continue
+        advocates = [t for t in role if t.lower_ in _ADVOCATES]
+        if advocates:  # a lawyer speaks for the client; a state's attorney ("US Attorney") for the state
+            client = _client_of(advocates[0], ent, role, places)
+            if client:
+                sides[name] = client
+                sides.setdefault(name.split()[-1], client)
             continue
         text = " ".join(t.text for t in sorted(role, key=lambda t: t.i))
         side = places.actor_in(text)

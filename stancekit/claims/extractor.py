@@ -303,14 +303,13 @@ class ClaimExtractor:
                 overlaps = any(_overlap(c, item) for c in [*claims, *added])
             if overlaps:
                 # the rules read "Russia" where the parse reads "Russia's foreign ministry": the fuller name wins
+                ours = item.speaker
                 for i, c in enumerate(claims):
-                    if (
-                        _overlap(c, item)
-                        and c.speaker
-                        and item.kind != "embedded"
-                        and len(item.speaker) > len(c.speaker)
-                        and item.speaker.lower().startswith(c.speaker.lower())
-                    ):
+                    theirs = c.speaker or ""
+                    fuller = len(ours) > len(theirs) and ours.lower().startswith(theirs.lower())
+                    # "his attorney" where the parse reads the name beside it ("his attorney, Debra Katz, said")
+                    named = not theirs[:1].isupper() and ours[:1].isupper()
+                    if _overlap(c, item) and theirs and item.kind != "embedded" and (fuller or named):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
             name = self._canonical_name(item.speaker) if item.speaker_kind == "person" else item.speaker
