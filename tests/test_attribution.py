@@ -158,3 +158,13 @@ def test_lawyers_speak_for_their_clients():
     sides = person_sides(doc)
     assert sides["omar reyes"] == "Lena Park"  # "her attorney": the person named before, in full
     assert sides["ruth kim"] == "United States"  # a state's attorney speaks for the state
+
+
+@needs_pipeline
+def test_an_agent_speaks_for_its_principal():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = "Marla Voss's legal team said the lawsuit was baseless and should be dismissed."
+    (claim,) = ClaimExtractor(parse=NLP).extract([Document(id="suit", text=text)])
+    assert (claim.speaker, claim.actor) == ("Marla Voss's legal team", "Marla Voss")

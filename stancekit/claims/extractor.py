@@ -51,6 +51,10 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP_STEMS and len(w) > 2}
 
 
+_AGENT_OF = re.compile(
+    r"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+(?:legal team|lawyers?|attorneys?|counsel|representatives?|"
+    r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
+)
 _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
 
 
@@ -398,6 +402,12 @@ class ClaimExtractor:
                 side = sides.get(claim.speaker.lower()) or sides.get(claim.speaker.lower().split()[-1])
                 if side is not None:
                     claim = replace(claim, actor=self._actor_for(claim.speaker, side))
+            agent = _AGENT_OF.match(claim.speaker or "")
+            if claim.actor is None and agent:  # "Lizzo's legal team", "the company's lawyers": for their principal
+                principal = agent.group(1)
+                claim = replace(
+                    claim, actor=self._actor_for(claim.speaker or "", places.actor_in(principal) or principal)
+                )
             if claim.actor is None and claim.speaker:
                 speaker = claim.speaker.lower()
                 last = speaker.split()[-1]
