@@ -168,3 +168,17 @@ def test_an_agent_speaks_for_its_principal():
     text = "Marla Voss's legal team said the lawsuit was baseless and should be dismissed."
     (claim,) = ClaimExtractor(parse=NLP).extract([Document(id="suit", text=text)])
     assert (claim.speaker, claim.actor) == ("Marla Voss's legal team", "Marla Voss")
+
+
+@needs_pipeline
+def test_two_that_clauses_relative_speakers_and_sourced_statements():
+    text = (
+        "The army said on Monday the fire was set on purpose and that the suspects had fled north.\n\n"
+        "It cited the watchdog group, which warned that the forest would not recover for decades.\n\n"
+        "A statement from the Forestry Board said the damage was smaller than feared."
+    )
+    found = {text[a.start : a.end]: a.speaker for a in attributions(text, doc=NLP(text))}
+    assert found["the fire was set on purpose"] == "army"  # one claim per "that" clause
+    assert found["the suspects had fled north"] == "army"
+    assert found["the forest would not recover for decades"] == "watchdog group"  # "which" -> its noun
+    assert found["the damage was smaller than feared"] == "the Forestry Board"  # "a statement from X" is X's

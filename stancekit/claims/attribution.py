@@ -266,7 +266,7 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
             # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
             if ent.label_ == "GPE" and subject.i != ent.end - 1:
                 break
-            return ent.text, _entity_kind(ent.label_), role
+            return re.sub(r"[’']s$", "", ent.text), _entity_kind(ent.label_), role
     words = [t for t in tokens if t.dep_ not in ("det",) or t.i > subject.i]
     if not words:
         return subject.text, "unknown", role
@@ -282,11 +282,20 @@ def _span_chars(tokens: Sequence[Any]) -> tuple[int, int]:
 
 
 def _trim(doc: Any, first: int, last: int) -> tuple[int, int] | None:
-    """Token range without leading "that"/punctuation and trailing punctuation."""
-    while first <= last and (
-        (doc[first].is_punct and doc[first].text not in _QUOTES) or doc[first].lower_ in ("that", ",")
-    ):
-        first += 1
+    """Token range without leading "that", punctuation or day ("said on Monday the fire"), trailing punctuation."""
+    while first <= last:
+        token = doc[first]
+        if (token.is_punct and token.text not in _QUOTES) or token.lower_ in ("that", ",") or (
+            token.lower_ in ("on", "last", "this", "late", "early")
+            and first < last
+            and doc[first + 1].ent_type_ == "DATE"
+        ):
+            first += 1
+        elif token.ent_type_ == "DATE" and token.dep_ in ("npadvmod", "pobj", "compound", "nmod") and first < last:
+            while first < last and doc[first].ent_type_ == "DATE":
+                first += 1
+        else:
+            break
     while last >= first and doc[last].is_punct and doc[last].text not in _QUOTES:
         last -= 1
     if last < first:
@@ -366,6 +375,10 @@ def _resolve(
         return None, "unknown", None
     if lower in _STATEMENT_NOUNS:
         # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
+        for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")):
+            source = [g for g in prep.children if g.dep_ == "pobj"]
+            if source:  # "a statement by its Ethiopian counterpart", "a report from the New York Times"
+                return _resolve(source[0], recent, places)
         owner = [c for c in subject.children if c.dep_ in ("poss", "amod", "compound")]
         side = places.actor_in(" ".join(c.text for c in owner)) if owner else None
         named = [c for c in owner if c.ent_type_ in ("ORG", "GPE", "PERSON")]
@@ -431,7 +444,15 @@ def _attribution(
             if not after:
                 return []
             subject = min(after, key=lambda t: len(list(t.ancestors)))
-    if subject.lower_ in ("which", "who", "that") or subject.pos_ == "DET":
+    if subject.lower_ in ("which", "who", "that"):
+        # "the monitoring team, which cites ... to warn that P": the noun the relative clause hangs on
+        clause = subject.head
+        while clause.dep_ not in ("relcl",) and clause.head.i != clause.i and clause.dep_ in ("xcomp", "conj"):
+            clause = clause.head
+        if clause.dep_ != "relcl" or clause.head.pos_ not in ("NOUN", "PROPN"):
+            return []
+        subject = clause.head
+    if subject.pos_ == "DET":
         return []
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
@@ -469,6 +490,23 @@ def _attribution(
         if not complements:
             return []
         comp = complements[0]
+        # "said P and that Q": two claims, one per "that" clause
+        second = [
+            c
+            for c in comp.children
+            if c.dep_ == "conj" and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)
+        ]
+        if second:
+            dropped = {t.i for c in second for t in c.subtree}
+            dropped |= {c.i for c in comp.children if c.dep_ == "cc" and c.i < second[0].i}
+            parts = [[t for t in comp.subtree if t.i not in dropped]]
+            parts += [[t for t in c.subtree if not (t.dep_ == "mark" and t.head == c)] for c in second]
+            for part in parts:
+                bounds = _trim(doc, part[0].i, part[-1].i)
+                if bounds is not None and bounds[1] - bounds[0] >= 2:
+                    s_start, s_end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+                    out.append(said(start=s_start, end=s_end, kind="reported_speech"))
+            return out
         tokens = [t for t in comp.subtree]
         bounds = _trim(doc, tokens[0].i, tokens[-1].i)
         if bounds is None or bounds[1] - bounds[0] < 2:
