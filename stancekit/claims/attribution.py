@@ -285,10 +285,14 @@ def _trim(doc: Any, first: int, last: int) -> tuple[int, int] | None:
     """Token range without leading "that", punctuation or day ("said on Monday the fire"), trailing punctuation."""
     while first <= last:
         token = doc[first]
-        if (token.is_punct and token.text not in _QUOTES) or token.lower_ in ("that", ",") or (
-            token.lower_ in ("on", "last", "this", "late", "early")
-            and first < last
-            and doc[first + 1].ent_type_ == "DATE"
+        if (
+            (token.is_punct and token.text not in _QUOTES)
+            or token.lower_ in ("that", ",")
+            or (
+                token.lower_ in ("on", "last", "this", "late", "early")
+                and first < last
+                and doc[first + 1].ent_type_ == "DATE"
+            )
         ):
             first += 1
         elif token.ent_type_ == "DATE" and token.dep_ in ("npadvmod", "pobj", "compound", "nmod") and first < last:
