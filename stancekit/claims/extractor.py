@@ -378,7 +378,7 @@ class ClaimExtractor:
         Putin said" -> Russia); an organisation speaks for itself, or for the state it is an organ of. A person
         with no side named stays ``None``.
         """
-        from stancekit.claims.attribution import gazetteer, person_sides
+        from stancekit.claims.attribution import _fullest, gazetteer, person_sides
 
         places = gazetteer()
         sides = person_sides(parsed, places)
@@ -398,6 +398,11 @@ class ClaimExtractor:
                     if wanted == "any" or is_person == (wanted == "person"):
                         claim = replace(claim, speaker=prior.speaker, actor=prior.actor)
                         break
+                else:  # no earlier speaker: the person (or organisation) named last before it
+                    label = "PERSON" if wanted == "person" else "ORG"
+                    before = [e for e in parsed.ents if e.label_ == label and e.end_char <= claim.start]
+                    if before:
+                        claim = replace(claim, speaker=_fullest(parsed, before[-1].text), actor=None)
             if claim.speaker and claim.actor not in known:  # rules' guess from an unknown title: the parse decides
                 side = sides.get(claim.speaker.lower()) or sides.get(claim.speaker.lower().split()[-1])
                 if side is not None:
