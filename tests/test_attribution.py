@@ -182,3 +182,15 @@ def test_two_that_clauses_relative_speakers_and_sourced_statements():
     assert found["the suspects had fled north"] == "army"
     assert found["the forest would not recover for decades"] == "watchdog group"  # "which" -> its noun
     assert found["the damage was smaller than feared"] == "the Forestry Board"  # "a statement from X" is X's
+
+
+@needs_pipeline
+def test_titles_name_people_and_spokespeople_their_organisation():
+    text = (
+        "Peruvian Defence Minister Ana Ruiz visited the border.\n\n"
+        "The Peruvian Defence Minister said the fence would be finished in May.\n\n"
+        "A spokesperson for the Andes Mining Company said the site was safe."
+    )
+    found = {text[a.start : a.end]: a.speaker for a in attributions(text, doc=NLP(text))}
+    assert found["the fence would be finished in May"] == "Ana Ruiz"  # the title names the person given before
+    assert found["the site was safe"] == "Andes Mining Company"  # a spokesperson of a named organisation

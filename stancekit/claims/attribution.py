@@ -242,12 +242,37 @@ _ROLE_NOUNS = frozenset(
 )
 
 
+_SPOKES_NOUNS = frozenset("spokesman spokeswoman spokesperson spokespeople representative".split())
 _STATEMENT_NOUNS = frozenset("statement statements estimate estimates report assessment letter communique".split())
 
 
 def _entity_kind(label: str) -> str:
     """Speaker kind of a named-entity label: a person, a state, or else an organisation."""
     return {"PERSON": "person", "GPE": "state"}.get(label, "organisation")
+
+
+_TITLES = frozenset(
+    """minister president prime secretary spokesman spokeswoman spokesperson ambassador envoy chief director
+    general commander governor chancellor premier mayor chairman chairwoman head adviser advisor""".split()
+)
+
+
+def _titled_person(subject: Any) -> Any:
+    """The person named earlier by the title a subject gives without a name, else ``None``.
+
+    "the Russian Defense Minister said" -> the last person introduced as "Russian Defense Minister ...".
+    """
+    if subject.lower_ not in _TITLES or subject.ent_type_ == "PERSON":
+        return None
+    if any(t.ent_type_ == "PERSON" for t in subject.subtree):
+        return None
+    words = {t.lower_ for t in subject.subtree if t.dep_ in ("compound", "amod") or t.i == subject.i}
+    doc = subject.doc
+    for ent in reversed([e for e in doc.ents if e.label_ == "PERSON" and e.end <= subject.i]):
+        described = {t.lower_ for t in _role_of(ent)}
+        if words <= described:
+            return ent.root
+    return None
 
 
 def _speaker_name(subject: Any) -> tuple[str, str, str]:
@@ -377,6 +402,15 @@ def _resolve(
             if kind == "person" if wanted == "person" else kind in ("organisation", "state"):
                 return name, kind, actor
         return None, "unknown", None
+    if lower in _SPOKES_NOUNS and not any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in subject.children):
+        # "a spokesperson for Lizzo's legal team said": the organisation speaks
+        for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
+            organisation = [g for g in prep.children if g.dep_ == "pobj"]
+            if organisation:
+                head = organisation[0]
+                phrase = doc_text = head.doc[head.left_edge.i : head.i + 1].text
+                phrase = re.sub(r"^(?:the|a|an)\s+", "", doc_text, flags=re.IGNORECASE)
+                return phrase, "organisation", places.side_of_organisation(phrase) if places.actor_in(phrase) else None
     if lower in _STATEMENT_NOUNS:
         # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")):
@@ -394,6 +428,9 @@ def _resolve(
                     if spoke == spoken_before and actor == side and prior_kind == "organisation":
                         return prior, prior_kind, actor
             return side, "state", side
+    titled = _titled_person(subject)
+    if titled is not None:
+        return _resolve(titled, recent, places)
     name, kind, role = _speaker_name(subject)
     head_is_role = subject.pos_ == "NOUN" and lower in _ROLE_NOUNS
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)

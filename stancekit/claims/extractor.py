@@ -51,6 +51,19 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP_STEMS and len(w) > 2}
 
 
+def _sentence_of(text: str, start: int, end: int) -> str:
+    """The text from the sentence (or line) start before ``start`` to the sentence end after ``end``."""
+    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
+    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
+    return text[begin : min(stops) if stops else len(text)]
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether a speaker's name (its last word, for a person's surname) is written in ``text``."""
+    words = re.findall(r"\w+", name.replace("’s", "").replace("'s", ""))
+    return bool(words) and re.search(rf"\b{re.escape(words[-1])}\b", text) is not None
+
+
 _AGENT_OF = re.compile(
     r"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+(?:legal team|lawyers?|attorneys?|counsel|representatives?|"
     r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
@@ -313,7 +326,14 @@ class ClaimExtractor:
                     fuller = len(ours) > len(theirs) and ours.lower().startswith(theirs.lower())
                     # "his attorney" where the parse reads the name beside it ("his attorney, Debra Katz, said")
                     named = not theirs[:1].isupper() and ours[:1].isupper()
-                    if _overlap(c, item) and theirs and item.kind != "embedded" and (fuller or named):
+                    # the rules took the speaker from the context; the parse found one named in the sentence
+                    line = _sentence_of(text, item.start, item.end).replace(text[item.start : item.end], " ")
+                    proper = bool(_AGENT_OF.match(ours)) or (
+                        len(ours.split()) > 1 and all(w[:1].isupper() for w in ours.split())
+                    )
+                    outlet = re.search(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b", ours)
+                    explicit = proper and not outlet and ours in line and not _named_in(theirs, line)
+                    if _overlap(c, item) and theirs and item.kind != "embedded" and (fuller or named or explicit):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
             name = self._canonical_name(item.speaker) if item.speaker_kind == "person" else item.speaker
