@@ -336,7 +336,8 @@ class ClaimExtractor:
                     if _overlap(c, item) and theirs and item.kind != "embedded" and (fuller or named or explicit):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
-            name = self._canonical_name(item.speaker) if item.speaker_kind == "person" else item.speaker
+            plain = re.sub(r"[’']s?$", "", item.speaker)  # "Amir-Abdollahian’s call": the person
+            name = self._canonical_name(plain) if item.speaker_kind == "person" else plain
             speaker = _Speaker(name=name, actor=self._actor_for(name, item.actor))
             sentence_start = text.rfind("\n", 0, item.start) + 1
             sentence_end = text.find("\n", item.end)
