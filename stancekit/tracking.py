@@ -255,12 +255,14 @@ class Tracker:
         for d in docs:
             members.setdefault(root(index[d]), []).append(d)
         labels: dict[str, str] = {}
+        titles = {d.id: d.title for d in self.documents}
         for group in members.values():
             actors = Counter(c.actor for c in claims if c.doc in group and c.actor)
             named = ", ".join(a for a, _ in actors.most_common(3))
-            label = (
-                f"{group[0]}" + (f" ({named})" if named else "") + (f" +{len(group) - 1}" if len(group) > 1 else "")
-            )
+            first = titles.get(group[0]) or group[0]
+            first = first if len(first) <= 70 else first[:69] + "…"
+            more = f" +{len(group) - 1} more" if len(group) > 1 else ""
+            label = first + more + (f" ({named})" if named else "")
             labels.update({d: label for d in group})
         labels.update(self._dispute_override)
         return labels
