@@ -513,8 +513,11 @@ def _track(args: argparse.Namespace) -> int:
     model = _load_model(args.model, args.precision)
     if args.scope == "target" and not args.target:
         raise CommandError("--scope target pairs the claims that take a stance toward --target: give --target.")
+    from stancekit.claims import ClaimExtractor
+
     tracker = Tracker(
         model,
+        extractor=ClaimExtractor(n_process=args.n_process),
         target=args.target,
         top_k=args.top_k,
         target_kind=args.target_kind,
@@ -565,7 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--actor-map", default=None, help="JSON file mapping speaker names to actors")
     claims.add_argument("--narration", action="store_true", help="also output unattributed sentences")
     claims.add_argument("--no-parse", action="store_true", help="the rules alone, without the spaCy parse")
-    claims.add_argument("--n-process", type=int, default=1, help="processes that parse in parallel")
+    claims.add_argument(
+        "--n-process", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse (default: up to 2)"
+    )
     claims.set_defaults(func=_claims)
 
     stance_cmd = sub.add_parser("stance", help="stance (favor/against/none) of texts toward a target")
@@ -586,6 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--top-k", type=int, default=10, help="candidate partners retrieved per claim")
     track.add_argument(
         "--scope", choices=["story", "target", "all"], default="story", help="which claims may rebut each other"
+    )
+    track.add_argument(
+        "--n-process", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse (default: up to 2)"
     )
     _add_target_kind(track)
     _add_model_options(track)

@@ -194,3 +194,19 @@ def test_titles_name_people_and_spokespeople_their_organisation():
     found = {text[a.start : a.end]: a.speaker for a in attributions(text, doc=NLP(text))}
     assert found["the fence would be finished in May"] == "Ana Ruiz"  # the title names the person given before
     assert found["the site was safe"] == "Andes Mining Company"  # a spokesperson of a named organisation
+
+
+@needs_pipeline
+def test_two_processes_give_the_same_claims():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    docs = [
+        Document(id=f"d{i}", text=f"Headline {i}\n\nThe ministry said on Monday that talks number {i} had failed.")
+        for i in range(8)
+    ]
+    one = ClaimExtractor(parse=NLP).extract(docs)
+    two = ClaimExtractor(parse=NLP, n_process=2).extract(docs)
+    assert [c.to_dict() for c in one] == [c.to_dict() for c in two] and len(one) >= 6
+    with pytest.raises(ValueError, match="n_process must be a positive"):
+        ClaimExtractor(n_process=0)
