@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The stance model recipe: NLI stage 1 (the shipped model's recipe), multi-task stage 2 (NLI + stance in NLI form +
-# news claim/denial pairs + negation/antonym pairs), fp16 export, stance calibration, evaluation and a model card.
+# The stance model recipe: NLI stage 1 (the shipped model's recipe), multi-task stages 2 and 3 (NLI + stance in NLI
+# form + news claim/denial pairs + negation/antonym pairs), fp16 export, stance calibration, evaluation, a card.
 # It writes to OUT (default runs/stance-model), not models/: ship it only once tests/test_shipped_model.py passes
 # against it (copy it into models/stancekit-nli-minilm-l6 and run the test).
 # Usage: scripts/train_stance_model.sh DATA_DIR STANCE_DIR [RUN_DIR]
@@ -27,12 +27,21 @@ python -m stancekit.training.export "$run/nli-minilm/model" "$run/nli-minilm/fp1
 python -m stancekit.training.stance_data "$stance" "$data" "$run/stance-data" > "$run/stance-data.counts.json"
 stage2=(stancekit -v train-nli --data-dir "$data" --out "$run/nli-stance" --base "$run/nli-minilm/fp16"
   --max-pairs 32000 --start-at 180000 --extra-data "$run/stance-data/train" --extra-dev "$run/stance-data/nli_dev"
-  --lr 3e-5 --eval-every 600)
+  --lr 3e-5 --eval-every 600 --checkpoint-every 200 --seed 13)
 if [ -n "${STAGE2_MINUTES:-}" ]; then stage2+=(--stop-after-minutes "$STAGE2_MINUTES"); fi
 if [ -n "${FINALISE:-}" ]; then stage2+=(--finalise); fi
 "${stage2[@]}"
+if [ ! -f "$run/nli-stance/model/config.json" ]; then "${stage2[@]}" --finalise; fi
 
-python -m stancekit.training.export "$run/nli-stance/model" "$out" --half --check "$data/snli/test.jsonl.gz" \
+# Stage 3: a second pass over the stance data with the next 32,000 NLI pairs, from stage 2, at a lower rate
+# (dev 0.716 / 0.730 / 0.742 at steps 600 / 1200 / 1800; the measured model stopped at 1800).
+stage3=(stancekit -v train-nli --data-dir "$data" --out "$run/nli-stance3" --base "$run/nli-stance/model"
+  --max-pairs 32000 --start-at 212000 --extra-data "$run/stance-data/train" --extra-dev "$run/stance-data/nli_dev"
+  --lr 2e-5 --eval-every 600 --checkpoint-every 200 --seed 14 --stop-at-step "${STAGE3_STEPS:-1800}")
+"${stage3[@]}"
+"${stage3[@]}" --finalise
+
+python -m stancekit.training.export "$run/nli-stance3/model" "$out" --half --check "$data/snli/test.jsonl.gz" \
   --limit 2000 | tee "$run/export.txt"
 # The stance combiner is fitted on the 15% dev carve-outs of the stance training sets, never on the held-out sets.
 dev=$run/stance-data/stance_dev
