@@ -312,6 +312,36 @@ class Tracker:
         """Contradictions between different actors, strongest first."""
         return RelationList(sorted((r for r in self._relations if r.is_rebuttal), key=lambda r: -r.score))
 
+    def position_changes(self) -> RelationList:
+        """Contradictions between claims of the same actor within a dispute (a change of position), strongest first.
+
+        Rebuttals pair different actors only, so these are retrieved and scored apart, on first call (scores
+        are cached like the rebuttals').
+        """
+        claims: list[Claim] = [c for c in self.claims if c.actor]
+        if len(claims) < 2:
+            return RelationList()
+        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
+        matrix = np.stack([self._vectors[c.text] for c in claims])
+        pairs, _ = candidate_pairs(
+            claims,
+            embeddings=matrix,
+            top_k=self.top_k,
+            min_similarity=self.min_similarity,
+            different_actors=False,
+            time_window=self.time_window,
+            groups=[
+                f"{self._disputes.get(c.doc, c.doc) if self.scope == 'story' else ''}\x00{c.actor}" for c in claims
+            ],
+        )
+        same = [p for p in pairs if p.a.speaker != p.b.speaker or p.a.doc != p.b.doc]
+        relations = relate(
+            self.model, same, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
+        )
+        return RelationList(sorted((r for r in relations if r.kind == "contradicts"), key=lambda r: -r.score))
+
     def stance_timeline(self, target: str | None = None) -> pd.DataFrame:
         """Per claim: actor, speaker, date, claim, stance, probability (of that stance), favor, against, none.
 

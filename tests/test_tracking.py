@@ -216,3 +216,18 @@ def test_the_models_rebuttal_threshold_is_the_trackers_default(tiny_model_dir, t
     config.write_text(json.dumps({**record, "rebuttal_threshold": 1.5}))
     with pytest.raises(ValueError, match="rebuttal_threshold must be in"):
         NLIModel.from_pretrained(folder, device="cpu", precision="fp32")
+
+
+def test_a_change_of_position_is_reported_apart_from_rebuttals(fake_nli):
+    later = Document(
+        id="ru2",
+        published="2024-06-01",
+        text="Russian Foreign Minister Sergey Lavrov said that Afghanistan poses no threat to Central Asia now.",
+    )
+    tracker = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, scope="all")
+    tracker.add_documents([RUSSIA, later])
+    assert not tracker.rebuttals  # one actor: no rebuttal
+    changes = tracker.position_changes()
+    assert changes and all("no threat" in r.b.text and r.b.speaker == "Sergey Lavrov" for r in changes)
+    assert all(r.a.actor == r.b.actor == "Russia" and r.kind == "contradicts" for r in changes)
+    assert all(r.a.date < r.b.date for r in changes)  # earlier claim first
