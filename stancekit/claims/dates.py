@@ -30,6 +30,20 @@ _RELATIVE_DAY = re.compile(
 )
 
 
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """(start, end) of the sentence, or line, that holds ``text[start:end]``: a cheap bound, no parse.
+
+    Example:
+        >>> text = "He left. She said on Monday the talks failed. Then rain."
+        >>> begin, finish = sentence_around(text, 13, 20)
+        >>> text[begin:finish]
+        ' She said on Monday the talks failed'
+    """
+    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
+    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
+    return begin, min(stops) if stops else len(text)
+
+
 def _frame_date(document: Document, start: int, end: int) -> datetime | None:
     """The day a claim was made, when its sentence names it outside the claim itself.
 
@@ -37,12 +51,10 @@ def _frame_date(document: Document, start: int, end: int) -> datetime | None:
     day on or before it. A day inside the claim dates its content, not the statement, and does not count.
     """
     text = document.text
-    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
+    begin, finish = sentence_around(text, start, end)
     dateline = _DATELINE.match(text[begin:start])  # "SANTIAGO, March 5 (Wire) –" dates the filing, not the claim
     if dateline:
         begin += dateline.end()
-    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
-    finish = min(stops) if stops else len(text)
     frame = text[begin:start] + " \n " + text[end:finish]
     base = document.published
     explicit = _DATE.search(frame)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from stancekit.claims.attribution import DATELINE as _DATELINE
-from stancekit.claims.dates import _frame_date, explicit_date
+from stancekit.claims.dates import _frame_date, explicit_date, sentence_around
 from stancekit.claims.lexicon import (
     _ADJECTIVE,
     _BARE_COMPLEMENT,
@@ -49,13 +49,6 @@ _STOP_STEMS = frozenset(
 def _stems(text: str) -> set[str]:
     """Content words cut to five letters ("Afghan" and "Afghanistan" meet), for a cheap topical overlap."""
     return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOP_STEMS and len(w) > 2}
-
-
-def _sentence_of(text: str, start: int, end: int) -> str:
-    """The text from the sentence (or line) start before ``start`` to the sentence end after ``end``."""
-    begin = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "? ", "! "))) + 1
-    stops = [i for i in (text.find("\n", end), *(text.find(p, end) for p in (". ", "? ", "! "))) if i >= 0]
-    return text[begin : min(stops) if stops else len(text)]
 
 
 def _named_in(name: str, text: str) -> bool:
@@ -327,7 +320,8 @@ class ClaimExtractor:
                     # "his attorney" where the parse reads the name beside it ("his attorney, Debra Katz, said")
                     named = not theirs[:1].isupper() and ours[:1].isupper()
                     # the rules took the speaker from the context; the parse found one named in the sentence
-                    line = _sentence_of(text, item.start, item.end).replace(text[item.start : item.end], " ")
+                    begin, finish = sentence_around(text, item.start, item.end)
+                    line = text[begin:finish].replace(text[item.start : item.end], " ")
                     proper = bool(_AGENT_OF.match(ours)) or (
                         len(ours.split()) > 1 and all(w[:1].isupper() for w in ours.split())
                     )
@@ -567,6 +561,7 @@ class ClaimExtractor:
         if content and content[-1] not in ".!?":
             content += "."
         stated = _frame_date(document, start, end)
+        written = explicit_date(sentence, document, paragraph)
         context = None
         if _REFERENCE.match(content) and previous and previous[-1].doc == document.id:
             context = previous[-1].text
@@ -578,8 +573,8 @@ class ClaimExtractor:
             doc=document.id,
             start=start,
             end=end,
-            date=stated or explicit_date(sentence, document, paragraph),
-            date_stated=stated is not None or explicit_date(sentence, document, paragraph) != document.published,
+            date=stated or written,
+            date_stated=stated is not None or written != document.published,
             sentence=sentence,
             context=context,
         )
