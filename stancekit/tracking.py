@@ -199,10 +199,7 @@ class Tracker:
                 claims = [c for c, r in zip(claims, stances, strict=True) if r.label.value != "none"]
         if getattr(self.embedder, "corpus_dependent", False):
             self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
-        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
-        if missing:
-            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
-        matrix = np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
+        matrix = self._matrix(claims)
         self._disputes = self._group_disputes(claims, matrix)
         pairs, self.stats = candidate_pairs(
             claims,
@@ -219,6 +216,13 @@ class Tracker:
             self.model, pairs, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
         )
         self.scored_pairs += len(self._nli_cache) - before
+
+    def _matrix(self, claims: Sequence[Claim]) -> npt.NDArray[np.float32]:
+        """The claims' retrieval embeddings, one row each, encoding only texts not seen before."""
+        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
+        return np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
 
     def _group_disputes(self, claims: Sequence[Claim], matrix: npt.NDArray[np.float32]) -> dict[str, str]:
         """Documents of one story, joined transitively.
@@ -242,15 +246,12 @@ class Tracker:
                 sums[index[claim.doc]] += row
             vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
             dates = {d.id: d.published for d in self.documents}
-            similar = vectors @ vectors.T
-            for i in range(len(docs)):
-                for j in range(i + 1, len(docs)):
-                    if similar[i, j] < self.story_similarity:
-                        continue
-                    a, b = dates.get(docs[i]), dates.get(docs[j])
-                    if self.story_window is not None and a and b and abs(a - b) > self.story_window:
-                        continue
-                    parent[root(j)] = root(i)
+            alike = np.argwhere(np.triu(vectors @ vectors.T >= self.story_similarity, k=1))
+            for i, j in alike.tolist():  # only the alike pairs are looked at one by one
+                a, b = dates.get(docs[i]), dates.get(docs[j])
+                if self.story_window is not None and a and b and abs(a - b) > self.story_window:
+                    continue
+                parent[root(j)] = root(i)
         members: dict[int, list[str]] = {}
         for d in docs:
             members.setdefault(root(index[d]), []).append(d)
@@ -321,10 +322,7 @@ class Tracker:
         claims: list[Claim] = [c for c in self.claims if c.actor]
         if len(claims) < 2:
             return RelationList()
-        missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
-        if missing:
-            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
-        matrix = np.stack([self._vectors[c.text] for c in claims])
+        matrix = self._matrix(claims)
         pairs, _ = candidate_pairs(
             claims,
             embeddings=matrix,
