@@ -237,15 +237,32 @@ def _evaluate_stance(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibrate_stance(args: argparse.Namespace) -> int:
+def _model_folder(path: str, command: str) -> Path:
+    """A local model folder a calibration command writes into, or a clear error."""
+    folder = Path(path)
+    if not (folder / "config.json").is_file():
+        raise CommandError(f"{folder}: not a local model folder (no config.json); {command} writes into it.")
+    return folder
+
+
+def _store_in_model(folder: Path, key: str, value: Any) -> Path:
+    """Set ``key`` in the model folder's stancekit.json, keeping the rest; returns the file."""
     import json
 
-    from stancekit.scoring import STANCEKIT_CONFIG, NLIModel
+    from stancekit.scoring import STANCEKIT_CONFIG
+
+    path = folder / STANCEKIT_CONFIG
+    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    record[key] = value
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _calibrate_stance(args: argparse.Namespace) -> int:
+    from stancekit.scoring import NLIModel
     from stancekit.stance import fit_stance_calibration, stance_evidence, target_kind
 
-    folder = Path(args.model)
-    if not (folder / "config.json").is_file():
-        raise CommandError(f"{folder}: not a local model folder (no config.json); calibrate-stance writes into it.")
+    folder = _model_folder(args.model, "calibrate-stance")
     sets = _stance_files(args.files, _mapping_option(args.label_map, "--label-map"), None)
     model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
     texts, targets, labels, flags, kinds, weights = [], [], [], [], [], []
@@ -265,10 +282,7 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
     calibration = fit_stance_calibration(
         features, labels, kinds, flags, fitted_on=[Path(p).name for p in sets], weights=weights
     )
-    path = folder / STANCEKIT_CONFIG
-    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    record["stance_calibration"] = calibration.to_dict()
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    path = _store_in_model(folder, "stance_calibration", calibration.to_dict())
     print(f"stance calibration for {calibration.kinds} from {len(texts)} rows written to {path}")
     if calibration.ece:
         print("three-way dev ECE after calibration: " + ", ".join(f"{k} {v:.4f}" for k, v in calibration.ece.items()))
@@ -327,15 +341,11 @@ def _evaluate_news(args: argparse.Namespace) -> int:
 
 
 def _calibrate_rebuttals(args: argparse.Namespace) -> int:
-    import json
-
     from stancekit.news_eval import fit_rebuttal_threshold, load_news_gold
-    from stancekit.scoring import STANCEKIT_CONFIG, NLIModel
+    from stancekit.scoring import NLIModel
     from stancekit.tracking import Tracker
 
-    folder = Path(args.model)
-    if not (folder / "config.json").is_file():
-        raise CommandError(f"{folder}: not a local model folder (no config.json); calibrate-rebuttals writes into it.")
+    folder = _model_folder(args.model, "calibrate-rebuttals")
     try:
         gold = load_news_gold(args.folder)
     except (OSError, ValueError) as error:
@@ -349,10 +359,7 @@ def _calibrate_rebuttals(args: argparse.Namespace) -> int:
             f"threshold {row['threshold']:.2f}: recall {row['recall']:.3f}  precision {row['precision']:.3f}  "
             f"F1 {row['f1']:.3f}  ({row['listed']:.0f} listed){mark}"
         )
-    path = folder / STANCEKIT_CONFIG
-    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    record["rebuttal_threshold"] = threshold
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    path = _store_in_model(folder, "rebuttal_threshold", threshold)
     print(f"rebuttal threshold {threshold:.2f} written to {path}")
     return 0
 
