@@ -481,7 +481,9 @@ def _attribution(
     subject = next((s for s in subjects if s not in in_dateline), subjects[0])
     for start, end in datelines:  # "WASHINGTON (Reuters) - The White House said": the name after the dateline
         if start <= subject.idx < end:
-            after = [t for t in subject.subtree if t.idx >= end and t.pos_ in ("PROPN", "NOUN")]
+            # the parse may hang the real subject on a dateline word ("Montreal [Canada], April 21 (ANI): The
+            # World Anti-Doping Agency rubbished …" with "April" as subject): any subject's words after the dateline
+            after = [t for s in subjects for t in s.subtree if t.idx >= end and t.pos_ in ("PROPN", "NOUN")]
             if not after:
                 return []
             subject = min(after, key=lambda t: len(list(t.ancestors)))
@@ -585,7 +587,7 @@ def _attribution(
     ]
     if not right:
         return []
-    last = max(t.i for c in right for t in c.subtree)
+    last = _before_next_speaker(doc, verb, max(t.i for c in right for t in c.subtree), lexicon)
     bounds = _trim(doc, verb.i, last)
     if bounds is None:
         return []
@@ -621,6 +623,29 @@ def _attribution(
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
     return out
+
+
+def _before_next_speaker(doc: Any, verb: Any, last: int, lexicon: dict[str, Any]) -> int:
+    """Where a stance verb's span ends when another speaker's statement follows inside it.
+
+    "Serbia has denied any role in the attack and the Defense Ministry in Belgrade immediately rejected …": the
+    parse may hang the second statement on the first verb; the span stops at the "and" (or comma) before the
+    second speaker's name, so the first claim is not run into the second.
+    """
+    for token in doc[verb.i + 1 : last + 1]:
+        if token.lower_ not in lexicon["forms"] or token.pos_ != "VERB" or token.tag_ == "VBG":
+            continue
+        if not any(a.i == verb.i for a in token.ancestors):
+            continue
+        for k in range(token.i - 1, verb.i + 1, -1):
+            if doc[k].dep_ == "cc" or doc[k].text in (",", ";"):
+                between = doc[k + 1 : token.i]
+                if any(t.pos_ == "PROPN" or t.pos_ == "PRON" for t in between) and not any(
+                    t.lower_ == "that" for t in between
+                ):
+                    return k - 1
+                break
+    return last
 
 
 def _allegations(obj: Any, lexicon: dict[str, Any]) -> Iterator[tuple[Any, list[Any], Any]]:

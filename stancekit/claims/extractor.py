@@ -64,6 +64,17 @@ _AGENT_OF = re.compile(
 _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
 
 
+def _whole_sentence(text: str, claim: Claim, item: Any) -> bool:
+    """Whether a rule claim is the whole-sentence fallback and the parse found a narrower statement in it."""
+    return (
+        claim.kind == "reported_speech"
+        and text[claim.start : claim.end].strip() == claim.sentence.strip()
+        and claim.start <= item.start
+        and item.end <= claim.end
+        and (item.end - item.start) < 0.8 * (claim.end - claim.start)
+    )
+
+
 def _overlap(a: Any, b: Any) -> bool:
     """Two spans overlap by more than half the shorter."""
     return bool(min(a.end, b.end) - max(a.start, b.start) > 0.5 * min(a.end - a.start, b.end - b.start))
@@ -301,7 +312,8 @@ class ClaimExtractor:
         text = document.text
         added: list[Claim] = []
         unsourced = []
-        for item in attributions(text, doc=parsed):
+        items = list(attributions(text, doc=parsed))
+        for item in items:
             if item.speaker is None and item.kind == "embedded":
                 unsourced.append(item)
                 continue
@@ -310,6 +322,18 @@ class ClaimExtractor:
             if item.kind == "embedded":  # inside its denial by nature: only an identical span is a duplicate
                 overlaps = any((c.start, c.end) == (item.start, item.end) for c in [*claims, *added])
             else:
+                # where the rules fell back on the whole sentence, the parse's narrower statements replace it
+                # ("Serbia has denied any role … and the Defense Ministry … rejected …": two claims, not one)
+                # only where the parse found two or more: one narrower span alone is a cut, not a split
+                fallback = [
+                    c
+                    for c in claims
+                    if _overlap(c, item)
+                    and sum(1 for o in items if o.kind != "embedded" and o.speaker and _whole_sentence(text, c, o)) > 1
+                    and _whole_sentence(text, c, item)
+                ]
+                if fallback:
+                    claims = [c for c in claims if c not in fallback]
                 overlaps = any(_overlap(c, item) for c in [*claims, *added])
             if overlaps:
                 # the rules read "Russia" where the parse reads "Russia's foreign ministry": the fuller name wins
