@@ -341,7 +341,7 @@ def _evaluate_news(args: argparse.Namespace) -> int:
 
 
 def _calibrate_rebuttals(args: argparse.Namespace) -> int:
-    from stancekit.news_eval import fit_rebuttal_threshold, load_news_gold
+    from stancekit.news_eval import fit_rebuttal_combiner, fit_rebuttal_threshold, load_news_gold
     from stancekit.scoring import NLIModel
     from stancekit.tracking import Tracker
 
@@ -351,16 +351,35 @@ def _calibrate_rebuttals(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
     model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
-    tracker = Tracker(model, threshold=0.3, batch_size=args.batch_size, scope=args.scope)
-    threshold, table = fit_rebuttal_threshold(tracker.add_documents(gold.documents).rebuttals, gold)
-    for row in table:
-        mark = "  <-" if row["threshold"] == threshold else ""
-        print(
-            f"threshold {row['threshold']:.2f}: recall {row['recall']:.3f}  precision {row['precision']:.3f}  "
-            f"F1 {row['f1']:.3f}  ({row['listed']:.0f} listed){mark}"
-        )
+    # Every candidate pair is scored with the plain rule and a low threshold, so that both fits see them all.
+    tracker = Tracker(
+        model, threshold=0.3, batch_size=args.batch_size, scope=args.scope, rebuttal_combiner=None
+    ).add_documents(gold.documents)
+
+    def show(title: str, table: list[dict[str, float]], chosen: float) -> None:
+        print(title)
+        for row in table:
+            mark = "  <-" if row["threshold"] == chosen else ""
+            print(
+                f"  threshold {row['threshold']:.2f}: recall {row['recall']:.3f}  precision {row['precision']:.3f}  "
+                f"F1 {row['f1']:.3f}  ({row['listed']:.0f} listed){mark}"
+            )
+
+    threshold, table = fit_rebuttal_threshold(tracker.rebuttals, gold)
+    show("contradiction threshold alone (fitted and scored on the same articles):", table, threshold)
     path = _store_in_model(folder, "rebuttal_threshold", threshold)
     print(f"rebuttal threshold {threshold:.2f} written to {path}")
+    if args.method == "threshold":
+        return 0
+    try:
+        combiner, table = fit_rebuttal_combiner(tracker.relations, gold, c=args.c)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    show("rebuttal combiner (each article scored by a combiner fitted on the others):", table, combiner.threshold)
+    for name, weight in sorted(zip(combiner.features, combiner.weights, strict=True), key=lambda t: -abs(t[1])):
+        print(f"  weight {name:<16} {weight:+.3f}")
+    path = _store_in_model(folder, "rebuttal_combiner", combiner.to_record())
+    print(f"rebuttal combiner (threshold {combiner.threshold:.2f}) written to {path}")
     return 0
 
 
@@ -653,13 +672,22 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(func=_calibrate_stance)
 
     calr = sub.add_parser(
-        "calibrate-rebuttals", help="fit a model's rebuttal threshold on an annotated folder (news_dev format)"
+        "calibrate-rebuttals",
+        help="fit a model's rebuttal decision (combiner, threshold) on an annotated folder (news_dev format)",
     )
     calr.add_argument("folder", help="annotated folder: articles/, metadata.jsonl, gold_claims.jsonl, ...")
     calr.add_argument(
         "--model", required=True, help="local model folder; the threshold is written to its stancekit.json"
     )
     calr.add_argument("--scope", choices=["story", "all"], default="story")
+    calr.add_argument(
+        "--method",
+        choices=["combiner", "threshold"],
+        default="combiner",
+        help="combiner (default): fit a rebuttal combiner over the pair's features and a threshold on it, "
+        "besides the plain contradiction threshold; threshold: the plain threshold only",
+    )
+    calr.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the combiner (default 1.0)")
     calr.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     calr.add_argument("--batch-size", type=int, default=32)
     calr.set_defaults(func=_calibrate_rebuttals)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from stancekit.claims import Claim
     from stancekit.documents import Document
+    from stancekit.pairing import Relation
+    from stancekit.rebuttals import RebuttalCombiner
     from stancekit.scoring import NLIModel
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "evaluate_actor_stance",
     "evaluate_claims",
     "evaluate_rebuttals",
+    "fit_rebuttal_combiner",
     "fit_rebuttal_threshold",
     "gold_claims_check",
     "load_news_gold",
@@ -468,6 +471,93 @@ def fit_rebuttal_threshold(
         table.append({"threshold": threshold, "precision": p, "recall": r, "f1": f1, "listed": report.n_listed})
     best = max(table, key=lambda row: (round(row["f1"], 6), -row["threshold"]))
     return float(best["threshold"]), table
+
+
+def _matches_gold_pair(a: Claim, b: Claim, gold: NewsGold) -> bool:
+    """Whether two extracted claims span-match the two sides of one gold rebuttal pair, in either order."""
+    by_id = {g.id: g for g in gold.claims}
+    for pair in gold.rebuttals:
+        g1, g2 = by_id[pair["claim_id"]], by_id[pair["reply_id"]]
+        if g1.doc != a.doc and g2.doc != a.doc:
+            continue
+        if (_span_match(a, g1) and _span_match(b, g2)) or (_span_match(a, g2) and _span_match(b, g1)):
+            return True
+    return False
+
+
+def fit_rebuttal_combiner(
+    relations: Iterable[Relation],
+    gold: NewsGold,
+    *,
+    features: Sequence[str] | None = None,
+    grid: Sequence[float] | None = None,
+    c: float = 1.0,
+) -> tuple[RebuttalCombiner, list[dict[str, float]]]:
+    """Fit a rebuttal combiner on a tracker's scored pairs and an annotated folder, and choose its threshold.
+
+    ``relations`` are every scored candidate pair (``tracker.relations``, built without a combiner). The pairs of
+    different actors are the training rows; a row is positive when its two claims span-match a gold rebuttal pair.
+    The threshold is chosen honestly: each article's pairs get the probability of a combiner fitted on the other
+    articles (leave one article out), each threshold of the grid lists the pairs at or above it, and the one with
+    the best F1 of gold-pair recall and in-article precision wins. The returned combiner is then fitted on all
+    articles with that threshold; the table holds the held-out figures per threshold, which are the ones to quote.
+
+    Example:
+        >>> combiner, table = fit_rebuttal_combiner(tracker.relations, gold)  # doctest: +SKIP
+    """
+    from stancekit.rebuttals import FEATURES, RebuttalCombiner, fit_weights, pair_features
+
+    names = tuple(features) if features is not None else FEATURES
+    kept, rows, labels = [], [], []
+    for r in relations:
+        if r.forward is None or r.backward is None or (r.a.actor or r.a.speaker) == (r.b.actor or r.b.speaker):
+            continue
+        kept.append(r)
+        rows.append(pair_features(r.a, r.b, r.forward, r.backward, similarity=r.similarity, link=r.link))
+        labels.append(_matches_gold_pair(r.a, r.b, gold))
+    if not any(labels):
+        raise ValueError(
+            f"none of the {len(kept)} scored pairs of different actors matches a gold rebuttal pair: "
+            "check that the folder's gold_rebuttals.jsonl belongs to these articles."
+        )
+    held_out = [0.0] * len(kept)
+    for doc in dict.fromkeys(r.a.doc for r in kept):
+        train = [i for i, r in enumerate(kept) if r.a.doc != doc]
+        test = [i for i, r in enumerate(kept) if r.a.doc == doc]
+        train_labels = [labels[i] for i in train]
+        if not any(train_labels) or all(train_labels):
+            continue  # nothing to learn from without this article: its pairs stay at 0
+        weights, bias = fit_weights([rows[i] for i in train], train_labels, features=names, c=c)
+        probe = RebuttalCombiner(features=names, weights=weights, bias=bias, threshold=0.5)
+        for i in test:
+            held_out[i] = probe.probability(rows[i])
+    ranked = sorted(zip(held_out, range(len(kept)), strict=True), key=lambda t: -t[0])
+    steps = list(grid) if grid is not None else [round(0.10 + 0.05 * i, 2) for i in range(15)]
+    table: list[dict[str, float]] = []
+    for threshold in steps:
+        report = evaluate_rebuttals([kept[i] for p, i in ranked if p >= threshold], gold)
+        precision, recall = report.precision, report.found
+        precision = 0.0 if precision != precision else precision  # nothing listed: no precision
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        table.append(
+            {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1, "listed": report.n_listed}
+        )
+    best = max(table, key=lambda row: (round(row["f1"], 6), -row["threshold"]))
+    weights, bias = fit_weights(rows, labels, features=names, c=c)
+    combiner = RebuttalCombiner(
+        features=names,
+        weights=weights,
+        bias=bias,
+        threshold=float(best["threshold"]),
+        fitted_on={
+            "pairs": len(kept),
+            "rebuttals": int(sum(labels)),
+            "gold_pairs": len(gold.rebuttals),
+            "articles": len(gold.documents),
+            "held_out": {k: round(float(v), 4) for k, v in best.items()},
+        },
+    )
+    return combiner, table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,7 @@ import torch
 from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.claims import Claim
+from stancekit.rebuttals import RebuttalCombiner, pair_features
 from stancekit.results import PairScore, RecordList
 from stancekit.scoring import NLIModel
 from stancekit.types import Precision
@@ -359,9 +360,15 @@ class Relation:
         direction: ``forward`` = a as premise, ``backward`` = b as premise.
         similarity: Retrieval similarity.
         evidence: The premise window that decided.
-        reason: Why the pair was classed so: ``contradiction`` or ``entailment`` (the model's scores), or
+        reason: Why the pair was classed so: ``contradiction`` or ``entailment`` (the model's scores),
             ``denial of an allegation`` (a denial and the allegation it reports, linked by the extractor, that
-            the model also finds contradictory); empty for unrelated pairs.
+            the model also finds contradictory), or with a rebuttal combiner what weighed most (e.g.
+            ``contradiction + denial``); empty for unrelated pairs.
+        forward: The scores with ``a`` as premise.
+        backward: The scores with ``b`` as premise.
+        link: The extractor's link between the two claims (``denial of an allegation``), or empty.
+        rebuttal_probability: P(rebuttal) from the model's rebuttal combiner, when one decided (then ``score``
+            of a contradiction is this probability); ``None`` under the plain threshold rule.
 
     Example:
         >>> [r.evidence for r in relate(model, pairs) if r.is_rebuttal]  # doctest: +SKIP
@@ -378,6 +385,10 @@ class Relation:
     similarity: float
     evidence: str
     reason: str = ""
+    forward: PairScore | None = None
+    backward: PairScore | None = None
+    link: str = ""
+    rebuttal_probability: float | None = None
 
     @property
     def is_rebuttal(self) -> bool:
@@ -422,13 +433,16 @@ def relate(
     batch_size: int = 32,
     show_progress_bar: bool | None = None,
     cache: dict[tuple[str, str], PairScore] | None = None,
+    combiner: RebuttalCombiner | None = None,
 ) -> RelationList:
     """Score candidate pairs in both directions and class each as supports / contradicts / unrelated.
 
     Both directions are scored, since a rebuttal need not be the hypothesis of the claim it answers. A pair
     contradicts when, in its more contradictory direction, contradiction is the most probable label (the argmax,
     as NLI is read) and its probability is at least ``threshold``, and it beats the best entailment of either
-    direction; it supports likewise for entailment; else it is unrelated. Pass a ``cache``
+    direction; it supports likewise for entailment; else it is unrelated. With a ``combiner``
+    (:class:`stancekit.rebuttals.RebuttalCombiner`, fitted on annotated articles) a pair contradicts when the
+    combiner's P(rebuttal) reaches its threshold instead, and that probability is its score. Pass a ``cache``
     dictionary to reuse scores across calls (it is filled with the new ones).
 
     Example:
@@ -451,14 +465,28 @@ def relate(
         c = contradicting.contradiction
         kind: RelationKind
         e = entailing.entailment
-        if c is not None and c >= threshold and c > e and c >= (contradicting.neutral or 0.0):
-            kind, score, decided = "contradicts", c, contradicting
+        probability = None
+        reason = ""
+        if combiner is not None:
+            values = pair_features(pair.a, pair.b, both[0], both[1], similarity=pair.similarity, link=pair.link)
+            probability = combiner.probability(values)
+            rebuttal = probability >= combiner.threshold
+            reason = _why(combiner, values)
+        else:
+            rebuttal = c is not None and c >= threshold and c > e and c >= (contradicting.neutral or 0.0)
+        if rebuttal:
+            kind, decided = "contradicts", contradicting
+            score = probability if probability is not None else float(c or 0.0)  # c is set: the rule needed it
         elif e >= threshold and (c is None or e >= c) and e >= (entailing.neutral or 0.0):
             kind, score, decided = "supports", e, entailing
         else:
             decided = both[0]
             kind, score = "unrelated", decided.neutral if decided.neutral is not None else decided.not_entailment
         direction = "forward" if decided is both[0] else "backward"
+        if kind != "contradicts":
+            reason = "" if kind == "unrelated" else _REASONS[kind]
+        elif not reason:
+            reason = pair.link or _REASONS[kind]
         relations.append(
             Relation(
                 a=pair.a,
@@ -471,9 +499,32 @@ def relate(
                 direction=direction,
                 similarity=pair.similarity,
                 evidence=decided.premise[decided.window_start : decided.window_end],
-                reason=""
-                if kind == "unrelated"
-                else (pair.link if pair.link and kind == "contradicts" else _REASONS[kind]),
+                reason=reason,
+                forward=both[0],
+                backward=both[1],
+                link=pair.link,
+                rebuttal_probability=probability,
             )
         )
     return relations
+
+
+_SAYS = {
+    "contradiction": "contradiction",
+    "denial": "denial",
+    "accusation": "accusation",
+    "negation_differs": "negation",
+    "linked": "denial of an allegation",
+    "similarity": "same subject",
+    "embedded": "allegation",
+}
+
+
+def _why(combiner: RebuttalCombiner, values: dict[str, float]) -> str:
+    """The (at most two) features that pushed a pair's P(rebuttal) up the most, as words."""
+    pushes = [
+        (weight * values[name], name)
+        for name, weight in zip(combiner.features, combiner.weights, strict=True)
+        if name in _SAYS and weight * values[name] > 0
+    ]
+    return " + ".join(_SAYS[name] for _, name in sorted(pushes, reverse=True)[:2]) or "contradiction"

@@ -23,6 +23,7 @@ from stancekit.text import split_sentences
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 if TYPE_CHECKING:
+    from stancekit.rebuttals import RebuttalCombiner
     from stancekit.stance import StanceCalibration
 
 logger = logging.getLogger(__name__)
@@ -255,6 +256,9 @@ class NLIModel:
         self.rebuttal_threshold: float | None = None
         """The contradiction probability from which a pair is a rebuttal (``stancekit.json``
         ``rebuttal_threshold``, fitted by ``stancekit calibrate-rebuttals``), read by the tracker."""
+        self.rebuttal_combiner: RebuttalCombiner | None = None
+        """P(rebuttal) from a pair's features and its threshold (``stancekit.json`` ``rebuttal_combiner``,
+        fitted by ``stancekit calibrate-rebuttals``), used by the tracker in place of the threshold."""
 
     @property
     def stance_calibration(self) -> StanceCalibration | None:
@@ -337,6 +341,17 @@ class NLIModel:
                     f"{source}: {STANCEKIT_CONFIG} rebuttal_threshold must be in (0, 1), got {threshold!r}."
                 )
             loaded.rebuttal_threshold = float(threshold)
+        combiner = stored.get("rebuttal_combiner")
+        if combiner is not None:
+            from stancekit.rebuttals import RebuttalCombiner
+
+            if not isinstance(combiner, dict):
+                raise ValueError(
+                    f"{source}: {STANCEKIT_CONFIG} rebuttal_combiner must be an object, got {combiner!r}."
+                )
+            loaded.rebuttal_combiner = RebuttalCombiner.from_record(
+                combiner, source=f"{source}: {STANCEKIT_CONFIG} rebuttal_combiner"
+            )
         return loaded
 
     @classmethod
@@ -360,6 +375,8 @@ class NLIModel:
             record["stance_calibration"] = self.stance_calibration_record
         if self.rebuttal_threshold is not None:
             record["rebuttal_threshold"] = self.rebuttal_threshold
+        if self.rebuttal_combiner is not None:
+            record["rebuttal_combiner"] = self.rebuttal_combiner.to_record()
         if self.schema is not None:
             record["schema"] = self.schema.to_dict()
         else:

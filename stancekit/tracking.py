@@ -25,6 +25,7 @@ from stancekit.pairing import (
     default_embedder,
     relate,
 )
+from stancekit.rebuttals import RebuttalCombiner
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel
 from stancekit.stance import StanceResult, TargetKind, stance
@@ -78,7 +79,12 @@ class Tracker:
         same_target: Pair only claims that take a stance (favor or against) toward the target (as
             ``scope="target"``).
         time_window: Pair only claims at most this far apart.
-        threshold: Minimum probability of the argmax label for a pair to support or contradict.
+        threshold: Minimum probability of the argmax label for a pair to support or contradict (the
+            contradiction threshold applies when there is no rebuttal combiner; default: the model's stored
+            ``rebuttal_threshold``, else 0.4).
+        rebuttal_combiner: ``"model"`` (the default) decides rebuttals with the model's fitted
+            :class:`~stancekit.rebuttals.RebuttalCombiner` when it has one; pass a combiner of your own, or
+            ``None`` for the contradiction threshold alone.
         templates: Stance hypothesis templates (default: those of the target's kind; custom ones turn the model's
             stance calibration off).
         negation: The target's negation (default: rule-based).
@@ -119,6 +125,7 @@ class Tracker:
         story_similarity: float = 0.55,
         story_window: timedelta | None = timedelta(days=60),
         disputes: Mapping[str, str] | None = None,
+        rebuttal_combiner: RebuttalCombiner | Literal["model"] | None = "model",
     ) -> None:
         """Configure the tracker; nothing is scored until documents or claims are added."""
         self.model = model if model is not None else NLIModel.default()
@@ -132,6 +139,13 @@ class Tracker:
         self.time_window = time_window
         stored = getattr(self.model, "rebuttal_threshold", None)  # models of other libraries have none
         self.threshold = threshold if threshold is not None else (stored or 0.4)
+        if rebuttal_combiner == "model":
+            rebuttal_combiner = getattr(self.model, "rebuttal_combiner", None)
+        if rebuttal_combiner is not None and not isinstance(rebuttal_combiner, RebuttalCombiner):
+            raise TypeError(
+                f"rebuttal_combiner must be 'model', a RebuttalCombiner or None, got {rebuttal_combiner!r}."
+            )
+        self.rebuttal_combiner: RebuttalCombiner | None = rebuttal_combiner
         self.templates = tuple(templates) if templates is not None else None
         self.negation = negation
         self.target_kind: TargetKind | Literal["auto"] = target_kind
@@ -213,7 +227,12 @@ class Tracker:
         )
         before = len(self._nli_cache)
         self._relations = relate(
-            self.model, pairs, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
+            self.model,
+            pairs,
+            threshold=self.threshold,
+            batch_size=self.batch_size,
+            cache=self._nli_cache,
+            combiner=self.rebuttal_combiner,
         )
         self.scored_pairs += len(self._nli_cache) - before
 

@@ -107,7 +107,8 @@ def _add_paragraph_breaks(nlp: Any) -> None:
 def speech_lexicon() -> dict[str, Any]:
     """The speech-verb lexicon.
 
-    ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand) and ``allegation_nouns``.
+    ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand), ``allegation_nouns`` and
+    ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies").
 
     Example:
         >>> speech_lexicon()["forms"]["denied"], speech_lexicon()["stance"]["deny"]
@@ -115,7 +116,12 @@ def speech_lexicon() -> dict[str, Any]:
     """
     data = json.loads(resources.files("stancekit.lexicons").joinpath("speech_verbs.json").read_text(encoding="utf-8"))
     forms = {form: lemma for lemma, inflected in data["verbs"].items() for form in inflected}
-    return {"forms": forms, "stance": data["stance"], "allegation_nouns": frozenset(data["allegation_nouns"])}
+    return {
+        "forms": forms,
+        "stance": data["stance"],
+        "allegation_nouns": frozenset(data["allegation_nouns"]),
+        "negation_cues": frozenset(data.get("negation_cues", ())),
+    }
 
 
 @dataclass(frozen=True, slots=True)
