@@ -359,19 +359,36 @@ class Tracker:
         )
         return RelationList(sorted((r for r in relations if r.kind == "contradicts"), key=lambda r: -r.score))
 
-    def stance_timeline(self, target: str | None = None) -> pd.DataFrame:
+    def dispute_of(self, claim: Claim) -> str:
+        """The dispute a claim belongs to (see :attr:`disputes`); its document id when it was never grouped."""
+        return self._disputes.get(claim.doc, claim.doc)
+
+    def _check_dispute(self, dispute: str | None) -> None:
+        if dispute is not None and dispute not in set(self._disputes.values()):
+            known = sorted(set(self._disputes.values()))
+            shown = ", ".join(repr(k) for k in known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+            raise ValueError(f"unknown dispute {dispute!r}; this tracker's disputes are {shown or 'none'}.")
+
+    def stance_timeline(self, target: str | None = None, *, dispute: str | None = None) -> pd.DataFrame:
         """Per claim: actor, speaker, date, claim, stance, probability (of that stance), favor, against, none.
 
+        Args:
+            target: The target (default: the tracker's).
+            dispute: Keep only the claims of this dispute (a value of :attr:`disputes`).
+
         Raises:
-            ValueError: If no target was given here or to the tracker.
+            ValueError: If no target was given here or to the tracker, or the dispute is unknown.
         """
         import pandas as pd
 
         goal = target or self.target
         if not goal:
             raise ValueError("no target: pass target= here or to Tracker(target=...).")
+        self._check_dispute(dispute)
         rows = []
         for claim, result in zip(self.claims, self._stances(goal), strict=True):
+            if dispute is not None and self.dispute_of(claim) != dispute:
+                continue
             rows.append(
                 {
                     "actor": claim.actor,
@@ -385,6 +402,7 @@ class Tracker:
                     "none": result.none,
                     "doc": claim.doc,
                     "kind": claim.kind,
+                    "dispute": self.dispute_of(claim),
                 }
             )
         frame: pd.DataFrame = pd.DataFrame(
@@ -401,17 +419,20 @@ class Tracker:
                 "none",
                 "doc",
                 "kind",
+                "dispute",
             ],
         )
         return frame
 
-    def actor_stance(self, target: str | None = None, *, min_confidence: float = 0.0) -> pd.DataFrame:
+    def actor_stance(
+        self, target: str | None = None, *, min_confidence: float = 0.0, dispute: str | None = None
+    ) -> pd.DataFrame:
         """Per actor: number of claims, mean favor/against/none, and a stance.
 
         The stance is the larger of mean favor and mean against over the actor's claims that take a stance
-        (``none`` when none does).
+        (``none`` when none does). ``dispute`` keeps only that dispute's claims (see :meth:`stance_by_dispute`).
         """
-        timeline = self.stance_timeline(target)
+        timeline = self.stance_timeline(target, dispute=dispute)
         rows = []
         for actor, group in timeline.groupby(timeline["actor"].fillna("unknown"), sort=True):
             taking = group[(group["stance"] != "none") & (group["probability"] >= min_confidence)]
@@ -530,11 +551,16 @@ class Tracker:
 
     # ------------------------------------------------------------------ reports
 
-    def summary(self, *, top: int = 5) -> str:
-        """A readable summary: claims per actor, stance per actor, the strongest rebuttals."""
+    def summary(self, *, top: int = 5, disputes: int = 10) -> str:
+        """A readable summary: stance per actor, then each dispute's actors' stances and strongest rebuttals.
+
+        Disputes come strongest rebuttal first (then by size), at most ``disputes`` of them, each with its ``top``
+        strongest rebuttals.
+        """
         lines = [
-            f"{len(self.documents)} documents, {len(self.claims)} claims; {self.stats.candidates} candidate pairs "
-            f"of {self.stats.all_pairs} ({self.stats.pruned_fraction:.0%} pruned), {len(self.rebuttals)} rebuttals"
+            f"{len(self.documents)} documents, {len(self.claims)} claims in {len(set(self._disputes.values()))} "
+            f"disputes; {self.stats.candidates} candidate pairs of {self.stats.all_pairs} "
+            f"({self.stats.pruned_fraction:.0%} pruned), {len(self.rebuttals)} rebuttals"
         ]
         if self.target:
             lines.append(f"\nStance toward: {self.target}")
@@ -544,25 +570,74 @@ class Tracker:
                     f"  {row.actor:<22} {row.claims:>3} claims  {row.stance:<8} "
                     f"(favor {row.favor:.2f}, against {row.against:.2f}, none {row.none:.2f})"
                 )
-        if self.rebuttals:
-            lines.append("\nStrongest rebuttals (later reply ← earlier claim), by dispute:")
-            for dispute, group in self.rebuttals_by_dispute().items():
-                lines.append(f"  [{dispute}] {len(group)} rebuttals")
-                for r in group[:top]:
-                    lag = f", {r.lag.days} days later" if r.lag is not None else ""
-                    why = f" [{r.reason}]" if r.reason and r.reason != "contradiction" else ""
-                    lines.append(
-                        f"  {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}{why}\n"
-                        f"        claim: {_clip(r.a.text, 110)}\n        reply: {_clip(r.b.text, 110)}"
-                    )
+        order = self.dispute_order()
+        if order:
+            lines.append("\nBy dispute, strongest rebuttal first (later reply ← earlier claim):")
+        rebuttals = self.rebuttals_by_dispute()
+        sizes = Counter(self.dispute_of(c) for c in self.claims)
+        for dispute in order[:disputes]:
+            group = rebuttals.get(dispute, RelationList())
+            lines.append(f"  [{dispute}] {sizes[dispute]} claims, {len(group)} rebuttals")
+            if self.target and sizes[dispute]:
+                cells = self.actor_stance(dispute=dispute)
+                shown = ", ".join(f"{r.actor} {r.stance} ({r.claims})" for r in cells.itertuples())
+                lines.append(f"    stance: {shown}")
+            for r in group[:top]:
+                lag = f", {r.lag.days} days later" if r.lag is not None else ""
+                why = f" [{r.reason}]" if r.reason and r.reason != "contradiction" else ""
+                lines.append(
+                    f"    {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}{why}\n"
+                    f"          claim: {_clip(r.a.text, 108)}\n          reply: {_clip(r.b.text, 108)}"
+                )
+        if len(order) > disputes:
+            lines.append(f"  … and {len(order) - disputes} more disputes (tracker.disputes_frame() lists them all)")
         return "\n".join(lines)
 
     def rebuttals_by_dispute(self) -> dict[str, RelationList]:
         """The rebuttals of each dispute (see :attr:`disputes`), strongest first; disputes by their strongest."""
         groups: dict[str, RelationList] = {}
         for r in self.rebuttals:
-            groups.setdefault(self._disputes.get(r.a.doc, r.a.doc), RelationList()).append(r)
+            groups.setdefault(self.dispute_of(r.a), RelationList()).append(r)
         return groups
+
+    def dispute_order(self) -> list[str]:
+        """Every dispute, those with the strongest rebuttals first, then the rest by their number of claims."""
+        ranked = list(self.rebuttals_by_dispute())
+        sizes = Counter(self.dispute_of(c) for c in self.claims)
+        rest = sorted((d for d in set(self._disputes.values()) if d not in ranked), key=lambda d: (-sizes[d], d))
+        return ranked + rest
+
+    def disputes_frame(self) -> pd.DataFrame:
+        """One row per dispute, strongest first: its documents, claims, actors, rebuttals, strongest score, dates."""
+        import pandas as pd
+
+        rebuttals = self.rebuttals_by_dispute()
+        rows = []
+        for dispute in self.dispute_order():
+            docs = [d for d, label in self._disputes.items() if label == dispute]
+            claims = [c for c in self.claims if self.dispute_of(c) == dispute]
+            dates = [c.date for c in claims if c.date is not None]
+            group = rebuttals.get(dispute, RelationList())
+            rows.append(
+                {
+                    "dispute": dispute,
+                    "documents": len(docs),
+                    "claims": len(claims),
+                    "actors": ", ".join(a for a, _ in Counter(c.actor for c in claims if c.actor).most_common()),
+                    "rebuttals": len(group),
+                    "strongest": group[0].score if group else None,
+                    "first": min(dates) if dates else None,
+                    "last": max(dates) if dates else None,
+                }
+            )
+        columns = ["dispute", "documents", "claims", "actors", "rebuttals", "strongest", "first", "last"]
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=columns)
+        return frame
+
+    def stance_by_dispute(self, target: str | None = None) -> dict[str, pd.DataFrame]:
+        """:meth:`actor_stance` within each dispute that has claims, in :meth:`dispute_order`."""
+        self.stance_timeline(target)  # checks the target once, and scores every claim in one go
+        return {d: self.actor_stance(target, dispute=d) for d in self.dispute_order()}
 
     def __repr__(self) -> str:
         """Counts."""
@@ -578,25 +653,65 @@ class Tracker:
         return "".join(parts)
 
     def to_html(self, path: str | Path, *, title: str = "stancekit report") -> Path:
-        """Write a self-contained HTML report: stance per actor, the timeline chart and the rebuttal table."""
+        """Write a self-contained HTML report: stance per actor, the timeline, and each dispute's own.
+
+        Each dispute has its actors' stance, its timeline and its rebuttals; a filter at the top shows one dispute
+        (inline script and styles: the file needs nothing beside it).
+        """
+        order = self.dispute_order()
+        number = {d: str(i) for i, d in enumerate(order)}
         sections = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(repr(self))}</p>"]
+        options = "".join(f"<option value='{number[d]}'>{html.escape(_clip(d, 90))}</option>" for d in order)
+        sections.append(
+            "<p><label>Show <select id='dispute-filter'><option value='all'>all disputes</option>"
+            f"{options}</select></label></p>"
+        )
+        frame = self.disputes_frame()
+        records = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+        rows = "".join(
+            f"<tr data-dispute='{number[r['dispute']]}'><td>{html.escape(r['dispute'])}</td><td>{r['documents']}</td>"
+            f"<td>{r['claims']}</td><td>{html.escape(r['actors'])}</td><td>{r['rebuttals']}</td>"
+            f"<td>{'' if not r['rebuttals'] else format(r['strongest'], '.2f')}</td>"
+            f"<td>{_day(r['first'])}</td><td>{_day(r['last'])}</td></tr>"
+            for r in records
+        )
+        sections += [
+            "<h2>Disputes</h2>",
+            "<p>Articles grouped into stories by shared subject and time; claims are paired within one.</p>",
+            "<table><thead><tr><th>dispute</th><th>documents</th><th>claims</th><th>actors</th><th>rebuttals</th>"
+            f"<th>strongest</th><th>from</th><th>to</th></tr></thead><tbody>{rows}</tbody></table>",
+        ]
+        colours: dict[str, str] = {}
         if self.target:
-            timeline = self.stance_timeline()
+            everyone = sorted({c.actor or "unknown" for c in self.claims})
+            colours = {a: _COLOURS[i % len(_COLOURS)] for i, a in enumerate(everyone)}
             sections += [
-                f"<h2>Stance toward “{html.escape(self.target)}”</h2>",
+                "<section class='overall'>",
+                f"<h2>Stance toward “{html.escape(self.target)}”, all disputes</h2>",
                 self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"),
-                "<h2>Timeline</h2>",
-                _timeline_svg(timeline),
+                "<h3>Timeline</h3>",
+                _timeline_svg(self.stance_timeline(), colours=colours),
                 "<p>Each point is a claim: favor - against (from -1, against, to +1, favor), coloured by actor.</p>",
+                "</section>",
             ]
-        sections.append("<h2>Rebuttals by dispute</h2>")
-        for dispute, group in self.rebuttals_by_dispute().items():
-            sections += [f"<h3>{html.escape(dispute)}</h3>", _rebuttal_table(group)]
-        if not self.rebuttals:
-            sections.append("<p>None found.</p>")
+        sections.append("<h2>By dispute</h2>")
+        rebuttals = self.rebuttals_by_dispute()
+        for dispute in order:
+            part = [f"<section data-dispute='{number[dispute]}'><h3>{html.escape(dispute)}</h3>"]
+            if self.target:
+                part += [
+                    f"<h4>Stance toward “{html.escape(self.target)}”</h4>",
+                    self.actor_stance(dispute=dispute).to_html(index=False, float_format=lambda v: f"{v:.2f}"),
+                    _timeline_svg(self.stance_timeline(dispute=dispute), height=220, colours=colours),
+                ]
+            group = rebuttals.get(dispute)
+            part.append("<h4>Rebuttals, strongest first</h4>")
+            part.append(_rebuttal_table(group) if group else "<p>None found.</p>")
+            sections.append("".join(part) + "</section>")
         claims_rows = "".join(
-            f"<tr><td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.speaker or '')}</td>"
-            f"<td>{html.escape(c.actor or '')}</td><td>{c.kind}</td><td>{html.escape(c.text)}</td></tr>"
+            f"<tr data-dispute='{number.get(self.dispute_of(c), '')}'><td>{_day(c.date)}</td>"
+            f"<td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
+            f"<td>{html.escape(c.text)}</td></tr>"
             for c in self.claims
         )
         sections += [
@@ -607,14 +722,31 @@ class Tracker:
         style = (
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
             "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
+            "section{border-top:2px solid #ddd;margin-top:1.5em}select{max-width:700px}"
+        )
+        script = (  # the filter: one dispute's rows and section, or everything; #dispute=N in the address opens one
+            "var f=document.getElementById('dispute-filter');function show(v){f.value=v;"
+            "document.querySelectorAll('[data-dispute]').forEach(function(n){"
+            "n.style.display=(v==='all'||n.getAttribute('data-dispute')===v)?'':'none';});"
+            "document.querySelectorAll('.overall').forEach(function(n){n.style.display=v==='all'?'':'none';});}"
+            "f.addEventListener('change',function(e){show(e.target.value);});"
+            "var m=location.hash.match(/dispute=(\\d+)/);"
+            "if(m&&f.querySelector('option[value=\"'+m[1]+'\"]'))show(m[1]);"
         )
         document = (
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(sections)}</body></html>"
+            f"<style>{style}</style></head><body>{''.join(sections)}<script>{script}</script></body></html>"
         )
         target = Path(path)
         target.write_text(document, encoding="utf-8")
         return target
+
+
+def _day(value: Any) -> str:
+    """A date as YYYY-MM-DD, or empty for none (or NaT)."""
+    if value is None or value != value:
+        return ""
+    return str(value.date()) if hasattr(value, "date") else str(value)
 
 
 def _clip(text: str, width: int) -> str:
@@ -630,14 +762,20 @@ def _rebuttal_table(rebuttals: Sequence[Relation]) -> str:
         f"<td>{r.lag.days if r.lag is not None else ''}</td><td>{html.escape(r.reason)}</td></tr>"
         for r in rebuttals
     )
+    score = "P(rebuttal)" if any(r.rebuttal_probability is not None for r in rebuttals) else "P(contradiction)"
     return (
-        "<table><thead><tr><th>P(contradiction)</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
+        f"<table><thead><tr><th>{score}</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
         f"<th>rebuttal</th><th>lag (days)</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
-def _timeline_svg(timeline: pd.DataFrame, *, width: int = 900, height: int = 320) -> str:
-    """An inline SVG scatter of favor - against per claim over time, one colour per actor."""
+def _timeline_svg(
+    timeline: pd.DataFrame, *, width: int = 900, height: int = 320, colours: Mapping[str, str] | None = None
+) -> str:
+    """An inline SVG scatter of favor - against per claim over time, one colour per actor.
+
+    Pass ``colours`` (actor -> colour) so that the charts of one report agree.
+    """
     dated = timeline.dropna(subset=["date"])
     if dated.empty:
         return "<p>No dated claims.</p>"
@@ -653,7 +791,9 @@ def _timeline_svg(timeline: pd.DataFrame, *, width: int = 900, height: int = 320
         return top + (1 - (v + 1) / 2) * (bottom - top)
 
     actors = sorted(dated["actor"].fillna("unknown").unique())
-    colour = {a: _COLOURS[i % len(_COLOURS)] for i, a in enumerate(actors)}
+    colour = dict(colours) if colours else {}
+    for a in actors:
+        colour.setdefault(a, _COLOURS[len(colour) % len(_COLOURS)])
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-size='12'>",
         f"<line x1='{left}' y1='{y(0)}' x2='{right}' y2='{y(0)}' stroke='#999' stroke-dasharray='4'/>",

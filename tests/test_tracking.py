@@ -153,7 +153,7 @@ def test_disputes_scope_pairs_and_denial_links(fake_nli):
     disputes = tracker.disputes
     assert disputes["ru"] == disputes["af"] != disputes["wheat"]  # the wheat story is another dispute
     assert all("wheat" not in (p.a.text + p.b.text) for p in tracker.relations)
-    assert "by dispute" in tracker.summary() and "dispute" in tracker.relations_frame().columns
+    assert "By dispute" in tracker.summary() and "dispute" in tracker.relations_frame().columns
     everything = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0, scope="all")
     assert any("wheat" in (r.a.text + r.b.text) for r in everything.add_documents([RUSSIA, TALIBAN, wheat]).relations)
     moved = Tracker(fake_nli, embedder=TfidfEmbedder(), disputes={"af": "elsewhere"}).add_documents([RUSSIA, TALIBAN])
@@ -162,6 +162,38 @@ def test_disputes_scope_pairs_and_denial_links(fake_nli):
         Tracker(fake_nli, scope="world")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="pass target="):
         Tracker(fake_nli, scope="target")
+
+
+def test_views_by_dispute_and_the_report_filter(fake_nli, tmp_path):
+    wheat = Document(
+        id="wheat", published="2024-03-02", text="Kazakh officials said that wheat prices rose in spring."
+    )
+    tracker = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.0)
+    tracker.add_documents([RUSSIA, TALIBAN, wheat])
+    story, other = tracker.disputes["ru"], tracker.disputes["wheat"]
+    assert tracker.dispute_order() == [story, other]  # the dispute with rebuttals first
+    frame = tracker.disputes_frame()
+    assert list(frame["dispute"]) == [story, other] and list(frame["claims"]) == [3, 1]
+    assert list(frame["documents"]) == [2, 1] and frame.loc[0, "rebuttals"] == len(tracker.rebuttals) > 0
+    assert frame.loc[1, "rebuttals"] == 0 and pd.isna(frame.loc[1, "strongest"])
+    timeline = tracker.stance_timeline(dispute=other)
+    assert list(timeline["actor"]) == ["Kazakhstan"] and set(tracker.stance_timeline()["dispute"]) == {story, other}
+    by_dispute = tracker.stance_by_dispute()
+    assert list(by_dispute) == [story, other]
+    assert set(by_dispute[story]["actor"]) == {"Russia", "Taliban"} and list(by_dispute[other]["actor"]) == [
+        "Kazakhstan"
+    ]
+    assert by_dispute[story].set_index("actor")["claims"].to_dict() == {"Russia": 2, "Taliban": 1}
+    with pytest.raises(ValueError, match="unknown dispute 'nowhere'; this tracker's disputes are"):
+        tracker.actor_stance(dispute="nowhere")
+    summary = tracker.summary()
+    assert summary.index(f"[{story}]") < summary.index(f"[{other}]")
+    assert "stance: Russia" in summary and "Kazakhstan none (1)" in summary
+    assert "… and 1 more disputes" in tracker.summary(disputes=1)
+    report = tracker.to_html(tmp_path / "report.html").read_text()
+    assert "id='dispute-filter'" in report and "<option value='1'>" in report
+    assert report.count("<section data-dispute=") == 2 and "<tr data-dispute='1'>" in report
+    assert "<script>" in report and "src=" not in report  # one self-contained file
 
 
 def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
