@@ -291,3 +291,14 @@ def test_a_full_length_cache_is_kept_when_every_text_is_already_in_it(tiny_model
         len(tiny_model.tokenizer("k l", add_special_tokens=False)["input_ids"])
     ]
     assert len(tiny_model._length_cache) == 1  # a new text at the bound clears the cache first
+
+
+def test_tiny_model_fixture_has_a_real_vocabulary(tiny_model):
+    from conftest import _vocab
+
+    tokenizer = tiny_model.tokenizer
+    assert len(tokenizer) == len(_vocab())
+    assert tokenizer.tokenize("the man runs . the dog sleeps") == ["the", "man", "runs", ".", "the", "dog", "sleeps"]
+    assert "[UNK]" not in tokenizer.tokenize("Zabihullah")  # spelt out in word pieces, not unknown
+    a, b = tiny_model.score([("the man runs", "the dog sleeps"), ("the cat is awake", "a woman said no")]).to_numpy()
+    assert abs(a - b).max() > 1e-3  # the inputs reach the model
