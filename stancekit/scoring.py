@@ -97,7 +97,19 @@ def _check_text(value: object, where: str) -> str:
         raise TypeError(f"{where} must be a str, got {type(value).__name__} ({value!r}).")
     if not value.strip():
         raise ValueError(f"{where} is empty or whitespace ({value!r}); every pair needs two non-empty texts.")
+    if not _visible(value):
+        raise ValueError(
+            f"{where} has only invisible characters ({value!r}: zero-width, direction or byte-order marks); "
+            "every pair needs two texts with something to read."
+        )
     return value
+
+
+def _visible(text: str) -> bool:
+    """Whether a text has a character that is neither whitespace nor an invisible format character (Cf, Cc)."""
+    import unicodedata
+
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
 
 
 def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextPair]:
@@ -228,6 +240,12 @@ class NLIModel:
                 a ``schema`` names labels the model does not have, or ``temperature`` is not positive.
         """
         id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
+        self.label_map: dict[str, str] | None = (
+            {str(k): v.value if isinstance(v, NLILabel) else str(v) for k, v in label_map.items()}
+            if label_map
+            else None
+        )
+        """The mapping of the checkpoint's labels it was loaded with, kept by :meth:`save_pretrained`."""
         self.schema = schema
         self.index_of: dict[NLILabel, int] = {}
         self._schema_rows: list[int] = []
@@ -315,9 +333,12 @@ class NLIModel:
         config = AutoConfig.from_pretrained(source, **common)
         id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
         stored = _read_stancekit_config(source)
+        if label_map is None:
+            label_map = _stored_label_map(stored, source)
         schema = _resolve_schema(id2label, label_map, stored)  # fails on labels before loading any weights
         model = load_classifier(source, config, **common)
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
+        _check_vocabulary(tokenizer, config, source)
         if temperature is None:
             temperature = float(stored.get("temperature", 1.0))
         loaded = cls(
@@ -381,6 +402,10 @@ class NLIModel:
             record["schema"] = self.schema.to_dict()
         else:
             record.pop("schema", None)
+        if self.label_map and self.schema is None:
+            record["label_map"] = self.label_map  # without it the saved checkpoint's labels could not be read
+        else:
+            record.pop("label_map", None)
         (target / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
 
     @property
@@ -658,6 +683,15 @@ class NLIModel:
                     return_tensors="pt",
                 )
                 logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()
+                finite = torch.isfinite(logits).all(dim=-1)
+                if not bool(finite.all()):
+                    bad = units[int(index[int((~finite).nonzero()[0])])]
+                    raise ValueError(
+                        f"{self.name or 'the model'} returned non-finite logits (NaN or inf) for "
+                        f"{int((~finite).sum())} of {len(index)} pairs in a batch, e.g. premise {bad.premise[:60]!r}, "
+                        f"hypothesis {bad.hypothesis[:60]!r}: its weights are broken (a corrupted or diverged "
+                        "checkpoint) or overflow at this precision; try precision='fp32', or another checkpoint."
+                    )
                 out[index] = self._canonical(logits / self.temperature)
                 bar.update(len(index))
         bar.close()
@@ -743,9 +777,36 @@ def read_labels(
 
     config = AutoConfig.from_pretrained(str(source), trust_remote_code=False)
     id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-    schema = _resolve_schema(id2label, label_map, _read_stancekit_config(str(source)))
+    stored = _read_stancekit_config(str(source))
+    if label_map is None:
+        label_map = _stored_label_map(stored, str(source))
+    schema = _resolve_schema(id2label, label_map, stored)
     two_way = schema is None and NLILabel.NOT_ENTAILMENT in map_id2label(id2label, label_map=label_map).values()
     return schema, two_way
+
+
+def _check_vocabulary(tokenizer: Any, config: Any, source: str) -> None:
+    """Refuse a tokenizer far smaller than the model's vocabulary (its files are missing: every word is unknown)."""
+    vocab_size = int(getattr(config, "vocab_size", 0) or 0)
+    if vocab_size and len(tokenizer) < vocab_size // 2:
+        raise ValueError(
+            f"{source}: the tokenizer has {len(tokenizer)} tokens but the model's vocabulary has {vocab_size}: the "
+            "checkpoint's tokenizer files (tokenizer.json, vocab.txt, spm.model, vocab.json + merges.txt) are missing "
+            "or incomplete, and every word would be read as unknown. Copy them from the base model's folder."
+        )
+
+
+def _stored_label_map(stored: Mapping[str, Any], source: str) -> dict[str, str | NLILabel] | None:
+    """The ``label_map`` a saved model keeps in its ``stancekit.json``, checked."""
+    value = stored.get("label_map")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError(
+            f"{source}: {STANCEKIT_CONFIG} label_map must map label names to names, got {value!r}; "
+            "fix it or pass label_map= when loading."
+        )
+    return dict(value)
 
 
 def _schema_rows(schema: LabelSchema, id2label: Mapping[int, str]) -> list[int]:

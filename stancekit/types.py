@@ -150,9 +150,10 @@ def map_id2label(
     if unknown:
         raise ValueError(
             f"cannot map the model's labels {names} to NLI labels: {unknown} are not known names. "
-            "Pass label_map= with the meaning of each, e.g. "
-            "label_map={'LABEL_0': 'entailment', 'LABEL_1': 'neutral', 'LABEL_2': 'contradiction'} "
-            "(check the model card for the order its authors used)."
+            "The order differs between checkpoints (textattack's MNLI models, for one, put contradiction first), "
+            "so read the model card for what each label means and pass it as "
+            f"label_map={{{', '.join(repr(n) + ': ...' for n in unknown)}}} with entailment / neutral / "
+            "contradiction (or not_entailment) as the values."
         )
     values = list(mapped.values())
     if len(set(values)) != len(values):

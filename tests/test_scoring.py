@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -302,3 +303,50 @@ def test_tiny_model_fixture_has_a_real_vocabulary(tiny_model):
     assert "[UNK]" not in tokenizer.tokenize("Zabihullah")  # spelt out in word pieces, not unknown
     a, b = tiny_model.score([("the man runs", "the dog sleeps"), ("the cat is awake", "a woman said no")]).to_numpy()
     assert abs(a - b).max() > 1e-3  # the inputs reach the model
+
+
+def test_a_label_map_survives_save_and_reload_and_the_refusal_points_to_the_card(tmp_path):
+    path = save_tiny(tmp_path / "generic", id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"})
+    with pytest.raises(ValueError, match="read the model card") as refused:
+        NLIModel.from_pretrained(path, device="cpu")
+    assert "'LABEL_0': ..." in str(refused.value) and "'LABEL_0': 'entailment'" not in str(refused.value)
+    mapping = {"LABEL_0": "contradiction", "LABEL_1": "entailment", "LABEL_2": "neutral"}
+    model = NLIModel.from_pretrained(path, device="cpu", precision="fp32", label_map=mapping)
+    model.save_pretrained(tmp_path / "saved")
+    again = NLIModel.from_pretrained(tmp_path / "saved", device="cpu", precision="fp32")
+    assert again.label_map == mapping and again.index_of == model.index_of
+    assert np.allclose(again.score(PAIRS).to_numpy(), model.score(PAIRS).to_numpy())
+    config = tmp_path / "saved" / "stancekit.json"
+    record = json.loads(config.read_text())
+    record["label_map"] = ["LABEL_0"]
+    config.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"stancekit\.json label_map must map label names"):
+        NLIModel.from_pretrained(tmp_path / "saved", device="cpu")
+
+
+def test_weights_that_give_nan_are_an_error_not_a_label(tmp_path):
+    from transformers import BertForSequenceClassification
+
+    path = save_tiny(tmp_path / "nan", id2label=ID2LABEL)
+    broken = BertForSequenceClassification.from_pretrained(str(path))
+    with torch.no_grad():
+        broken.classifier.weight.fill_(float("nan"))
+    broken.save_pretrained(str(path), safe_serialization=True)
+    model = NLIModel.from_pretrained(path, device="cpu", precision="fp32")
+    with pytest.raises(ValueError, match=r"non-finite logits .* for 2 of 2 pairs.*premise .the man runs."):
+        model.score([("the man runs", "the dog sleeps"), ("the cat is awake", "a woman said no")])
+
+
+def test_a_checkpoint_without_its_tokenizer_files_is_refused(tmp_path):
+    path = save_tiny(tmp_path / "bare", id2label=ID2LABEL)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (path / name).unlink(missing_ok=True)
+    with pytest.raises(ValueError, match=r"the tokenizer has 5 tokens but the model.s vocabulary has"):
+        NLIModel.from_pretrained(path, device="cpu")
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200f\ufeff", " \u200b ", "\u2060\x00"])
+def test_invisible_texts_are_refused_like_empty_ones(tiny_model, text):
+    with pytest.raises(ValueError, match=r"pairs\[0\]\[0\] \(premise\) has only invisible characters"):
+        tiny_model.score([(text, "the man runs")])
+    assert tiny_model.score([("the man\u200b runs", "the dog sleeps")])[0].label in NLILabel
