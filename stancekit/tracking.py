@@ -194,15 +194,32 @@ class Tracker:
                 continue
             known[document.id] = document
             new.append(document)
+        claims = list(self.extractor.extract(new))  # nothing is recorded until every claim is extracted
+        kept = len(self.documents)
         self.documents.extend(new)
-        return self.add_claims(self.extractor.extract(new))
+        try:
+            return self.add_claims(claims)
+        except BaseException:  # interrupted or failed: the documents are not marked added, so adding them again works
+            del self.documents[kept:]
+            raise
 
     def add_claims(self, claims: Iterable[Claim]) -> Tracker:
-        """Add claims directly (e.g. from your own extractor) and update; returns the tracker."""
+        """Add claims directly (e.g. from your own extractor) and update; returns the tracker.
+
+        The update is all or nothing: if it fails or is interrupted (Ctrl-C in a notebook), the tracker is left as it
+        was before the call (scores already computed stay cached), and the same call can simply be made again.
+        """
+        added = []
         for claim in claims:
-            if claim.kind != "narration":
-                self._claims.setdefault(claim.id, claim)
-        self._update()
+            if claim.kind != "narration" and claim.id not in self._claims:
+                self._claims[claim.id] = claim
+                added.append(claim.id)
+        try:
+            self._update()
+        except BaseException:
+            for claim_id in added:
+                del self._claims[claim_id]
+            raise
         return self
 
     def _update(self) -> None:
@@ -214,19 +231,19 @@ class Tracker:
         if getattr(self.embedder, "corpus_dependent", False):
             self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
         matrix = self._matrix(claims)
-        self._disputes = self._group_disputes(claims, matrix)
-        pairs, self.stats = candidate_pairs(
+        disputes = self._group_disputes(claims, matrix)
+        pairs, stats = candidate_pairs(
             claims,
             embeddings=matrix,
             top_k=self.top_k,
             min_similarity=self.min_similarity,
             different_actors=self.different_actors,
             time_window=self.time_window,
-            groups=[self._disputes.get(c.doc, c.doc) for c in claims] if self.scope == "story" else None,
+            groups=[disputes.get(c.doc, c.doc) for c in claims] if self.scope == "story" else None,
             links=_denial_links(claims),
         )
         before = len(self._nli_cache)
-        self._relations = relate(
+        relations = relate(
             self.model,
             pairs,
             threshold=self.threshold,
@@ -234,6 +251,8 @@ class Tracker:
             cache=self._nli_cache,
             combiner=self.rebuttal_combiner,
         )
+        # Only now, with everything computed, does the tracker's visible state change.
+        self._disputes, self.stats, self._relations = disputes, stats, relations
         self.scored_pairs += len(self._nli_cache) - before
 
     def _matrix(self, claims: Sequence[Claim]) -> npt.NDArray[np.float32]:

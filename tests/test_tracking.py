@@ -263,3 +263,32 @@ def test_a_change_of_position_is_reported_apart_from_rebuttals(fake_nli):
     assert changes and all("no threat" in r.b.text and r.b.speaker == "Sergey Lavrov" for r in changes)
     assert all(r.a.actor == r.b.actor == "Russia" and r.kind == "contradicts" for r in changes)
     assert all(r.a.date < r.b.date for r in changes)  # earlier claim first
+
+
+def test_an_interrupted_add_leaves_the_tracker_as_it_was(fake_nli):
+    class Flaky:
+        """The fake NLI model, interrupted (as by Ctrl-C) on its first call."""
+
+        two_way = False
+        name = "flaky"
+
+        def __init__(self):
+            self.calls = 0
+
+        def score(self, pairs, **kwargs):
+            self.calls += 1
+            if self.calls == 1:
+                raise KeyboardInterrupt
+            return fake_nli.score(pairs, **kwargs)
+
+    tracker = Tracker(Flaky(), target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.1)
+    with pytest.raises(KeyboardInterrupt):
+        tracker.add_documents([RUSSIA, TALIBAN])
+    assert tracker.documents == [] and len(tracker.claims) == 0 and not tracker.relations
+    tracker.add_documents([RUSSIA, TALIBAN])  # the same call again completes it, nothing doubled
+    assert len(tracker.documents) == 2 and len(tracker.claims) == 3 and tracker.rebuttals
+    reference = Tracker(fake_nli, target=TARGET, embedder=TfidfEmbedder(), min_similarity=0.1)
+    reference.add_documents([RUSSIA, TALIBAN])
+    assert [(r.a.id, r.b.id, r.kind) for r in tracker.relations] == [
+        (r.a.id, r.b.id, r.kind) for r in reference.relations
+    ]
