@@ -76,11 +76,21 @@ def _write_atomically(path: str, lines: Iterator[dict[str, Any]]) -> None:
     from stancekit.io import write_jsonl
 
     target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise CommandError(f"--out {path} is a folder; name a file in it, e.g. {target / 'scored.jsonl'}.")
+    if not folder.is_dir():
+        raise CommandError(f"--out {path}: the folder {folder} does not exist; create it first.")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"--out {path}: the folder {folder} is not writable.")
     handle: IO[str]
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             write_jsonl(lines, handle)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as a plain open() would: mkstemp makes the file private (0600)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -782,12 +792,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    _exit_cleanly_on_sigterm()
     try:
         result: int = args.func(args)
     except CommandError as error:
         print(f"stancekit: error: {error}", file=sys.stderr)
         return 2
+    except (ValueError, TypeError, OSError) as error:  # bad input or files: one line; -v shows the traceback
+        if args.verbose:
+            raise
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"stancekit: error: {text} (run with -v for the traceback)", file=sys.stderr)
+        return 2
     return result
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so that partial output files are removed as on Ctrl-C."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 if __name__ == "__main__":

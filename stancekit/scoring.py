@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -325,6 +326,7 @@ class NLIModel:
         from transformers import AutoConfig, AutoTokenizer
 
         source = str(model_name_or_path)
+        _check_local_path(source)
         common: dict[str, Any] = {
             "revision": revision,
             "local_files_only": local_files_only,
@@ -748,9 +750,10 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
     from transformers import AutoModelForSequenceClassification
 
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, config=config, use_safetensors=True, **options
-        )
+        with _no_loading_bar(Path(source).is_dir()):
+            model = AutoModelForSequenceClassification.from_pretrained(
+                source, config=config, use_safetensors=True, **options
+            )
     except OSError as error:
         if "safetensors" in str(error).lower():
             raise ValueError(
@@ -759,6 +762,21 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
             ) from error
         raise
     return model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
+
+
+@contextlib.contextmanager
+def _no_loading_bar(local: bool) -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar for a local folder (it is noise there); hub downloads keep theirs."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    if local and was_on:
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if local and was_on:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def read_labels(
@@ -783,6 +801,27 @@ def read_labels(
     schema = _resolve_schema(id2label, label_map, stored)
     two_way = schema is None and NLILabel.NOT_ENTAILMENT in map_id2label(id2label, label_map=label_map).values()
     return schema, two_way
+
+
+def _check_local_path(source: str) -> None:
+    """Refuse a name that can only be a local path when nothing is there.
+
+    Absolute, ``./``, ``~`` or deeper than ``namespace/name``: the hub client would call it a malformed repo id.
+    """
+    path = Path(source).expanduser()
+    looks_local = path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1 or "\\" in source
+    if not looks_local:
+        return
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError) as error:  # missing, or a symlink loop
+        reason = "a symlink loop" if "loop" in str(error).lower() or isinstance(error, RuntimeError) else "missing"
+        raise FileNotFoundError(
+            f"no model at {source} ({reason}): give a local folder with config.json and model.safetensors, or a "
+            "hub id such as 'cross-encoder/nli-deberta-v3-base'."
+        ) from None
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{source} has no config.json: it is not a saved model folder.")
 
 
 def _check_vocabulary(tokenizer: Any, config: Any, source: str) -> None:

@@ -74,3 +74,58 @@ def test_unmappable_model_is_a_clean_error(tmp_path, capsys):
     data = _write(tmp_path / "ok.jsonl", ['{"premise": "a", "hypothesis": "b"}'])
     assert main(["score", str(data), "--model", str(path)]) == 2
     assert "label_map=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--batch-size", "0"], "batch_size must be a positive integer, got 0"),
+        (["--model", "{tmp}/no-such-model"], "no model at {tmp}/no-such-model (missing)"),
+        (["--model", "{tmp}/loop"], "(a symlink loop)"),
+        (["--out", "{tmp}/missing/out.jsonl"], "the folder {tmp}/missing does not exist"),
+        (["--out", "{tmp}"], "is a folder; name a file in it"),
+    ],
+)
+def test_cli_errors_are_one_line_with_the_facts(tmp_path, tiny_model_dir, capsys, extra, message):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'])
+    args = [a.replace("{tmp}", str(tmp_path)) for a in extra]
+    if "--model" not in args:
+        args += ["--model", str(tiny_model_dir)]
+    assert main(["score", str(data), *args]) == 2
+    err = capsys.readouterr().err
+    assert message.replace("{tmp}", str(tmp_path)) in err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial file left behind
+
+
+def test_out_follows_the_umask(tmp_path, tiny_model_dir):
+    import os
+
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'])
+    old = os.umask(0o022)
+    try:
+        assert main(["score", str(data), "--model", str(tiny_model_dir), "--out", str(tmp_path / "o.jsonl")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.jsonl").stat().st_mode & 0o777 == 0o644
+
+
+def test_sigterm_leaves_no_partial_output(tmp_path, tiny_model_dir):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'] * 200000
+    data = _write(tmp_path / "many.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "stancekit.cli", "score", str(data), "--model", str(tiny_model_dir)]
+    process = subprocess.Popen([*command, "--out", str(out)], stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name.startswith(".out.jsonl") for p in tmp_path.iterdir()):
+        time.sleep(0.05)  # wait until the partial file exists
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) != 0
+    assert not out.exists() and not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

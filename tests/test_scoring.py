@@ -350,3 +350,20 @@ def test_invisible_texts_are_refused_like_empty_ones(tiny_model, text):
     with pytest.raises(ValueError, match=r"pairs\[0\]\[0\] \(premise\) has only invisible characters"):
         tiny_model.score([(text, "the man runs")])
     assert tiny_model.score([("the man\u200b runs", "the dog sleeps")])[0].label in NLILabel
+
+
+def test_loading_a_local_model_prints_no_progress_bar(tiny_model_dir, capfd):
+    from transformers.utils import logging as hf_logging
+
+    capfd.readouterr()
+    NLIModel.from_pretrained(tiny_model_dir)
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()  # the global setting is left as it was
+
+
+def test_a_missing_model_path_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no model at .*nowhere \(missing\)"):
+        NLIModel.from_pretrained(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"has no config\.json"):
+        NLIModel.from_pretrained(tmp_path / "empty")
