@@ -6,10 +6,9 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 __all__ = ["main"]
 
@@ -73,28 +72,22 @@ def _score_records(model: Any, records: list[dict[str, Any]], args: argparse.Nam
 
 def _write_atomically(path: str, lines: Iterator[dict[str, Any]]) -> None:
     """Write to a temporary file beside ``path`` and move it into place only when everything succeeded."""
-    from stancekit.io import write_jsonl
+    from stancekit.io import atomic_writer, write_jsonl
 
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise CommandError(f"--out {path} is a folder; name a file in it, e.g. {target / 'scored.jsonl'}.")
-    if not folder.is_dir():
-        raise CommandError(f"--out {path}: the folder {folder} does not exist; create it first.")
-    if not os.access(folder, os.W_OK):
-        raise CommandError(f"--out {path}: the folder {folder} is not writable.")
-    handle: IO[str]
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            write_jsonl(lines, handle)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # as a plain open() would: mkstemp makes the file private (0600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, "--out") as handle:
+        write_jsonl(lines, handle)
+
+
+def _check_out(*options: tuple[str, str | None]) -> None:
+    """Refuse an output file that cannot be written before loading a model or reading any input."""
+    from stancekit.io import check_output_file
+
+    for option, path in options:
+        if path:
+            try:
+                check_output_file(path, option)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
 
 
 def _emit(rows: Iterator[dict[str, Any]], out: str | None) -> None:
@@ -110,6 +103,7 @@ def _emit(rows: Iterator[dict[str, Any]], out: str | None) -> None:
 def _score(args: argparse.Namespace) -> int:
     if args.ray:
         return _score_on_ray(args)
+    _check_out(("--out", args.out))
     records = _read_pairs_file(args.file)
     model = _load_model(args.model, args.precision)
     _emit(_score_records(model, records, args), args.out)
@@ -491,6 +485,7 @@ def _claims(args: argparse.Namespace) -> int:
         if not isinstance(loaded, dict):
             raise CommandError(f"{args.actor_map}: expected a JSON object of speaker -> actor.")
         actor_map = {str(k): str(v) for k, v in loaded.items()}
+    _check_out(("--out", args.out), ("--jsonl", args.jsonl))
     try:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
@@ -509,6 +504,7 @@ def _stance(args: argparse.Namespace) -> int:
     from stancekit.io import iter_jsonl
     from stancekit.stance import stance
 
+    _check_out(("--out", args.out))
     records = []
     try:
         for number, record in iter_jsonl(args.file):
@@ -542,6 +538,7 @@ def _track(args: argparse.Namespace) -> int:
     from stancekit.documents import read_documents
     from stancekit.tracking import Tracker
 
+    _check_out(("--out", args.out), ("--jsonl", args.jsonl))
     try:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,15 @@ from typing import IO, Any
 
 from stancekit.types import NLILabel, canonical_label
 
-__all__ = ["NLIExample", "iter_jsonl", "read_nli_dir", "read_nli_file", "write_jsonl"]
+__all__ = [
+    "NLIExample",
+    "atomic_writer",
+    "check_output_file",
+    "iter_jsonl",
+    "read_nli_dir",
+    "read_nli_file",
+    "write_jsonl",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +81,51 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(record, dict):
                 raise ValueError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}.")
             yield number, record
+
+
+def check_output_file(path: str | Path, what: str = "output") -> Path:
+    """The file ``path`` as a place to write to, or a ValueError that says why not (checked before any work).
+
+    Example:
+        >>> check_output_file("report.html")
+        PosixPath('report.html')
+    """
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise ValueError(f"{what} {path} is a folder; name a file in it, e.g. {target / 'out.jsonl'}.")
+    if not folder.is_dir():
+        raise ValueError(f"{what} {path}: the folder {folder} does not exist; create it first.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {path}: the folder {folder} is not writable.")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ValueError(f"{what} {path} exists and is read-only.")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path, what: str = "output") -> Iterator[IO[str]]:
+    """A text handle to a hidden file beside ``path``, moved into place only when the block ends without error.
+
+    An exception, Ctrl-C or (in the CLI) SIGTERM removes the partial file and leaves an earlier ``path`` untouched.
+    The file gets the permissions a plain ``open()`` would (the umask), not the temporary file's 0600.
+
+    Example:
+        >>> with atomic_writer("out.jsonl") as handle:  # doctest: +SKIP
+        ...     handle.write("{}")
+    """
+    target = check_output_file(path, what)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], handle: IO[str]) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from stancekit.claims import Claim, ClaimExtractor, ClaimList
 from stancekit.documents import Document
+from stancekit.io import atomic_writer, check_output_file
 from stancekit.pairing import (
     Embedder,
     PairingStats,
@@ -543,8 +544,9 @@ class Tracker:
     def to_jsonl(self, path: str | Path) -> Path:
         """Write claims (with their stance when a target is set) and relations as JSON Lines, one object each."""
         target = Path(path)
+        check_output_file(target)
         stances = self._stances(self.target) if self.target else [None] * len(self.claims)
-        with target.open("w", encoding="utf-8") as handle:
+        with atomic_writer(target) as handle:
             for claim, result in zip(self.claims, stances, strict=True):
                 record = {"type": "claim", **claim.to_dict()}
                 if result is not None:
@@ -757,7 +759,8 @@ class Tracker:
             f"<style>{style}</style></head><body>{''.join(sections)}<script>{script}</script></body></html>"
         )
         target = Path(path)
-        target.write_text(document, encoding="utf-8")
+        with atomic_writer(target) as handle:
+            handle.write(document)
         return target
 
 

@@ -129,3 +129,16 @@ def test_sigterm_leaves_no_partial_output(tmp_path, tiny_model_dir):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) != 0
     assert not out.exists() and not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_track_refuses_a_bad_report_path_before_any_work(tmp_path, capsys, monkeypatch):
+    import stancekit.cli as cli
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before --out was checked")
+
+    monkeypatch.setattr(cli, "_load_model", no_model)
+    args = ["track", "seeds", "--out", str(tmp_path / "nowhere" / "report.html")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"the folder {tmp_path / 'nowhere'} does not exist" in err and err.count("\n") == 1
