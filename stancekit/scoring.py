@@ -521,7 +521,8 @@ class NLIModel:
         units: dict[_Unit, int] = {}
         self._token_lengths([text for pair in chunk for text in pair])  # one batched call, not two per pair
         forward = [self._plan(p, h, units) for p, h in chunk]
-        backward = [self._plan(h, p, units) for p, h in chunk] if both_directions else []
+        # backward: the hypothesis is scored as premise against the (windowed) premise, so a long premise still fits
+        backward = [self._plan(h, p, units, split="hypothesis") for p, h in chunk] if both_directions else []
         probs, cut = self._run(list(units), batch_size, show_progress_bar)
         for plan in forward + backward:
             plan.truncated = plan.truncated or bool(cut[plan.units].any())
@@ -586,30 +587,41 @@ class NLIModel:
         specials = int(self.tokenizer.num_special_tokens_to_add(pair=True))
         return self.max_length - specials - self._token_lengths([hypothesis])[0]
 
-    def _plan(self, premise: str, hypothesis: str, units: dict[_Unit, int]) -> _Plan:
-        budget = self._budget(hypothesis)
-        if self._token_lengths([premise])[0] <= budget:
-            return _Plan([units.setdefault(_Unit(premise, hypothesis), len(units))], [(0, len(premise))], False)
-        spans = split_sentences(premise) or [(0, len(premise))]
-        lengths = self._token_lengths([premise[s:e] for s, e in spans])
+    def _plan(self, premise: str, hypothesis: str, units: dict[_Unit, int], *, split: str = "premise") -> _Plan:
+        """Windows of the long side (``split``: the premise, or for the backward direction the hypothesis slot)."""
+        long_text, other = (premise, hypothesis) if split == "premise" else (hypothesis, premise)
+
+        def unit(window: str) -> _Unit:
+            return _Unit(window, other) if split == "premise" else _Unit(other, window)
+
+        budget = self._budget(other)
+        if self._token_lengths([long_text])[0] <= budget:
+            return _Plan([units.setdefault(unit(long_text), len(units))], [(0, len(long_text))], False)
+        spans = split_sentences(long_text) or [(0, len(long_text))]
+        lengths = self._token_lengths([long_text[s:e] for s, e in spans])
+        groups: list[list[int]] = []
+        used = 0
+        for i, n in enumerate(lengths):
+            # A first guess: the sum of the sentences' counts and a token per join; checked exactly below
+            if groups and used + n + 1 <= budget:
+                groups[-1].append(i)
+                used += n + 1
+            else:
+                groups.append([i])
+                used = n
         windows: list[tuple[int, int]] = []
         truncated = budget < 1
-        current: tuple[int, int] | None = None
-        used = 0
-        for (s, e), n in zip(spans, lengths, strict=True):
-            # A window's token count is approximated by the sum of its sentences' counts; WordPiece and BPE
-            # tokenise sentence by sentence here, so the sum is exact up to joining whitespace.
-            if current is not None and used + n + 1 <= budget:  # one token of slack per joined sentence
-                current = (current[0], e)
-                used += n + 1
+        while groups:
+            group = groups.pop(0)
+            start, end = spans[group[0]][0], spans[group[-1]][1]
+            if len(group) > 1 and self._token_lengths([long_text[start:end]])[0] > budget:
+                # joins cost more than guessed (byte-level BPE counts "\n\n" and leading spaces): split the group
+                half = len(group) // 2
+                groups[:0] = [group[:half], group[half:]]
                 continue
-            if current is not None:
-                windows.append(current)
-            current, used = (s, e), n
-            truncated = truncated or n > budget
-        if current is not None:
-            windows.append(current)
-        ids = [units.setdefault(_Unit(premise[s:e], hypothesis), len(units)) for s, e in windows]
+            truncated = truncated or (len(group) == 1 and lengths[group[0]] > budget)
+            windows.append((start, end))
+        ids = [units.setdefault(unit(long_text[s:e]), len(units)) for s, e in windows]
         return _Plan(ids, windows, truncated)
 
     def _warn_truncation(self, plans: Sequence[_Plan]) -> None:
@@ -726,16 +738,36 @@ def model_window(model: Any, tokenizer: Any, max_length: int | None = None) -> i
         >>> model_window(model, tokenizer)  # doctest: +SKIP
         512
     """
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and getattr(model.config, "model_type", "") in _OFFSET_POSITIONS:
+        # RoBERTa-style embeddings number positions from pad_token_id + 1: 514 positions hold 512 tokens
+        positions -= int(getattr(model.config, "pad_token_id", 1) or 0) + 1
     limits = [
         n
-        for n in (
-            max_length,
-            getattr(tokenizer, "model_max_length", None),
-            getattr(model.config, "max_position_embeddings", None),
-        )
+        for n in (max_length, getattr(tokenizer, "model_max_length", None), positions)
         if isinstance(n, int) and 0 < n < 100_000
     ]
     return min(limits) if limits else 512
+
+
+# Model types whose position ids start after the padding index (create_position_ids_from_input_ids)
+_OFFSET_POSITIONS = frozenset(
+    {
+        "roberta",
+        "roberta-prelayernorm",
+        "xlm-roberta",
+        "xlm-roberta-xl",
+        "camembert",
+        "mpnet",
+        "data2vec-text",
+        "longformer",
+        "luke",
+        "xmod",
+        "ibert",
+        "markuplm",
+        "mluke",
+    }
+)
 
 
 def load_classifier(source: str, config: Any, **options: Any) -> Any:

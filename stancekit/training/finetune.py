@@ -296,10 +296,17 @@ def _encode(
     return {**columns, "labels": [schema.index(p.label) for p in pairs]}
 
 
+def _logits_of(predictions: Any) -> npt.NDArray[np.float32]:
+    """The classification logits from ``Trainer.predict``: encoder-decoder models (BART) add their encoder states."""
+    if isinstance(predictions, (tuple, list)):
+        predictions = predictions[0]
+    return np.asarray(predictions, dtype=np.float32)
+
+
 def _metrics(prediction: Any) -> dict[str, float]:
     from sklearn.metrics import f1_score
 
-    logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+    logits = _logits_of(prediction.predictions)
     gold = prediction.label_ids
     pred = np.asarray(logits).argmax(axis=1)
     return {
@@ -431,7 +438,7 @@ def fit(
     state = trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - started
 
-    logits = np.asarray(trainer.predict(dev_ds).predictions, dtype=np.float32)
+    logits = _logits_of(trainer.predict(dev_ds).predictions)
     gold = np.asarray(dev_ds["labels"], dtype=np.int64)
     before = top_label_ece(_softmax(logits), gold)
     temperature = fit_temperature_to_targets(logits, gold) if config.calibrate else 1.0
