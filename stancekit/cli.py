@@ -36,13 +36,16 @@ def _read_pairs_file(path: str) -> list[dict[str, Any]]:
     return records
 
 
-def _load_model(name: str | None, precision: str) -> Any:
+def _load_model(name: str | None, precision: str, label_map: str | None = None) -> Any:
     from stancekit import NLIModel
 
+    mapping = _mapping_option(label_map, "--label-map")
     try:
         if name is None:
+            if mapping:
+                raise CommandError("--label-map describes the labels of a --model checkpoint; give --model too.")
             return NLIModel.default(precision=precision)  # type: ignore[arg-type]  # argparse choices enforce it
-        return NLIModel.from_pretrained(name, precision=precision)  # type: ignore[arg-type]
+        return NLIModel.from_pretrained(name, precision=precision, label_map=mapping)  # type: ignore[arg-type]
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
 
@@ -105,7 +108,7 @@ def _score(args: argparse.Namespace) -> int:
         return _score_on_ray(args)
     _check_out(("--out", args.out))
     records = _read_pairs_file(args.file)
-    model = _load_model(args.model, args.precision)
+    model = _load_model(args.model, args.precision, args.label_map)
     _emit(_score_records(model, records, args), args.out)
     return 0
 
@@ -119,12 +122,15 @@ def _score_on_ray(args: argparse.Namespace) -> int:
         raise CommandError(f'--ray needs Ray Data: pip install "stancekit[ray]" ({error}).') from None
     if not args.out:
         raise CommandError("--ray writes a folder of results: pass --out FOLDER.")
+    if args.label_map:
+        raise CommandError("--label-map is not passed to Ray workers yet: save the model with its label_map first.")
     ray.init(address=args.ray_address, ignore_reinit_error=True, log_to_driver=args.verbose)
     try:
         scored = score_files(
             args.file,
             args.out,
             output_format=args.format,
+            overwrite=args.overwrite,
             model=args.model,
             precision=args.precision,
             both_directions=args.both_directions,
@@ -481,11 +487,18 @@ def _claims(args: argparse.Namespace) -> int:
 
     actor_map: dict[str, str] = {}
     if args.actor_map:
-        loaded = json.loads(Path(args.actor_map).read_text(encoding="utf-8"))
+        try:
+            loaded = json.loads(Path(args.actor_map).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"{args.actor_map}, line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}); "
+                'expected an object such as {"Mujahid": "Taliban"}.'
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"--actor-map {args.actor_map}: cannot read it ({error}).") from None
         if not isinstance(loaded, dict):
             raise CommandError(f"{args.actor_map}: expected a JSON object of speaker -> actor.")
         actor_map = {str(k): str(v) for k, v in loaded.items()}
-    _check_out(("--out", args.out), ("--jsonl", args.jsonl))
     try:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
@@ -518,7 +531,7 @@ def _stance(args: argparse.Namespace) -> int:
             records.append({**record, "target": target})
     except ValueError as error:
         raise CommandError(str(error)) from None
-    model = _load_model(args.model, args.precision)
+    model = _load_model(args.model, args.precision, args.label_map)
     results = stance(
         model,
         [r["text"] for r in records],
@@ -543,7 +556,7 @@ def _track(args: argparse.Namespace) -> int:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
-    model = _load_model(args.model, args.precision)
+    model = _load_model(args.model, args.precision, args.label_map)
     if args.scope == "target" and not args.target:
         raise CommandError("--scope target pairs the claims that take a stance toward --target: give --target.")
     from stancekit.claims import ClaimExtractor
@@ -566,11 +579,18 @@ def _track(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_model_options(parser: argparse.ArgumentParser, *, batch_size: int = 32) -> None:
+def _add_model_options(parser: argparse.ArgumentParser, *, batch_size: int = 32, label_map: bool = False) -> None:
     """--model, --precision and --batch-size, the same for every subcommand that runs the NLI model."""
     parser.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     parser.add_argument("--batch-size", type=int, default=batch_size)
+    if label_map:
+        parser.add_argument(
+            "--label-map",
+            default=None,
+            help="NLI meaning of --model's labels when they are not named (read its model card), "
+            "e.g. LABEL_0=contradiction,LABEL_1=neutral,LABEL_2=entailment",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -583,13 +603,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("file", help="JSON Lines with 'premise' and 'hypothesis' (other fields are kept); - = stdin")
     score.add_argument("--both-directions", action="store_true", help="also score hypothesis->premise")
     score.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
-    _add_model_options(score)
+    _add_model_options(score, label_map=True)
     scale = score.add_argument_group("scale out on Ray Data (pip install 'stancekit[ray]')")
     scale.add_argument(
         "--ray", action="store_true", help="FILE is a file or folder of .jsonl/.parquet; --out a folder"
     )
     scale.add_argument("--ray-address", default=None, help="cluster address (default: start a local one)")
     scale.add_argument("--format", choices=["parquet", "jsonl"], default="parquet", help="output format with --ray")
+    scale.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder (with --ray)")
     scale.add_argument("--concurrency", type=int, default=None, help="workers (default: CPUs / --num-cpus)")
     scale.add_argument("--num-cpus", type=float, default=1, help="CPUs per worker")
     scale.add_argument("--num-gpus", type=float, default=None, help="GPUs per worker")
@@ -611,7 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     stance_cmd.add_argument("--target", default=None, help="one target for every line")
     stance_cmd.add_argument("--out", default=None, help="write here (atomically) instead of standard output")
     _add_target_kind(stance_cmd)
-    _add_model_options(stance_cmd)
+    _add_model_options(stance_cmd, label_map=True)
     stance_cmd.set_defaults(func=_stance)
 
     track = sub.add_parser("track", help="claims, rebuttals and stance over time for articles (the main job)")
@@ -629,7 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-process", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse (default: up to 2)"
     )
     _add_target_kind(track)
-    _add_model_options(track)
+    _add_model_options(track, label_map=True)
     track.set_defaults(func=_track)
 
     evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")

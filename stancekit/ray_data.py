@@ -14,6 +14,8 @@ Example:
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -301,21 +303,27 @@ def score_files(
     destination: str | Path,
     *,
     output_format: str = "parquet",
+    overwrite: bool = False,
     **options: Any,
 ) -> ray.data.Dataset:
     """Read pairs from a folder (or file) of JSON Lines or Parquet, score them on Ray, write a folder of results.
+
+    The results go to a hidden folder beside ``destination`` that takes its place only once all are written, so
+    an interrupted run leaves nothing half-written and stale files never mix with new ones.
 
     Args:
         source: ``.jsonl``/``.json`` (optionally gzip) or ``.parquet`` files, or a folder of them.
         destination: Output folder (Ray writes one file per block).
         output_format: ``parquet`` or ``jsonl``.
+        overwrite: Replace a ``destination`` that already holds files (by default that is an error).
         options: Passed to :func:`score_dataset`.
 
     Returns:
         The scored Dataset (already written).
 
     Raises:
-        ValueError: For an unknown output format or a source with neither kind of file.
+        ValueError: For an unknown output format, a source with neither kind of file, or a non-empty
+            ``destination`` without ``overwrite=True``.
 
     Example:
         >>> score_files("pairs/", "scored/", concurrency=8)  # doctest: +SKIP
@@ -332,11 +340,29 @@ def score_files(
         ds = ray.data.read_json(str(path), lines=True)
     else:
         raise ValueError(f"{path}: no .jsonl, .json or .parquet files to read.")
+    out = Path(destination)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"destination {out} is a file; score_files writes a folder.")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ValueError(
+            f"destination {out} already holds files; writing there would mix old and new results. "
+            "Pass overwrite=True (--overwrite) to replace it, or name a new folder."
+        )
+    if not out.parent.is_dir():
+        raise ValueError(f"destination {out}: the folder {out.parent} does not exist; create it first.")
     scored: ray.data.Dataset = score_dataset(ds, **options).materialize()
-    if output_format == "parquet":
-        scored.write_parquet(str(destination))
-    else:
-        scored.write_json(str(destination))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        if output_format == "parquet":
+            scored.write_parquet(str(staging))
+        else:
+            scored.write_json(str(staging))
+        if out.is_dir():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return scored
 
 

@@ -929,8 +929,17 @@ def _is_plain_nli(id2label: Mapping[int, str]) -> bool:
 
 def _read_stancekit_config(source: str) -> dict[str, Any]:
     path = Path(source) / STANCEKIT_CONFIG
-    if path.is_file():
+    if not path.is_file():
+        return {}
+    try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            return data
-    return {}
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}, line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}). It holds the "
+            "model's calibration; restore it from the model's source, or delete it to load the bare checkpoint."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}.")
+    return data

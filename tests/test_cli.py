@@ -142,3 +142,44 @@ def test_track_refuses_a_bad_report_path_before_any_work(tmp_path, capsys, monke
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"the folder {tmp_path / 'nowhere'} does not exist" in err and err.count("\n") == 1
+
+
+def test_bad_json_sidecars_are_one_line_errors(tmp_path, tiny_model_dir, capsys):
+    import shutil
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "stancekit.json").write_text('{"temperature": 1.2,\n "label_map": }\n')
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'])
+    assert main(["score", str(data), "--model", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / 'stancekit.json'}, line 2, column 15: not valid JSON" in err and err.count("\n") == 1
+    actors = tmp_path / "actors.json"
+    actors.write_text('{"Mujahid": "Taliban",}')
+    assert main(["claims", "seeds", "--actor-map", str(actors)]) == 2
+    err = capsys.readouterr().err
+    assert f"{actors}, line 1, column 23: not valid JSON" in err and err.count("\n") == 1
+
+
+def test_label_map_for_a_checkpoint_with_generic_labels(tmp_path, capsys):
+    from conftest import save_tiny
+
+    generic = save_tiny(tmp_path / "generic", id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"})
+    data = _write(tmp_path / "ok.jsonl", ['{"premise": "the dog runs .", "hypothesis": "the cat sleeps ."}'])
+    assert main(["score", str(data), "--model", str(generic)]) == 2
+    assert "model card" in capsys.readouterr().err
+    mapping = "LABEL_0=contradiction,LABEL_1=neutral,LABEL_2=entailment"
+    assert main(["score", str(data), "--model", str(generic), "--label-map", mapping, "--precision", "fp32"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    from stancekit import NLIModel
+
+    model = NLIModel.from_pretrained(
+        generic, precision="fp32", label_map=dict(p.split("=") for p in mapping.split(","))
+    )
+    expected = model.score([("the dog runs .", "the cat sleeps .")])[0]
+    assert row["scores"]["contradiction"] == pytest.approx(expected.contradiction, abs=1e-6)
+    stance_data = _write(tmp_path / "s.jsonl", ['{"text": "the dog runs .", "target": "the cat sleeps"}'])
+    assert main(["stance", str(stance_data), "--model", str(generic), "--label-map", mapping]) == 0
+    assert json.loads(capsys.readouterr().out)["stance"] in {"favor", "against", "none"}
+    assert main(["stance", str(stance_data), "--label-map", mapping]) == 2
+    assert "give --model too" in capsys.readouterr().err

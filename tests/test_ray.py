@@ -120,6 +120,12 @@ def test_score_files_reads_jsonl_and_writes_parquet(local_ray, model_dir, tmp_pa
     score_files(source, tmp_path / "scored", model=model_dir, precision="fp32", concurrency=1)
     got = pd.read_parquet(tmp_path / "scored")
     _check_same(got, frame, model_dir)
+    # a second run into the same folder is refused (it would mix old and new files), or replaces it whole
+    with pytest.raises(ValueError, match="already holds files"):
+        score_files(source / "a.jsonl", tmp_path / "scored", model=model_dir, precision="fp32", concurrency=1)
+    score_files(source / "a.jsonl", tmp_path / "scored", model=model_dir, overwrite=True, concurrency=1)
+    assert len(pd.read_parquet(tmp_path / "scored")) == 15
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs", "scored"]  # no staging folder left
 
 
 def test_ray_embedder_equals_the_local_embedder(local_ray):
