@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import json
 import math
 import os
@@ -52,12 +51,34 @@ class NLIExample:
     two_way: bool = False
 
 
-def _open_text(path: str | Path) -> IO[str]:
+@contextlib.contextmanager
+def _open_text(path: str | Path) -> Iterator[Iterator[str]]:
+    """The lines of a UTF-8 text file, gzip or plain whatever its name says (``-`` = stdin).
+
+    A line that is not UTF-8 (a latin-1 or binary file) is a ValueError naming the file, the line and the byte.
+    """
     if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
-    if str(path).endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+        yield _decoded(sys.stdin.buffer, "<stdin>")
+        return
+    with open(path, "rb") as raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        if magic == b"\x1f\x8b":  # gzip, with or without .gz
+            with gzip.open(raw, "rb") as unzipped:
+                yield _decoded(unzipped, str(path))
+        else:
+            yield _decoded(raw, str(path))
+
+
+def _decoded(lines: Iterable[bytes], name: str) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        try:
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{name}, line {number}: not UTF-8 text (byte {line[error.start]:#04x} at column {error.start + 1}); "
+                "re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or check that it is a text file."
+            ) from None
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

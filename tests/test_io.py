@@ -45,3 +45,25 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_gzip_is_read_whatever_the_name_and_latin1_names_file_and_line(tmp_path):
+    import gzip
+
+    from stancekit.data import load_pairs
+    from stancekit.io import iter_jsonl
+
+    rows = b'{"premise": "a", "hypothesis": "b", "label": "entailment"}\n'
+    (tmp_path / "pairs.jsonl").write_bytes(gzip.compress(rows * 3))  # gzip without .gz
+    assert [n for n, _ in iter_jsonl(tmp_path / "pairs.jsonl")] == [1, 2, 3]
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(rows + '{"premise": "café", "hypothesis": "b"}\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin\.jsonl, line 2: not UTF-8 text \(byte 0xe9 at column 17\)"):
+        list(iter_jsonl(latin))
+    table = tmp_path / "pairs.csv"
+    table.write_bytes("premise,hypothesis,label\ncafé,b,entailment\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"pairs\.csv, line 2: not UTF-8"):
+        load_pairs(table)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffpremise,hypothesis,label\na,b,entailment\n".encode())
+    assert load_pairs(bom)[0].premise == "a"  # a byte-order mark is not part of the first column's name
