@@ -432,6 +432,7 @@ def _finetune(args: argparse.Namespace) -> int:
             precision=args.precision,
             device=args.device,
             show_progress=not args.quiet,
+            resume=not args.no_resume,
         )
         result = fit(train, config, dev=dev)
     except (OSError, ValueError, TypeError) as error:
@@ -780,6 +781,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     tune.add_argument("--device", default=None)
     tune.add_argument("--quiet", action="store_true", help="no progress bars")
+    tune.add_argument(
+        "--no-resume", action="store_true", help="start over: clear OUT's checkpoints instead of resuming them"
+    )
     tune.set_defaults(func=_finetune)
 
     ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class figures, confusion and ECE on your pairs")

@@ -781,6 +781,10 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
     """
     from transformers import AutoModelForSequenceClassification
 
+    if Path(source).is_dir():
+        broken = broken_safetensors(source)
+        if broken:
+            raise ValueError(broken[0])
     try:
         with _no_loading_bar(Path(source).is_dir()):
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -794,6 +798,28 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
             ) from error
         raise
     return model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
+
+
+def broken_safetensors(folder: str | Path) -> list[str]:
+    """One line per ``*.safetensors`` file in ``folder`` that cannot be read (truncated or corrupted); empty if none.
+
+    Example:
+        >>> broken_safetensors("models/stancekit-nli-minilm-l6")
+        []
+    """
+    from safetensors import safe_open
+
+    problems = []
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                handle.keys()
+        except Exception as error:  # SafetensorError is neither OSError nor ValueError
+            problems.append(
+                f"{path}: not a readable safetensors file ({error}); it is truncated or corrupted: "
+                "download or save the model again."
+            )
+    return problems
 
 
 @contextlib.contextmanager

@@ -183,3 +183,11 @@ def test_label_map_for_a_checkpoint_with_generic_labels(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["stance"] in {"favor", "against", "none"}
     assert main(["stance", str(stance_data), "--label-map", mapping]) == 2
     assert "give --model too" in capsys.readouterr().err
+
+
+def test_train_nli_on_an_empty_data_dir_is_one_line(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    assert main(["train-nli", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert f"no <dataset>/<split>.jsonl or .jsonl.gz files under {tmp_path / 'data'}" in err
+    assert "Traceback" not in err and err.count("\n") == 1

@@ -248,3 +248,35 @@ def test_cli_finetune_and_evaluate(tmp_path, tiny_base, capsys):
     code = main(["finetune", str(bad), "--out", str(tmp_path / "never"), *common])
     assert code == 2 and "bad.jsonl line 1: 'perspective' (premise) is missing or empty" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_fit_never_resumes_another_runs_checkpoints(tmp_path, tiny_base, capsys):
+    rows = _rows(8)
+    fit(rows, _config(tmp_path, tiny_base, max_steps=2, eval_every=2), column_mapping=COLUMNS)
+    other = [{**r, "perspective": r["perspective"] + " today"} for r in rows]
+    with pytest.raises(ValueError, match="holds checkpoints of another run"):
+        fit(other, _config(tmp_path, tiny_base, max_steps=2, eval_every=2), column_mapping=COLUMNS)
+    result = fit(other, _config(tmp_path, tiny_base, max_steps=2, eval_every=2, resume=False), column_mapping=COLUMNS)
+    assert result.steps == 2
+    card = json.loads((result.model_dir / "stancekit.json").read_text())
+    assert card["finetune"]["train_pairs"] == result.train_pairs
+    assert "{'loss'" not in capsys.readouterr().out  # show_progress=False prints no Trainer log dicts
+
+
+def test_a_broken_newest_checkpoint_falls_back_to_an_intact_one(tmp_path, tiny_base, caplog):
+    rows = _rows(8)
+    fit(rows, _config(tmp_path, tiny_base, max_steps=4, eval_every=2), column_mapping=COLUMNS)
+    checkpoints = tmp_path / "out" / "checkpoints"
+    newest = checkpoints / "checkpoint-4" / "model.safetensors"
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    with caplog.at_level(logging.INFO, logger="stancekit.training.finetune"):
+        result = fit(rows, _config(tmp_path, tiny_base, max_steps=6, eval_every=2), column_mapping=COLUMNS)
+    assert "skipping checkpoint" in caplog.text and "checkpoint-4" in caplog.text and "truncated" in caplog.text
+    assert "resuming from" in caplog.text and "checkpoint-2" in caplog.text
+    assert result.steps == 6
+
+
+def test_a_label_map_typo_is_refused_not_trained_as_a_class(tmp_path, tiny_base):
+    typo = {"SUPPORT": "entailment", "UNDERMNE": "contradiction"}
+    with pytest.raises(ValueError, match=r"label_map key 'UNDERMNE' is not a label .* Did you mean 'UNDERMINE'\?"):
+        fit(_rows(8), _config(tmp_path, tiny_base, label_map=typo), column_mapping=COLUMNS)

@@ -358,6 +358,7 @@ def fit(
     if config.labels is not None:
         schema = LabelSchema.create(config.labels, config.label_map)
     else:
+        _check_label_map_keys(config.label_map, counts)
         schema = LabelSchema.infer(sorted(set(counts) | set(config.label_map or {})), config.label_map)
     if dev_pairs is None:
         train_pairs, dev_pairs = split_dev(train_pairs, config.dev_fraction, seed=config.seed)
@@ -385,6 +386,7 @@ def fit(
     dev_ds = Dataset.from_dict(_encode(tokenizer, dev_pairs, schema, max_length, "dev"))
 
     steps_per_epoch = math.ceil(len(train_pairs) / config.batch_size)
+    total_steps = config.max_steps or math.ceil(config.epochs * steps_per_epoch)
     strategy = "steps" if config.eval_every else "epoch"
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"),
@@ -394,7 +396,9 @@ def fit(
         per_device_eval_batch_size=max(32, config.batch_size),
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_ratio,
+        # a count, not a ratio: transformers 5 dropped warmup_ratio and reads a float warmup_steps < 1 as a
+        # ratio, transformers 4 would read it as zero steps
+        warmup_steps=math.ceil(config.warmup_ratio * total_steps),
         eval_strategy=strategy,
         save_strategy=strategy,
         eval_steps=config.eval_every,
@@ -431,7 +435,11 @@ def fit(
         callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)],
         class_weights=weights,
     )
-    last = _last_checkpoint(out / "checkpoints") if config.resume else None
+    if not config.show_progress:
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)  # it prints every log dict when progress bars are off
+    last = _resume_point(out / "checkpoints", _fingerprint(config, train_pairs, dev_pairs, schema), config.resume)
     if last:
         logger.info("resuming from %s", last)
     started = time.perf_counter()
@@ -494,12 +502,83 @@ def fit(
     return result
 
 
+def _check_label_map_keys(label_map: Mapping[str, str] | None, counts: Mapping[str, int]) -> None:
+    """A label_map key that no training pair carries would become a class with no examples (a typo, usually)."""
+    import difflib
+
+    for key in label_map or {}:
+        if key not in counts:
+            close = difflib.get_close_matches(key, list(counts), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"label_map key {key!r} is not a label of the train split (its labels: {sorted(counts)});"
+                f" it would train a class with no examples.{hint} To keep a class the data lacks, list it in "
+                "labels= explicitly."
+            )
+
+
+def _fingerprint(
+    config: FinetuneConfig, train: Sequence[LabeledPair], dev: Sequence[LabeledPair], schema: LabelSchema
+) -> str:
+    """A digest of what a run learns from: its settings and data.
+
+    Not part of it: where it writes, how it shows progress, and how long it runs (``epochs``, ``max_steps``,
+    ``patience``), so a rerun with more steps resumes.
+    """
+    import hashlib
+
+    settings = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in asdict(config).items()
+        if k not in ("output_dir", "resume", "show_progress", "patience", "device", "epochs", "max_steps")
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(schema.to_dict(), sort_keys=True, default=str).encode())
+    for name, pairs in (("train", train), ("dev", dev)):
+        digest.update(name.encode())
+        for p in pairs:
+            digest.update(json.dumps([p.premise, p.hypothesis, p.label]).encode())
+    return digest.hexdigest()
+
+
+def _resume_point(folder: Path, fingerprint: str, resume: bool) -> str | None:
+    """The checkpoint to resume from, after checking that ``folder`` holds this run's checkpoints.
+
+    Checkpoints of another run (other data or settings) are never resumed: that is an error with ``resume=True``
+    and they are cleared with ``resume=False``. A broken newest checkpoint falls back to the newest intact one.
+    """
+    import shutil
+
+    stamp = folder / "run.json"
+    if folder.is_dir() and any(folder.glob("checkpoint-*")):
+        recorded = json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") if stamp.is_file() else None
+        if resume and recorded != fingerprint:
+            raise ValueError(
+                f"{folder} holds checkpoints of another run (its data or settings differ from this one's), so "
+                "resuming would train and save the old run. Use a new output_dir, or resume=False "
+                "(--no-resume) to start over here."
+            )
+        if not resume:
+            logger.info("resume=False: removing the checkpoints in %s", folder)
+            shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    return _last_checkpoint(folder) if resume else None
+
+
 def _last_checkpoint(folder: Path) -> str | None:
     """The newest complete ``checkpoint-N`` in ``folder`` (one with its trainer state written), or ``None``."""
     if not folder.is_dir():
         return None
+    from stancekit.scoring import broken_safetensors
+
     done = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file() and p.name[11:].isdigit()]
-    return str(max(done, key=lambda p: int(p.name[11:]))) if done else None
+    for checkpoint in sorted(done, key=lambda p: int(p.name[11:]), reverse=True):
+        broken = broken_safetensors(checkpoint)
+        if not broken and any(checkpoint.glob("*.safetensors")):
+            return str(checkpoint)
+        logger.warning("skipping checkpoint %s: %s", checkpoint, broken[0] if broken else "no safetensors weights")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
