@@ -830,12 +830,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit, so that partial output files are removed as on Ctrl-C."""
+    """Turn SIGTERM and SIGHUP into SystemExit, so that partial output files are removed as on Ctrl-C."""
     import signal
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):  # no SIGHUP on Windows
+                signal.signal(getattr(signal, name), lambda signum, frame: sys.exit(128 + signum))
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def test_out_follows_the_umask(tmp_path, tiny_model_dir):
     assert (tmp_path / "o.jsonl").stat().st_mode & 0o777 == 0o644
 
 
-def test_sigterm_leaves_no_partial_output(tmp_path, tiny_model_dir):
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_leaves_no_partial_output(tmp_path, tiny_model_dir, signal_name):
     import signal
     import subprocess
     import sys
@@ -126,7 +127,7 @@ def test_sigterm_leaves_no_partial_output(tmp_path, tiny_model_dir):
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name.startswith(".out.jsonl") for p in tmp_path.iterdir()):
         time.sleep(0.05)  # wait until the partial file exists
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(getattr(signal, signal_name))
     assert process.wait(timeout=60) != 0
     assert not out.exists() and not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 

@@ -86,9 +86,10 @@ def test_stance_and_the_cli_on_each_shape(folders, kind, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("kind", ["bert", "roberta", "bart", "deberta-v2-spm", "electra"])
-def test_fit_each_shape(folders, kind, tmp_path):
+def test_fit_each_shape(folders, kind, tmp_path, capfd):
     from stancekit.training.finetune import FinetuneConfig, fit
 
+    capfd.readouterr()
     rows = [
         {"premise": p, "hypothesis": h, "label": label}
         for p, h, label in [
@@ -110,6 +111,9 @@ def test_fit_each_shape(folders, kind, tmp_path):
     )
     dev = [{**row, "premise": row["premise"].replace(" .", " !")} for row in rows[:6]]
     result = fit(rows, config, dev=dev)
+    printed = capfd.readouterr()
+    quiet = printed.out + printed.err
+    assert "PAD/BOS/EOS" not in quiet and "Writing model shards" not in quiet and "{'loss'" not in quiet
     model = result.load()
     assert model.score([("the talks failed .", "the talks succeeded .")])[0].label.value in {
         "entailment",

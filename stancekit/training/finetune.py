@@ -31,6 +31,7 @@ from stancekit.schema import LabelSchema
 from stancekit.scoring import (
     STANCEKIT_CONFIG,
     NLIModel,
+    _no_loading_bar,
     _read_stancekit_config,
     default_model_path,
     load_classifier,
@@ -424,6 +425,7 @@ def fit(
             [len(train_pairs) / (len(schema.labels) * max(1, counts[label])) for label in schema.labels],
             dtype=torch.float32,
         )
+    _align_special_tokens(model, tokenizer)
     trainer = SchemaTrainer(
         model=model,
         args=args,
@@ -443,10 +445,11 @@ def fit(
     if last:
         logger.info("resuming from %s", last)
     started = time.perf_counter()
-    state = trainer.train(resume_from_checkpoint=last)
+    with _no_loading_bar(not config.show_progress):  # checkpoint saves draw "Writing model shards" bars
+        state = trainer.train(resume_from_checkpoint=last)
+        logits = _logits_of(trainer.predict(dev_ds).predictions)
     seconds = time.perf_counter() - started
 
-    logits = _logits_of(trainer.predict(dev_ds).predictions)
     gold = np.asarray(dev_ds["labels"], dtype=np.int64)
     before = top_label_ece(_softmax(logits), gold)
     temperature = fit_temperature_to_targets(logits, gold) if config.calibrate else 1.0
@@ -458,7 +461,8 @@ def fit(
         if "eval_macro_f1" in entry
     ]
     saved: Any = trainer.model  # the best checkpoint's weights (load_best_model_at_end)
-    saved.save_pretrained(str(out), safe_serialization=True)
+    with _no_loading_bar(not config.show_progress):
+        saved.save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
     result = FitResult(
         model_dir=out,
@@ -500,6 +504,24 @@ def fit(
         "saved %s: dev macro-F1 %.4f, %d steps in %.0fs, T=%.3f", out, best, result.steps, seconds, temperature
     )
     return result
+
+
+def _align_special_tokens(model: Any, tokenizer: Any) -> None:
+    """Give the model config the tokenizer's pad/bos/eos ids, as Trainer would, without its warning.
+
+    A classifier never generates, so the ids only matter for padding; DeBERTa and BART checkpoints often disagree
+    with their tokenizers here, and Trainer warns about it on every fit.
+    """
+    config = model.config
+    for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
+        wanted = getattr(tokenizer, name, None)
+        current = getattr(config, name, None)
+        if wanted is None or current == wanted or (isinstance(current, list) and wanted in current):
+            continue
+        setattr(config, name, wanted)
+        generation = getattr(model, "generation_config", None)
+        if generation is not None and getattr(generation, name, None) is not None:
+            setattr(generation, name, wanted)
 
 
 def _check_label_map_keys(label_map: Mapping[str, str] | None, counts: Mapping[str, int]) -> None:
