@@ -338,6 +338,7 @@ class NLIModel:
         if label_map is None:
             label_map = _stored_label_map(stored, source)
         schema = _resolve_schema(id2label, label_map, stored)  # fails on labels before loading any weights
+        _check_tokenizer_files(source)
         model = load_classifier(source, config, **common)
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         _check_vocabulary(tokenizer, config, source)
@@ -880,6 +881,27 @@ def _check_local_path(source: str) -> None:
         ) from None
     if path.is_dir() and not (path / "config.json").is_file():
         raise FileNotFoundError(f"{source} has no config.json: it is not a saved model folder.")
+
+
+_TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.txt",
+    "vocab.json",
+    "spm.model",
+    "sentencepiece.bpe.model",
+    "tokenizer.model",
+    "sentencepiece.model",
+)
+
+
+def _check_tokenizer_files(source: str) -> None:
+    """Refuse a local folder with no tokenizer files: transformers would build a near-empty vocabulary from nothing."""
+    folder = Path(source)
+    if folder.is_dir() and not any((folder / name).is_file() for name in _TOKENIZER_FILES):
+        raise ValueError(
+            f"{source} has no tokenizer files (none of {', '.join(_TOKENIZER_FILES)}): every word would be "
+            "unknown to the model. Save the tokenizer beside the weights (tokenizer.save_pretrained(folder))."
+        )
 
 
 def _check_vocabulary(tokenizer: Any, config: Any, source: str) -> None:

@@ -341,6 +341,14 @@ def test_a_checkpoint_without_its_tokenizer_files_is_refused(tmp_path):
     path = save_tiny(tmp_path / "bare", id2label=ID2LABEL)
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         (path / name).unlink(missing_ok=True)
+    with pytest.raises(ValueError, match=r"bare has no tokenizer files .* every word would be unknown"):
+        NLIModel.from_pretrained(path, device="cpu")
+
+
+def test_a_tokenizer_far_smaller_than_the_vocabulary_is_refused(tmp_path):
+    path = save_tiny(tmp_path / "small", id2label=ID2LABEL)
+    (path / "tokenizer.json").unlink(missing_ok=True)
+    (path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n")
     with pytest.raises(ValueError, match=r"the tokenizer has 5 tokens but the model.s vocabulary has"):
         NLIModel.from_pretrained(path, device="cpu")
 

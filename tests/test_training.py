@@ -254,3 +254,32 @@ def test_extra_data_two_way_and_stop_at_step(data_dir, tmp_path, tiny_model_dir)
     assert record["pairs_per_source"]["stance/train"] == 8 and record["steps_trained"] == 2
     with pytest.raises(ValueError, match="stop_at_step must be a positive integer"):
         replace(config, stop_at_step=0)
+
+
+def test_an_interrupted_checkpoint_save_keeps_the_previous_checkpoint(data_dir, tmp_path, tiny_model_dir, monkeypatch):
+    import hashlib
+    from dataclasses import replace
+
+    import stancekit.training.nli as nli
+
+    config = tiny_config(
+        data_dir, tmp_path / "run", tiny_model_dir, eval_every=3, checkpoint_every=2, stop_after_minutes=0.0
+    )
+    checkpoint = train_nli(config)
+    weights = hashlib.sha256((checkpoint / "model.safetensors").read_bytes()).hexdigest()
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    real = nli._save_optimizer
+    monkeypatch.setattr(nli, "_save_optimizer", full_disk)  # fails after the new weights are written
+    with pytest.raises(OSError, match="No space left"):
+        train_nli(replace(config, stop_after_minutes=None))
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    assert state["step"] == 1  # the step-1 checkpoint, whole: its weights were not replaced by step 2's
+    assert hashlib.sha256((checkpoint / "model.safetensors").read_bytes()).hexdigest() == weights
+    monkeypatch.setattr(nli, "_save_optimizer", real)
+    train_nli(replace(config, stop_after_minutes=None))
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    assert state["step"] == state["total_steps"] == 9
+    assert not [p.name for p in (tmp_path / "run").iterdir() if p.name.endswith((".partial", ".old"))]

@@ -278,6 +278,8 @@ def train_nli(config: NLITrainingConfig) -> Path:
     base = config.base_model or base_encoder_path()
     logger.info("base %s, device %s, autocast %s, threads %d", base, device, dtype, torch.get_num_threads())
     checkpoint = out / "checkpoint"
+    for folder in (checkpoint, out / "best"):
+        _recover(folder)
     if not (checkpoint / "trainer_state.json").exists():
         _check_base_head(base)  # before the data is read: a wrong base fails in a second, not after tokenising
 
@@ -363,14 +365,15 @@ def train_nli(config: NLITrainingConfig) -> Path:
         logger.info("resumed at step %d of %d (best dev accuracy %.4f)", step, total, best)
 
     def save_checkpoint() -> None:
-        checkpoint.mkdir(exist_ok=True)
-        model.save_pretrained(str(checkpoint), safe_serialization=True)
-        meta = _save_optimizer(optimizer, checkpoint / "optimizer.safetensors")
-        save_file({"torch": torch.get_rng_state()}, str(checkpoint / "rng.safetensors"))
+        # written whole into a staging folder that then replaces the checkpoint: an interruption leaves the
+        # previous checkpoint (weights, optimizer, RNG and step agreeing), never a mix of two steps
+        staging = _staging(checkpoint)
+        model.save_pretrained(str(staging), safe_serialization=True)
+        meta = _save_optimizer(optimizer, staging / "optimizer.safetensors")
+        save_file({"torch": torch.get_rng_state()}, str(staging / "rng.safetensors"))
         state = {"step": step, "total_steps": total, "best": best, "history": history, "optimizer": meta}
-        tmp = checkpoint / "trainer_state.json.tmp"
-        tmp.write_text(json.dumps(state))
-        tmp.replace(checkpoint / "trainer_state.json")
+        (staging / "trainer_state.json").write_text(json.dumps(state))
+        _swap_in(staging, checkpoint)
 
     def evaluate_dev() -> None:
         nonlocal best
@@ -381,8 +384,10 @@ def train_nli(config: NLITrainingConfig) -> Path:
         logger.info("step %d: dev accuracy %.4f", step, accuracy)
         if accuracy > best:
             best = accuracy
-            model.save_pretrained(str(out / "best"), safe_serialization=True)
-            tokenizer.save_pretrained(str(out / "best"))
+            staging = _staging(out / "best")
+            model.save_pretrained(str(staging), safe_serialization=True)
+            tokenizer.save_pretrained(str(staging))
+            _swap_in(staging, out / "best")
 
     if config.finalise_now and step < total:
         # Ship what the run has so far: score the current weights on dev too, then calibrate the best.
@@ -439,6 +444,40 @@ def train_nli(config: NLITrainingConfig) -> Path:
         model.save_pretrained(str(out / "best"), safe_serialization=True)
         tokenizer.save_pretrained(str(out / "best"))
     return _finalise(out, config, dev_batches, dev_labels, dev_nli, device, dtype, counts, truncated, step, total)
+
+
+def _staging(folder: Path) -> Path:
+    """An empty ``folder.partial`` beside ``folder`` to write a new version into."""
+    import shutil
+
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Replace ``folder`` by the complete ``staging``; the old version is kept as ``folder.old`` until then."""
+    import shutil
+
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(folder: Path) -> None:
+    """After an interruption mid-swap: bring back ``folder.old`` if ``folder`` is gone, drop a partial write."""
+    import shutil
+
+    old = folder.with_name(folder.name + ".old")
+    if not folder.exists() and old.is_dir():
+        old.rename(folder)
+        logger.info("recovered %s from its previous version", folder)
+    shutil.rmtree(folder.with_name(folder.name + ".partial"), ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _earlier_stages(base: str | None) -> list[dict[str, Any]]:
