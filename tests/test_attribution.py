@@ -210,3 +210,19 @@ def test_two_processes_give_the_same_claims():
     assert [c.to_dict() for c in one] == [c.to_dict() for c in two] and len(one) >= 6
     with pytest.raises(ValueError, match="n_process must be a positive"):
         ClaimExtractor(n_process=0)
+
+
+@needs_pipeline
+def test_a_nested_report_stays_with_the_outer_speaker():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Interior ministry spokesman Omar Haidari denied the report on Monday. "
+        "He added that the government has assured its neighbours that no fighters were crossing the border."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    added = next(c for c in claims if "no fighters" in text[c.start : c.end])
+    # the added clause whole, for the one who added it, not only the innermost "that" clause
+    assert text[added.start : added.end].startswith("the government has assured its neighbours that no fighters")
+    assert added.speaker == "Omar Haidari"

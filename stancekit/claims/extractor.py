@@ -335,6 +335,8 @@ class ClaimExtractor:
                 if fallback:
                     claims = [c for c in claims if c not in fallback]
                 overlaps = any(_overlap(c, item) for c in [*claims, *added])
+                if overlaps:
+                    claims = [self._parse_span(document, c, item) for c in claims]
             if overlaps:
                 # the rules read "Russia" where the parse reads "Russia's foreign ministry": the fuller name wins
                 ours = item.speaker
@@ -365,6 +367,39 @@ class ClaimExtractor:
             added.append(self._claim(document, content, speaker, kind, item.start, item.end, sentence, [], sentence))
         merged = self._fill_actors(sorted([*claims, *added], key=lambda c: (c.start, c.end)), parsed)
         return self._source_unsourced(document, merged, unsourced)
+
+    @staticmethod
+    def _parse_span(document: Document, claim: Claim, item: Any) -> Claim:
+        """The parse's span for a rule claim of the same speaker nested inside it.
+
+        The rules read the innermost "that" clause or the whole sentence; the parse knows which verb governs
+        which complement ("He added that the Emirate has assured China that P": the added clause, not P).
+        """
+        if claim.kind == "embedded" or not claim.speaker or not _overlap(claim, item):
+            return claim
+        same = name_key(claim.speaker) == name_key(item.speaker or "") or item.speaker_kind in ("unknown",)
+        text = document.text
+        inner = (
+            claim.start > item.start
+            and claim.end <= item.end + 1
+            and claim.kind == item.kind == "reported_speech"
+            and item.polarity == "assert"
+        )
+        if not same or not inner or (claim.start, claim.end) == (item.start, item.end):
+            return claim
+        content = negate(item.content.rstrip(".")) if item.content else text[item.start : item.end]
+        content = content.strip().strip(",").strip()
+        if content and content[-1] not in ".!?":
+            content += "."
+        kind: ClaimKind = "direct_quote" if item.kind == "direct_quote" else "reported_speech"
+        end = item.start + len(text[item.start : item.end].rstrip())
+        return replace(
+            claim,
+            start=item.start,
+            end=end,
+            text=content[:1].upper() + content[1:] if kind == "direct_quote" else content,
+            kind=kind,
+        )
 
     def _source_unsourced(self, document: Document, claims: list[Claim], unsourced: list[Any]) -> list[Claim]:
         """Sources for allegations denied without one ("rejected claims of P"), and who reported each.
