@@ -226,3 +226,29 @@ def test_a_nested_report_stays_with_the_outer_speaker():
     # the added clause whole, for the one who added it, not only the innermost "that" clause
     assert text[added.start : added.end].startswith("the government has assured its neighbours that no fighters")
     assert added.speaker == "Omar Haidari"
+
+
+def test_acronyms_match_only_in_capitals_and_state_organs_speak_for_their_state():
+    places = gazetteer()
+    assert places.actor_in("her former dancers, who sued") is None  # "who" is not the WHO
+    assert places.actor_in("which is why") is None and places.actor_in("told us") is None
+    assert places.actor_in("WHO officials") == "WHO" and places.actor_in("IS fighters") == "Islamic State"
+    assert places.actor_in("Russia’s army") == "Russia"
+    assert places.side_of_organisation("Russia’s Investigative Committee") == "Russia"
+    assert places.side_of_organisation("the Chilean National Security Council") == "Chile"
+    assert places.side_of_organisation("Acme Mining") == "Acme Mining"
+
+
+@needs_pipeline
+def test_a_family_name_written_first_names_the_person():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Chile's foreign ministry criticised the plan on Thursday.\n\n"
+        "Li Wenhao, a spokesperson for the ministry, said the talks had been useful.\n\n"
+        "The other side has ignored every proposal, Li added."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    added = next(c for c in claims if "ignored every proposal" in c.text)
+    assert (added.speaker, added.actor) == ("Li Wenhao", "Chile")

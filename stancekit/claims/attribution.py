@@ -135,6 +135,7 @@ class Gazetteer:
 
     names: tuple[tuple[str, str], ...]
     state_nouns: frozenset[str] = frozenset()
+    acronyms: frozenset[str] = frozenset()
 
     def side_of_organisation(self, name: str) -> str:
         """Whom an organisation speaks for.
@@ -161,10 +162,19 @@ class Gazetteer:
         return own
 
     def actor_in(self, text: str) -> str | None:
-        """The actor of the first (leftmost, then longest) name found in ``text``, else ``None``."""
-        lowered = re.sub(r"[’']s\b", "", text.lower())
-        match = _pattern(self.names).search(lowered)
-        return dict(self.names)[match.group(1)] if match else None
+        """The actor of the first (leftmost, then longest) name found in ``text``, else ``None``.
+
+        Acronyms match only in capitals: "WHO", "IS", "US" and "AU" are names, "who", "is", "us" are words.
+        """
+        lowered = re.sub(r"[’']s\b", lambda m: " " * len(m.group()), text.lower())  # offsets kept
+        names = dict(self.names)
+        for match in _pattern(self.names).finditer(lowered):
+            name = match.group(1)
+            written = text[match.start() : match.end()] if len(lowered) == len(text) else None
+            if name.upper() in self.acronyms and written is not None and written != written.upper():
+                continue  # a lower-case word, not the acronym
+            return names[name]
+        return None
 
 
 @functools.lru_cache(maxsize=4)
@@ -190,9 +200,13 @@ def gazetteer() -> Gazetteer:
     for country, entry in data["countries"].items():
         for name in [country, *entry["demonyms"], *entry["capitals"], *entry["metonyms"]]:
             names.setdefault(name.lower(), country)
+    written = [n for names_of in data["groups"].values() for n in names_of]
+    for entry in data["countries"].values():
+        written += [*entry["demonyms"], *entry["capitals"], *entry["metonyms"]]
     return Gazetteer(
         names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))),
         state_nouns=frozenset(data.get("state_nouns", ())),
+        acronyms=frozenset(n.upper() for n in written if n.replace(".", "").isupper() and len(n) <= 6),
     )
 
 
@@ -250,6 +264,9 @@ _ROLE_NOUNS = frozenset(
 
 _SPOKES_NOUNS = frozenset("spokesman spokeswoman spokesperson spokespeople representative".split())
 _STATEMENT_NOUNS = frozenset("statement statements estimate estimates report assessment letter communique".split())
+# verbs that report only when a statement, report or estimate is their subject ("Russia's estimate shows that P";
+# "the video shows", "the map shows" are narration)
+_REPORT_ONLY = frozenset({"show"})
 
 
 def _entity_kind(label: str) -> str:
@@ -457,6 +474,9 @@ def _resolve(
         for prior, prior_kind, prior_actor, _ in reversed(recent):
             if prior_kind == "person" and len(prior.split()) > 1 and prior.split()[-1] == name:
                 return prior, prior_kind, prior_actor or actor
+        for prior, prior_kind, prior_actor, _ in reversed(recent):  # a family name written first ("Wang Wenbin")
+            if prior_kind == "person" and len(prior.split()) > 1 and prior.split()[0] == name:
+                return prior, prior_kind, prior_actor or actor
     if named_actor == name and kind != "person":
         kind = "state"
     return name, kind, actor
@@ -502,6 +522,8 @@ def _attribution(
             return []
         subject = clause.head
     if subject.pos_ == "DET":
+        return []
+    if lemma in _REPORT_ONLY and subject.lower_ not in _STATEMENT_NOUNS:
         return []
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
@@ -881,9 +903,19 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
                 if prior:
                     side = places.side_of_organisation(_phrase(prior[-1]))
                     break
+                # not tagged as an organisation ("Chile's foreign ministry"): the words before its last mention
+                before = list(
+                    re.finditer(
+                        rf"([\w’'.\- ]{{0,40}}?)\b{re.escape(noun.lower_)}\b", doc.text[: ent.start_char], re.I
+                    )
+                )
+                if before and places.actor_in(before[-1].group(1)):
+                    side = places.actor_in(before[-1].group(1))
+                    break
         if side:
             sides[name] = side
             sides.setdefault(name.split()[-1], side)
+            sides.setdefault(name.split()[0], side)  # a family name written first ("Wang Wenbin ... Wang")
     return sides
 
 

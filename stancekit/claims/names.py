@@ -86,6 +86,11 @@ class _DocState:
         for person in self.people:
             if name_key(person.surname) == key or name_key(person.name) == key:
                 return person
+        # a family name written first ("Wang Wenbin ... Wang added"): the first word of a full name
+        for person in self.people:
+            words = name_key(person.name).split()
+            if len(words) > 1 and words[0] == key and len(key) > 1:
+                return person
         return None
 
     def last_org_before(self, position: int) -> str | None:
