@@ -252,3 +252,14 @@ def test_a_family_name_written_first_names_the_person():
     claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
     added = next(c for c in claims if "ignored every proposal" in c.text)
     assert (added.speaker, added.actor) == ("Li Wenhao", "Chile")
+
+
+@needs_pipeline
+def test_a_counterpart_is_the_same_office_of_the_other_side_and_a_day_is_not_in_its_name():
+    text = (
+        "The Chilean Foreign Ministry said the border talks had failed. "
+        "It was responding to a statement by its Peruvian counterpart on Monday that said Lima had offered new talks."
+    )
+    items = attributions(text, nlp=NLP)
+    reply = next(a for a in items if "Lima had offered" in text[a.start : a.end])
+    assert (reply.speaker, reply.actor) == ("Peruvian Foreign Ministry", "Peru")

@@ -315,7 +315,16 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
             if ent.label_ == "GPE" and subject.i != ent.end - 1:
                 break
             return re.sub(r"[’']s$", "", ent.text), _entity_kind(ent.label_), role
-    words = [t for t in tokens if t.dep_ not in ("det",) or t.i > subject.i]
+    # "its Ethiopian counterpart on Monday": a time said of the statement is not part of the name
+    temporal = {
+        t.i
+        for c in subject.children
+        if c.dep_ in ("prep", "npadvmod")
+        and c.i > subject.i
+        and any(x.ent_type_ in ("DATE", "TIME") for x in c.subtree)
+        for t in c.subtree
+    }
+    words = [t for t in tokens if (t.dep_ not in ("det",) or t.i > subject.i) and t.i not in temporal]
     if not words:
         return subject.text, "unknown", role
     text = subject.doc[words[0].i : words[-1].i + 1].text  # subtree order: first to last
@@ -455,6 +464,17 @@ def _resolve(
     if titled is not None:
         return _resolve(titled, recent, places)
     name, kind, role = _speaker_name(subject)
+    if lower == "counterpart":
+        # "the Egyptian Foreign Ministry ... its Ethiopian counterpart": the same office of the other side
+        side = places.actor_in(name)
+        for prior, prior_kind, prior_actor, _ in reversed(recent):
+            if prior_kind == "organisation" and prior_actor and prior_actor != side:
+                office = re.sub(r"^the\s+", "", prior, flags=re.IGNORECASE).split()
+                rest = [w for w in office if places.actor_in(w) is None]
+                if side and rest and len(rest) < len(office):
+                    adjective = next((w for w in name.split() if w[:1].isupper()), side)
+                    return f"{adjective} {' '.join(rest)}", "organisation", side
+                break
     head_is_role = subject.pos_ == "NOUN" and lower in _ROLE_NOUNS
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
     modifiers = [c for c in subject.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
