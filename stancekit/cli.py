@@ -519,6 +519,8 @@ def _stance(args: argparse.Namespace) -> int:
     from stancekit.stance import stance
 
     _check_out(("--out", args.out))
+    if args.target is not None and not args.target.strip():
+        raise CommandError("--target is empty: give the statement or topic to take a stance toward.")
     records = []
     try:
         for number, record in iter_jsonl(args.file):

@@ -171,7 +171,8 @@ def load_pairs(
         label = str(raw).strip()
         if allowed is not None and label not in allowed:
             raise ValueError(f"{name} {where}: unknown label {label!r}; the labels are {sorted(allowed)}.")
-        pairs.append(LabeledPair(premise=texts[0], hypothesis=texts[1], label=label, where=f"{name} {where}"))
+        place = where if where.startswith(f"{name} ") else f"{name} {where}"  # "st.jsonl line 3", not twice
+        pairs.append(LabeledPair(premise=texts[0], hypothesis=texts[1], label=label, where=place))
     if not pairs:
         raise ValueError(f"{name}: no rows.")
     if limit is not None and len(pairs) > limit:

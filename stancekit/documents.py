@@ -297,8 +297,12 @@ def read_text_file(path: str | Path) -> str:
     """
     path = Path(path)
     data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise ValueError(f"{path}: not a text file (it holds NUL bytes); pass .txt, .md, .html, .jsonl or .csv files.")
+    head = data[:8192]
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if b"\x00" in head or (head and control > 0.05 * len(head)):
+        raise ValueError(
+            f"{path}: not a text file (it holds NUL or control bytes); pass .txt, .md, .html, .jsonl or .csv files."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -22,7 +23,7 @@ from stancekit._device import resolve_device, resolve_precision
 from stancekit.claims import Claim
 from stancekit.rebuttals import RebuttalCombiner, pair_features
 from stancekit.results import PairScore, RecordList
-from stancekit.scoring import NLIModel
+from stancekit.scoring import NLIModel, _no_loading_bar
 from stancekit.types import Precision
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ class MiniLMEmbedder:
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
         self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path, trust_remote_code=False)
-        self.model = AutoModel.from_pretrained(model_name_or_path, use_safetensors=True, trust_remote_code=False)
+        with _no_loading_bar(Path(model_name_or_path).is_dir()):
+            self.model = AutoModel.from_pretrained(model_name_or_path, use_safetensors=True, trust_remote_code=False)
         self.model = self.model.float().to(self.device).eval()
         self.batch_size = batch_size
         self.name = str(model_name_or_path)

@@ -192,3 +192,23 @@ def test_train_nli_on_an_empty_data_dir_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"no <dataset>/<split>.jsonl or .jsonl.gz files under {tmp_path / 'data'}" in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_binary_input_and_an_empty_target_are_one_line_errors(tmp_path, capsys):
+    import random
+
+    noise = bytes(random.Random(3).choice([1, 2, 3, 4, 5, 6, 7, 8, 65, 66, 200, 201]) for _ in range(400))
+    (tmp_path / "blob.txt").write_bytes(noise)  # binary without a NUL byte
+    assert main(["claims", str(tmp_path / "blob.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "blob.txt: not a text file" in err and err.count("\n") == 1
+    rows = _write(tmp_path / "s.jsonl", ['{"text": "the dog runs .", "target": "dogs run"}'])
+    assert main(["stance", str(rows), "--target", " "]) == 2
+    assert "--target is empty" in capsys.readouterr().err
+
+
+def test_a_stance_file_error_names_the_file_once(tmp_path, capsys):
+    rows = _write(tmp_path / "st.jsonl", ['{"text": "x", "target": "y", "label": "maybe"}'])
+    assert main(["evaluate-stance", str(rows)]) == 2
+    err = capsys.readouterr().err
+    assert "st.jsonl line 1: unknown stance label 'maybe'" in err and err.count("st.jsonl") == 1
