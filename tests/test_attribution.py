@@ -263,3 +263,21 @@ def test_a_counterpart_is_the_same_office_of_the_other_side_and_a_day_is_not_in_
     items = attributions(text, nlp=NLP)
     reply = next(a for a in items if "Lima had offered" in text[a.start : a.end])
     assert (reply.speaker, reply.actor) == ("Peruvian Foreign Ministry", "Peru")
+
+
+@needs_pipeline
+def test_statements_through_frames_and_purpose_clauses():
+    text = (
+        "The Chilean president pointed to the fact that the suspects had been driving towards the border, and that "
+        "the attack served the ends of the government in Lima. "
+        "The air force also cited radio intercepts to underline that the enemy lost a jet. "
+        "Prosecutor Ana Ruiz painted a picture of a greedy businessman who stole billions of dollars. "
+        "She painted the fence green. "
+        "It is important to note that the region hosts ten armed groups."
+    )
+    spans = {text[a.start : a.end]: a.speaker for a in attributions(text, nlp=NLP)}
+    assert "the suspects had been driving towards the border" in spans  # one claim per "that" clause
+    assert "the attack served the ends of the government in Lima" in spans
+    assert spans.get("the enemy lost a jet") == "air force"
+    assert "a greedy businessman who stole billions of dollars" in spans
+    assert not [s for s in spans if "fence" in s or "ten armed groups" in s]  # no picture; the writer's own note

@@ -513,8 +513,20 @@ def _attribution(
     datelines: Sequence[tuple[int, int]] = (),
 ) -> list[Attribution]:
     subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
-    if not subjects and verb.dep_ in ("advcl", "conj", "xcomp") and verb.tag_ in ("VBG", "VBD", "VBZ", "VBP"):
-        subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]  # "..., saying P" / "and added P"
+    # a purpose clause of the speaker's act, not "it is important to note that P" (the writer's)
+    purpose = (
+        verb.dep_ in ("advcl", "xcomp")
+        and verb.tag_ == "VB"
+        and verb.head.pos_ == "VERB"
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+    )
+    if (
+        not subjects
+        and verb.dep_ in ("advcl", "conj", "xcomp")
+        and (verb.tag_ in ("VBG", "VBD", "VBZ", "VBP") or purpose)
+    ):
+        # "..., saying P" / "and added P" / "cited the intercepts to underline that P"
+        subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]
     if not subjects and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.dep_ in ("dobj", "pobj"):
         # "released a video denying P": the video's maker; "a report claiming P" is the report's (embedded)
         if verb.head.lower_ in lexicon["allegation_nouns"] or _allegation_source(verb.head) is not None:
@@ -545,6 +557,8 @@ def _attribution(
         return []
     if lemma in _REPORT_ONLY and subject.lower_ not in _STATEMENT_NOUNS:
         return []
+    if lemma == "paint" and not any(c.dep_ == "dobj" and c.lower_ == "picture" for c in verb.children):
+        return []
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
 
@@ -564,6 +578,8 @@ def _attribution(
 
     out: list[Attribution] = []
     complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
+    if polarity == "assert" and not complements:
+        complements = _framed_complement(verb, lemma)
     if polarity == "assert" and not complements and verb.dep_ == "parataxis" and verb.head.i != verb.i:
         # "P, it added, Q" / "The plant, it said, cannot be restored": the sentence around the attribution
         head = verb.head
@@ -671,6 +687,33 @@ def _attribution(
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
     return out
+
+
+_FACT_NOUNS = frozenset({"fact", "possibility", "likelihood", "view", "idea", "claim"})
+
+
+def _framed_complement(verb: Any, lemma: str) -> list[Any]:
+    """A statement's content given through a frame rather than as the verb's clause.
+
+    "pointed to the fact that P (and that Q)": the that-clause of the noun; "painted a picture of X": X.
+    """
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("to", "at")):
+        for noun in (g for g in prep.children if g.dep_ == "pobj" and g.lower_ in _FACT_NOUNS):
+            clauses = [
+                c
+                for c in noun.children
+                if c.dep_ in ("acl", "ccomp", "relcl")
+                and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+            ]
+            if clauses:
+                return clauses[:1]
+    if lemma == "paint":
+        for picture in (c for c in verb.children if c.dep_ == "dobj" and c.lower_ == "picture"):
+            for prep in (c for c in picture.children if c.dep_ == "prep" and c.lower_ == "of"):
+                objects = [g for g in prep.children if g.dep_ == "pobj"]
+                if objects:
+                    return objects[:1]
+    return []
 
 
 def _before_next_speaker(doc: Any, verb: Any, last: int, lexicon: dict[str, Any]) -> int:
