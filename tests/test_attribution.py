@@ -281,3 +281,20 @@ def test_statements_through_frames_and_purpose_clauses():
     assert spans.get("the enemy lost a jet") == "air force"
     assert "a greedy businessman who stole billions of dollars" in spans
     assert not [s for s in spans if "fence" in s or "ten armed groups" in s]  # no picture; the writer's own note
+
+
+@needs_pipeline
+def test_mixed_quote_marks_close_and_a_name_after_the_verb_is_not_its_subject():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Acme Mining denied the report on Monday.\n\n"
+        '“We are saddened by the accident and will help the families," Acme Mining said. '
+        "The company said that the Chilean inspectors took samples and the results are awaited."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    quote = next(c for c in claims if c.kind == "direct_quote")
+    assert text[quote.start : quote.end].endswith("will help the families,") and quote.speaker == "Acme Mining"
+    samples = next(c for c in claims if "took samples" in c.text)
+    assert samples.speaker == "Acme Mining"  # "the company", not the inspectors named after the verb

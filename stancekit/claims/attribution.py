@@ -400,23 +400,35 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
         if dateline:
             datelines.append((paragraph.start(), paragraph.start() + dateline.end()))
     for sent in doc.sents:
-        for ent in sent.ents:
-            if any(a <= ent.start_char < b for a, b in datelines):
-                continue
-            if ent.label_ in ("PERSON", "ORG", "GPE"):
-                recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text), False))
+        # names enter the context as the reader meets them: "The company said that the CDSCO officials took P"
+        # must not resolve "the company" to CDSCO, named after the verb
+        pending = [
+            ent
+            for ent in sent.ents
+            if ent.label_ in ("PERSON", "ORG", "GPE") and not any(a <= ent.start_char < b for a, b in datelines)
+        ]
+
         for verb in sent:
             lemma = lexicon["forms"].get(verb.lower_)
             if lemma is None or verb.pos_ not in ("VERB", "AUX"):
                 continue
+            _meet(pending, verb.idx, recent, places)
             found = _attribution(doc, sent, verb, lemma, lexicon, places, recent, datelines)
             for item in found:
                 out.append(item)
                 if item.speaker and item.kind != "embedded":
                     recent.append((item.speaker, item.speaker_kind, item.actor, True))
+        _meet(pending, sent.end_char + 1, recent, places)
         out.extend(_according_to(doc, sent, places, recent))
     out.sort(key=lambda a: (a.start, a.end))
     return _dedupe(out)
+
+
+def _meet(pending: list[Any], before: int, recent: list[tuple[str, str, str | None, bool]], places: Gazetteer) -> None:
+    """Move the entities that start before ``before`` from ``pending`` into the context ``recent``."""
+    while pending and pending[0].start_char < before:
+        ent = pending.pop(0)
+        recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text), False))
 
 
 def _resolve(

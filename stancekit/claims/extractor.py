@@ -649,6 +649,8 @@ class ClaimExtractor:
             if char in '“"':
                 closer = "”" if char == "“" else '"'
                 close = text.find(closer, i + 1, end)
+                if close < 0:  # mixed marks ("“…\"" or "\"…”"), common in copied text: the other kind closes
+                    close = text.find('"' if char == "“" else "”", i + 1, end)
                 if close < 0:  # continues over the paragraph break (the next one reopens it) or to the end
                     yield i, end, i + 1, end
                     return
