@@ -298,3 +298,14 @@ def test_mixed_quote_marks_close_and_a_name_after_the_verb_is_not_its_subject():
     assert text[quote.start : quote.end].endswith("will help the families,") and quote.speaker == "Acme Mining"
     samples = next(c for c in claims if "took samples" in c.text)
     assert samples.speaker == "Acme Mining"  # "the company", not the inspectors named after the verb
+
+
+@needs_pipeline
+def test_the_report_said_is_the_report_named_before():
+    text = (
+        "The row follows a report from the Daily Planet which revealed how nine cyclists were cleared to race. "
+        "The report said that the riders had tested positive for a banned drug."
+    )
+    items = attributions(text, nlp=NLP)
+    said = next(a for a in items if "tested positive" in text[a.start : a.end])
+    assert said.speaker == "the Daily Planet" or said.speaker == "Daily Planet"

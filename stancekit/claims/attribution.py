@@ -472,6 +472,21 @@ def _resolve(
                     if spoke == spoken_before and actor == side and prior_kind == "organisation":
                         return prior, prior_kind, actor
             return side, "state", side
+        if not owner and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subject.children):
+            # "The report said": the report mentioned before with its source ("a report from the New York Times",
+            # "the Taliban's statement")
+            priors = [t for t in subject.doc[: subject.i] if t.lemma_ == subject.lemma_ and t.pos_ == "NOUN"]
+            for prior in reversed(priors):
+                sources = [
+                    g
+                    for c in prior.children
+                    if c.dep_ == "prep" and c.lower_ in ("by", "from")
+                    for g in c.children
+                    if g.dep_ == "pobj"
+                ]
+                sources += [c for c in prior.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE", "PERSON")]
+                if sources:
+                    return _resolve(sources[0], recent, places)
     titled = _titled_person(subject)
     if titled is not None:
         return _resolve(titled, recent, places)
