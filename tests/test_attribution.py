@@ -309,3 +309,13 @@ def test_the_report_said_is_the_report_named_before():
     items = attributions(text, nlp=NLP)
     said = next(a for a in items if "tested positive" in text[a.start : a.end])
     assert said.speaker == "the Daily Planet" or said.speaker == "Daily Planet"
+
+
+@needs_pipeline
+def test_a_name_the_gazetteer_holds_whole_is_the_speaker_however_the_tagger_cuts_it():
+    text = (
+        "Contrary to some media reports which allege the commander's death in the recent air strikes, the "
+        "Tehreek-e-Taliban Pakistan released a video denying his presence in Afghanistan."
+    )
+    denial = next(a for a in attributions(text, nlp=NLP) if text[a.start : a.end].startswith("denying"))
+    assert (denial.speaker, denial.actor) == ("Tehreek-e-Taliban Pakistan", "Tehreek-e-Taliban Pakistan")

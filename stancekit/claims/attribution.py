@@ -136,6 +136,7 @@ class Gazetteer:
     names: tuple[tuple[str, str], ...]
     state_nouns: frozenset[str] = frozenset()
     acronyms: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
 
     def side_of_organisation(self, name: str) -> str:
         """Whom an organisation speaks for.
@@ -207,6 +208,7 @@ def gazetteer() -> Gazetteer:
         names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))),
         state_nouns=frozenset(data.get("state_nouns", ())),
         acronyms=frozenset(n.upper() for n in written if n.replace(".", "").isupper() and len(n) <= 6),
+        countries=frozenset(data["countries"]),
     )
 
 
@@ -325,6 +327,11 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
         for t in c.subtree
     }
     words = [t for t in tokens if (t.dep_ not in ("det",) or t.i > subject.i) and t.i not in temporal]
+    # "Contrary to reports which allege P, the TTP released …": a clause hung on the subject before a comma is
+    # not its name
+    commas = [t.i for t in subject.subtree if t.text == "," and t.i < subject.i]
+    if commas:
+        words = [t for t in words if t.i > commas[-1]]
     if not words:
         return subject.text, "unknown", role
     text = subject.doc[words[0].i : words[-1].i + 1].text  # subtree order: first to last
@@ -490,6 +497,18 @@ def _resolve(
     titled = _titled_person(subject)
     if titled is not None:
         return _resolve(titled, recent, places)
+    first = subject.i
+    while (
+        first > 0
+        and subject.doc[first - 1].head.i in range(first - 1, subject.i + 1)
+        and (subject.doc[first - 1].dep_ in ("compound", "punct", "amod") and subject.doc[first - 1].text != ",")
+    ):
+        first -= 1
+    written = subject.doc[first : subject.i + 1].text
+    known = dict(places.names).get(written.lower())
+    if known is not None and len(written.split()) > 1 and places.actor_in(written) == known:
+        # a name the gazetteer holds whole ("Tehreek-e-Taliban Pakistan"), however the tagger cut it
+        return written, "organisation" if known not in places.countries else "state", known
     name, kind, role = _speaker_name(subject)
     if lower == "counterpart":
         # "the Egyptian Foreign Ministry ... its Ethiopian counterpart": the same office of the other side

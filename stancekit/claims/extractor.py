@@ -312,6 +312,7 @@ class ClaimExtractor:
         text = document.text
         added: list[Claim] = []
         unsourced = []
+        widened: set[tuple[int, int]] = set()  # rule claims given the parse's outer span
         items = list(attributions(text, doc=parsed))
         for item in items:
             if item.speaker is None and item.kind == "embedded":
@@ -336,7 +337,9 @@ class ClaimExtractor:
                     claims = [c for c in claims if c not in fallback]
                 overlaps = any(_overlap(c, item) for c in [*claims, *added])
                 if overlaps:
+                    before = set(claims)
                     claims = [self._parse_span(document, c, item) for c in claims]
+                    widened |= {(c.start, c.end) for c in claims if c not in before}
             if overlaps:
                 # the rules read "Russia" where the parse reads "Russia's foreign ministry": the fuller name wins
                 ours = item.speaker
@@ -353,7 +356,15 @@ class ClaimExtractor:
                     )
                     outlet = re.search(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b", ours)
                     explicit = proper and not outlet and ours in line and not _named_in(theirs, line)
-                    if _overlap(c, item) and theirs and item.kind != "embedded" and (fuller or named or explicit):
+                    # a clause nested inside a widened claim is another speaker's statement within it
+                    nested = (c.start, c.end) in widened and item.end - item.start < 0.8 * (c.end - c.start)
+                    if (
+                        _overlap(c, item)
+                        and theirs
+                        and item.kind != "embedded"
+                        and not nested
+                        and (fuller or named or explicit)
+                    ):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
             plain = re.sub(r"[’']s?$", "", item.speaker)  # "Amir-Abdollahian’s call": the person
