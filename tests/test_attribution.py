@@ -319,3 +319,21 @@ def test_a_name_the_gazetteer_holds_whole_is_the_speaker_however_the_tagger_cuts
     )
     denial = next(a for a in attributions(text, nlp=NLP) if text[a.start : a.end].startswith("denying"))
     assert (denial.speaker, denial.actor) == ("Tehreek-e-Taliban Pakistan", "Tehreek-e-Taliban Pakistan")
+
+
+@needs_pipeline
+def test_he_is_the_person_the_last_sentence_was_about_not_only_the_last_speaker():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Prosecutor Ana Ruiz said the defendant stole billions.\n\n"
+        "Defense lawyer Mark Cole said the case was weak.\n\n"
+        "Ruiz then showed the jury a chart of the transfers.\n\n"
+        "Cole laid out a starkly different view of his client.\n\n"
+        "“Sam did not defraud anyone,” he told jurors, arguing that his client acted in good faith."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    quote = next(c for c in claims if "defraud" in c.text)
+    assert quote.speaker == "Mark Cole"
+    assert next(c for c in claims if "good faith" in c.text).speaker == "Mark Cole"

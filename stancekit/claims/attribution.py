@@ -336,7 +336,8 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
         return subject.text, "unknown", role
     text = subject.doc[words[0].i : words[-1].i + 1].text  # subtree order: first to last
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
-    kind = "person" if subject.ent_type_ == "PERSON" else "organisation"
+    # "the Pakistani foreign minister" is a person (a "he" or "she") even when no name goes with the title
+    kind = "person" if subject.ent_type_ == "PERSON" or subject.lower_ in _TITLES else "organisation"
     return text, kind, role
 
 
@@ -427,6 +428,13 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
                     recent.append((item.speaker, item.speaker_kind, item.actor, True))
         _meet(pending, sent.end_char + 1, recent, places)
         out.extend(_according_to(doc, sent, places, recent))
+        # the person a sentence is about is the likeliest "he"/"she" of the next one, whether or not they spoke
+        # ("Cohen laid out a different view. 'Sam didn't defraud anyone,' he told jurors")
+        subject = next((c for c in sent.root.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
+        if subject is not None and not any(item.start >= sent.start_char and item.speaker for item in out[-3:]):
+            name, kind, actor = _resolve(subject, recent, places)
+            if name and kind == "person":
+                recent.append((name, kind, actor, True))
     out.sort(key=lambda a: (a.start, a.end))
     return _dedupe(out)
 

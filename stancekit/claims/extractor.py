@@ -356,6 +356,16 @@ class ClaimExtractor:
                     )
                     outlet = re.search(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b", ours)
                     explicit = proper and not outlet and ours in line and not _named_in(theirs, line)
+                    # both read the speaker from the context ("he told jurors"): the parse follows who the
+                    # previous sentences were about, the rules only the last speaker
+                    contextual = (
+                        item.speaker_kind == "person"
+                        and name_key(ours) != name_key(theirs)
+                        and all(w[:1].isupper() for w in ours.split())
+                        and not _named_in(theirs, line)
+                        and not _named_in(ours, line)
+                        and re.search(r"\b(?:he|she)\b", line, re.IGNORECASE) is not None
+                    )
                     # a clause nested inside a widened claim is another speaker's statement within it
                     nested = (c.start, c.end) in widened and item.end - item.start < 0.8 * (c.end - c.start)
                     if (
@@ -363,7 +373,7 @@ class ClaimExtractor:
                         and theirs
                         and item.kind != "embedded"
                         and not nested
-                        and (fuller or named or explicit)
+                        and (fuller or named or explicit or contextual)
                     ):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
