@@ -327,9 +327,8 @@ def test_he_is_the_person_the_last_sentence_was_about_not_only_the_last_speaker(
     from stancekit.documents import Document
 
     text = (
+        "Defense lawyer Mark Cole sat beside his client.\n\n"
         "Prosecutor Ana Ruiz said the defendant stole billions.\n\n"
-        "Defense lawyer Mark Cole said the case was weak.\n\n"
-        "Ruiz then showed the jury a chart of the transfers.\n\n"
         "Cole laid out a starkly different view of his client.\n\n"
         "“Sam did not defraud anyone,” he told jurors, arguing that his client acted in good faith."
     )

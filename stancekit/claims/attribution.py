@@ -430,7 +430,18 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
         out.extend(_according_to(doc, sent, places, recent))
         # the person a sentence is about is the likeliest "he"/"she" of the next one, whether or not they spoke
         # ("Cohen laid out a different view. 'Sam didn't defraud anyone,' he told jurors")
-        subject = next((c for c in sent.root.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
+        subject = next(
+            (
+                c
+                for c in sent.root.children
+                if c.dep_ == "nsubj"
+                and (
+                    c.ent_type_ == "PERSON"  # or a surname met before as a person's (the tagger may call it else)
+                    or (c.pos_ == "PROPN" and any(r[1] == "person" and r[0].split()[-1] == c.text for r in recent))
+                )
+            ),
+            None,
+        )
         if subject is not None and not any(item.start >= sent.start_char and item.speaker for item in out[-3:]):
             name, kind, actor = _resolve(subject, recent, places)
             if name and kind == "person":
