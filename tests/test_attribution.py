@@ -336,3 +336,20 @@ def test_he_is_the_person_the_last_sentence_was_about_not_only_the_last_speaker(
     quote = next(c for c in claims if "defraud" in c.text)
     assert quote.speaker == "Mark Cole"
     assert next(c for c in claims if "good faith" in c.text).speaker == "Mark Cole"
+
+
+@needs_pipeline
+def test_what_it_called_false_claims_by_x_is_an_embedded_claim_of_x_and_never_negated():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        'Chile rejected the plan on Monday. The Chilean Foreign Ministry also disputed what it called "false '
+        'claims" by Peru that Lima and Quito had agreed on the border during past talks.'
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    alleged = next(c for c in claims if c.kind == "embedded")
+    assert text[alleged.start : alleged.end] == "Lima and Quito had agreed on the border during past talks"
+    assert (alleged.speaker, alleged.reported_by) == ("Peru", "The Chilean Foreign Ministry")
+    denial = next(c for c in claims if c.speaker == "The Chilean Foreign Ministry")
+    assert "does not" not in denial.text and denial.text.startswith("disputed what it called")

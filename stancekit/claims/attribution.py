@@ -501,7 +501,8 @@ def _resolve(
         if not owner and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subject.children):
             # "The report said": the report mentioned before with its source ("a report from the New York Times",
             # "the Taliban's statement")
-            priors = [t for t in subject.doc[: subject.i] if t.lemma_ == subject.lemma_ and t.pos_ == "NOUN"]
+            noun = subject.lower_.rstrip("s")  # the pipeline runs without a lemmatizer
+            priors = [t for t in subject.doc[: subject.i] if t.lower_.rstrip("s") == noun and t.pos_ == "NOUN"]
             for prior in reversed(priors):
                 sources = [
                     g
@@ -747,10 +748,45 @@ def _attribution(
             )
         if out or content:
             break
+    if polarity == "deny" and not out:
+        out.extend(_called_claims(verb, lexicon, recent, places))
     out.insert(
         0,
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
+    return out
+
+
+def _called_claims(
+    verb: Any, lexicon: dict[str, Any], recent: list[tuple[str, str, str | None, bool]], places: Gazetteer
+) -> list[Attribution]:
+    """The allegation in "disputed what it called 'false claims' by Ethiopia that P": P, a claim of Ethiopia."""
+    out = []
+    for called in (c for c in verb.children if c.dep_ == "ccomp" and lexicon["forms"].get(c.lower_) == "call"):
+        nouns = [c for c in called.children if c.dep_ in ("oprd", "dobj") and c.lower_ in lexicon["allegation_nouns"]]
+        preps = [p for x in (called, *nouns) for p in x.children if p.dep_ == "prep" and p.lower_ == "by"]
+        sources = [g for p in preps for g in p.children if g.dep_ == "pobj"]
+        clauses = [c for c in called.children if c.dep_ == "ccomp" and c.i > (nouns[0].i if nouns else called.i)]
+        if not (nouns and sources and clauses):
+            continue
+        tokens = [t for t in clauses[0].subtree if not (t.lower_ == "that" and t.i == clauses[0].left_edge.i)]
+        bounds = _trim(verb.doc, tokens[0].i, tokens[-1].i) if tokens else None
+        if bounds is None or bounds[1] - bounds[0] < 2:
+            continue
+        start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
+        name, kind, actor = _resolve(sources[0], recent, places)
+        out.append(
+            Attribution(
+                start=start,
+                end=end,
+                speaker=name,
+                speaker_kind=kind,
+                actor=actor,
+                kind="embedded",
+                polarity="assert",
+                verb=verb.text,
+            )
+        )
     return out
 
 

@@ -75,6 +75,18 @@ def _whole_sentence(text: str, claim: Claim, item: Any) -> bool:
     )
 
 
+def _denied(content: str) -> str:
+    """What a denier asserts: the negation of the denied proposition, or "" when the content is no proposition.
+
+    "what it called false claims by Ethiopia that P" is a description of a claim, not a clause to negate (that gave
+    "false does not claim"); the claim then keeps its span, the denial's own words.
+    """
+    content = content.strip().rstrip(".")
+    if not content or re.match(r"(?i)^(?:what|which|who|whom|whose|how|whether|why|where|when)\b", content):
+        return ""
+    return negate(content)
+
+
 def _overlap(a: Any, b: Any) -> bool:
     """Two spans overlap by more than half the shorter."""
     return bool(min(a.end, b.end) - max(a.start, b.start) > 0.5 * min(a.end - a.start, b.end - b.start))
@@ -383,7 +395,7 @@ class ClaimExtractor:
             sentence_start = text.rfind("\n", 0, item.start) + 1
             sentence_end = text.find("\n", item.end)
             sentence = text[sentence_start : sentence_end if sentence_end >= 0 else len(text)].strip()
-            content = negate(item.content.rstrip(".")) if item.content else text[item.start : item.end]
+            content = _denied(item.content) if _denied(item.content) else text[item.start : item.end]
             kind: ClaimKind = item.kind if item.kind in ("direct_quote", "embedded") else "reported_speech"  # type: ignore[assignment]
             added.append(self._claim(document, content, speaker, kind, item.start, item.end, sentence, [], sentence))
         merged = self._fill_actors(sorted([*claims, *added], key=lambda c: (c.start, c.end)), parsed)
@@ -408,7 +420,7 @@ class ClaimExtractor:
         )
         if not same or not inner or (claim.start, claim.end) == (item.start, item.end):
             return claim
-        content = negate(item.content.rstrip(".")) if item.content else text[item.start : item.end]
+        content = _denied(item.content) if _denied(item.content) else text[item.start : item.end]
         content = content.strip().strip(",").strip()
         if content and content[-1] not in ".!?":
             content += "."
