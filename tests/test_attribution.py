@@ -353,3 +353,22 @@ def test_what_it_called_false_claims_by_x_is_an_embedded_claim_of_x_and_never_ne
     assert (alleged.speaker, alleged.reported_by) == ("Peru", "The Chilean Foreign Ministry")
     denial = next(c for c in claims if c.speaker == "The Chilean Foreign Ministry")
     assert "does not" not in denial.text and denial.text.startswith("disputed what it called")
+
+
+@needs_pipeline
+def test_statements_without_content_of_their_own_and_joint_ones_are_not_claims():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Chile and Peru blamed each other for the flood. Both sides accused the other of plotting to destroy the dam. "
+        "Spokespeople for the navy and the army said the same. The minister spoke briefly and did not elaborate. "
+        "Prosecutors charged the mayor with fraud. The mayor heads a group which he called the river clan. "
+        "The Chilean minister said the dam served the regard for each other's interests."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    spans = [text[c.start : c.end] for c in claims]
+    assert not [s for s in spans if "blamed each other" in s or "accused the other" in s]
+    assert not [s for s in spans if "said the same" in s or "elaborate" in s]
+    assert not [s for s in spans if "charged the mayor" in s or "river clan" in s]
+    assert any("each other's interests" in s for s in spans)  # "each other" inside the content is content

@@ -104,11 +104,13 @@ def _add_paragraph_breaks(nlp: Any) -> None:
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def speech_lexicon() -> dict[str, Any]:
-    """The speech-verb lexicon.
+    """The speech-verb lexicon (read once; treat it as read-only).
 
-    ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand), ``allegation_nouns`` and
-    ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies").
+    ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand), ``allegation_nouns``,
+    ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies"), ``empty_contents`` ("the same")
+    and ``joint_objects`` ("each other").
 
     Example:
         >>> speech_lexicon()["forms"]["denied"], speech_lexicon()["stance"]["deny"]
@@ -121,6 +123,8 @@ def speech_lexicon() -> dict[str, Any]:
         "stance": data["stance"],
         "allegation_nouns": frozenset(data["allegation_nouns"]),
         "negation_cues": frozenset(data.get("negation_cues", ())),
+        "empty_contents": frozenset(data.get("empty_contents", ())),
+        "joint_objects": tuple(data.get("joint_objects", ())),
     }
 
 
@@ -625,6 +629,11 @@ def _attribution(
         return []
     if lemma == "paint" and not any(c.dep_ == "dobj" and c.lower_ == "picture" for c in verb.children):
         return []
+    named = ("which", "what", "who", "whom")
+    if lemma == "call" and any(c.dep_ == "dobj" and c.lower_ in named for c in verb.children):
+        return []  # "which he called the Novi Sad clan": a name given, not a statement
+    if lemma == "charge" and not any(c.dep_ == "ccomp" for c in verb.children):
+        return []  # "charged Bankman-Fried with fraud": a legal act; "charged that P" is a statement
     polarity = lexicon["stance"].get(lemma, "assert")
     speaker, speaker_kind, actor = _resolve(subject, recent, places)
 

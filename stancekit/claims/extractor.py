@@ -75,6 +75,27 @@ def _whole_sentence(text: str, claim: Claim, item: Any) -> bool:
     )
 
 
+def _contentless(span: str) -> bool:
+    """Whether a span says nothing of one speaker's own: lexicon data.
+
+    "said the same", "did not elaborate" have no content; "blamed each other", "both sides accusing the other of
+    P" are one statement of two sides.
+    """
+    from stancekit.claims.attribution import speech_lexicon
+
+    lexicon = speech_lexicon()
+    words = re.sub(r"[^\w\s']", " ", span.lower()).split()
+    text = " ".join(words)
+    empty = lexicon.get("empty_contents", ())
+    if text in empty:
+        return True
+    if len(words) <= 12 and any(text.endswith(f" {e}") and len(e.split()) > 1 for e in empty):
+        return True  # "Spokespeople for the CIA and State Department said the same"
+    # the statement's own object, right after its verb: "blamed each other", not "regard for each other's interests"
+    opening = " ".join(words[:5])
+    return any(re.search(rf"^(?:\w+\s+){{1,3}}{re.escape(j)}\b", opening) for j in lexicon.get("joint_objects", ()))
+
+
 def _denied(content: str) -> str:
     """What a denier asserts: the negation of the denied proposition, or "" when the content is no proposition.
 
@@ -315,7 +336,7 @@ class ClaimExtractor:
             parsed = nlp(document.text)
         if parsed is not None:
             claims = self._add_parsed(document, parsed, claims)
-        return claims
+        return [c for c in claims if not (_contentless(document.text[c.start : c.end]) or _contentless(c.text))]
 
     def _add_parsed(self, document: Document, parsed: Any, claims: list[Claim]) -> list[Claim]:
         """Claims found on the parse where the rules found none overlapping, merged in text order."""
