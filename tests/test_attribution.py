@@ -372,3 +372,20 @@ def test_statements_without_content_of_their_own_and_joint_ones_are_not_claims()
     assert not [s for s in spans if "said the same" in s or "elaborate" in s]
     assert not [s for s in spans if "charged the mayor" in s or "river clan" in s]
     assert any("each other's interests" in s for s in spans)  # "each other" inside the content is content
+
+
+def test_a_company_is_itself_whatever_its_legal_form():
+    places = gazetteer()
+    assert places.side_of_organisation("Acme Mining Limited") == "Acme Mining"
+    assert places.side_of_organisation("Acme Mining Inc.") == "Acme Mining"
+
+
+@needs_pipeline
+def test_a_short_name_of_an_organisation_named_before_is_that_organisation():
+    text = (
+        "Acme Research said on Monday that the miner had inflated its reserves. "
+        "Acme also said that its two-year investigation found forged records."
+    )
+    items = attributions(text, nlp=NLP)
+    second = next(a for a in items if "forged records" in text[a.start : a.end])
+    assert (second.speaker, second.actor) == ("Acme Research", "Acme Research")

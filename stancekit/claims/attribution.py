@@ -155,6 +155,10 @@ class Gazetteer:
             ('China', 'Boeing')
         """
         own = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+        # a company is itself whatever its legal form: "Maiden Pharmaceuticals Limited" = "Maiden Pharmaceuticals"
+        own = re.sub(
+            r",?\s+(?:Limited|Ltd\.?|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|LLC|L\.L\.C\.|Co\.)$", "", own
+        )
         state = self.actor_in(own)
         if state is None:
             return own
@@ -180,6 +184,9 @@ class Gazetteer:
                 continue  # a lower-case word, not the acronym
             return names[name]
         return None
+
+
+_LEGAL_FORM = re.compile(r",?\s+(?:Limited|Ltd\.?|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|LLC|Co\.)$")
 
 
 @functools.lru_cache(maxsize=4)
@@ -567,6 +574,10 @@ def _resolve(
         for prior, prior_kind, prior_actor, _ in reversed(recent):  # a family name written first ("Wang Wenbin")
             if prior_kind == "person" and len(prior.split()) > 1 and prior.split()[0] == name:
                 return prior, prior_kind, prior_actor or actor
+        for prior, prior_kind, prior_actor, _ in reversed(recent):  # "Hindenburg" for "Hindenburg Research"
+            words = re.sub(r"^the\s+", "", prior, flags=re.IGNORECASE).split()
+            if prior_kind == "organisation" and len(words) > 1 and words[0] == name:
+                return prior, prior_kind, prior_actor or places.side_of_organisation(prior)
     if named_actor == name and kind != "person":
         kind = "state"
     return name, kind, actor
