@@ -72,7 +72,9 @@ def test_sides_from_titles_and_organisations():
 
     places = gazetteer()
     assert places.side_of_organisation("the Chilean Foreign Ministry") == "Chile"
-    assert places.side_of_organisation("Acme Mining Corp") == "Acme Mining"  # a company speaks for itself, without its legal form
+    assert (
+        places.side_of_organisation("Acme Mining Corp") == "Acme Mining"
+    )  # a company speaks for itself, without its legal form
     assert places.side_of_organisation("the Kremlin") == "Russia"
     doc = NLP(
         "Chilean President Ana Rivas met Carlos Mendez, a lawyer for the miners, and Ben Ortiz, the Acme Mining "
