@@ -754,18 +754,7 @@ def _attribution(
                 s_name, s_kind, s_actor = _resolve(source, recent, places)
             else:  # "rejected claims of P": whose claims the context tells (resolved over the document)
                 s_name, s_kind, s_actor = None, "unknown", None
-            out.append(
-                Attribution(
-                    start=c_start,
-                    end=c_end,
-                    speaker=s_name,
-                    speaker_kind=s_kind,
-                    actor=s_actor,
-                    kind="embedded",
-                    polarity="assert",
-                    verb=verb.text,
-                )
-            )
+            out.append(_embedded(c_start, c_end, (s_name, s_kind, s_actor), verb))
         if out or content:
             break
     if polarity == "deny" and not out:
@@ -794,20 +783,23 @@ def _called_claims(
         if bounds is None or bounds[1] - bounds[0] < 2:
             continue
         start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
-        name, kind, actor = _resolve(sources[0], recent, places)
-        out.append(
-            Attribution(
-                start=start,
-                end=end,
-                speaker=name,
-                speaker_kind=kind,
-                actor=actor,
-                kind="embedded",
-                polarity="assert",
-                verb=verb.text,
-            )
-        )
+        out.append(_embedded(start, end, _resolve(sources[0], recent, places), verb))
     return out
+
+
+def _embedded(start: int, end: int, source: tuple[str | None, str, str | None], verb: Any) -> Attribution:
+    """An allegation at ``start:end`` asserted by ``source`` (speaker, kind, actor), reported through ``verb``."""
+    name, kind, actor = source
+    return Attribution(
+        start=start,
+        end=end,
+        speaker=name,
+        speaker_kind=kind,
+        actor=actor,
+        kind="embedded",
+        polarity="assert",
+        verb=verb.text,
+    )
 
 
 _FACT_NOUNS = frozenset({"fact", "possibility", "likelihood", "view", "idea", "claim"})
