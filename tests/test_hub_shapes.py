@@ -120,3 +120,53 @@ def test_fit_each_shape(folders, kind, tmp_path, capfd):
         "neutral",
         "contradiction",
     }
+
+
+@pytest.mark.parametrize("kind", ["bert", "roberta", "deberta-v2-spm", "xlm-r"])
+def test_tracker_and_its_report_on_each_shape(folders, kind, tmp_path, recwarn):
+    from stancekit.documents import Document
+    from stancekit.tracking import Tracker
+
+    documents = [
+        Document(id="a", text="Officials in Lima said the talks failed on Monday.", published="2025-03-03"),
+        Document(id="b", text="The Chilean minister denied that the talks failed.", published="2025-03-04"),
+    ]
+    model = NLIModel.from_pretrained(folders[kind], precision="fp32")
+    tracker = Tracker(model, target="the talks failed").add_documents(documents)
+    assert len(tracker.claims) >= 2
+    assert set(tracker.actor_stance()["stance"]) <= {"favor", "against", "none"}
+    report = tracker.to_html(tmp_path / "report.html").read_text()
+    assert "the talks failed" in report
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{0: "entailment", 1: "not_entailment"}, {0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}],
+    ids=["two-way", "LABEL_n"],
+)
+@pytest.mark.parametrize("kind", ["roberta", "deberta-v3-json"])
+def test_two_way_heads_and_generic_labels_on_other_shapes(tmp_path, kind, labels):
+    folder = build(kind, tmp_path / kind, id2label=labels)
+    if "LABEL_0" in labels.values():
+        with pytest.raises(ValueError, match="model card"):
+            NLIModel.from_pretrained(folder)
+        mapping = {"LABEL_0": "contradiction", "LABEL_1": "neutral", "LABEL_2": "entailment"}
+        model = NLIModel.from_pretrained(folder, label_map=mapping, precision="fp32")
+        assert not model.two_way
+    else:
+        model = NLIModel.from_pretrained(folder, precision="fp32")
+        assert model.two_way
+    (both,) = model.score([(LONG, "the talks failed .")], both_directions=True)
+    assert both.windows > 1 and 0 <= both.entailment <= 1
+    assert stance(model, ["the talks failed ."], ["the talks failed"])[0].label.value in {"favor", "against", "none"}
+
+
+def test_a_truncated_checkpoint_names_its_file(folders, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(folders["roberta"], broken)
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])
+    with pytest.raises(ValueError, match=r"model\.safetensors: not a readable safetensors file .* truncated"):
+        NLIModel.from_pretrained(broken)
