@@ -391,3 +391,19 @@ def test_a_short_name_of_an_organisation_named_before_is_that_organisation():
     items = attributions(text, nlp=NLP)
     second = next(a for a in items if "forged records" in text[a.start : a.end])
     assert (second.speaker, second.actor) == ("Acme Research", "Acme Research")
+
+
+@needs_pipeline
+def test_a_spokesperson_for_an_organisation_gives_the_organisation_for_each_of_its_quotes():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        '"This is the first step of a legal process we will win," a spokesperson for Acme\'s legal team said in a '
+        'statement. "Any and all claims to the contrary are ridiculous, and we look forward to the trial."\n\n'
+        'In response, the workers\' lawyer Dana Ruiz said the reply "merely consists of boilerplate objections."'
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    quotes = [c for c in claims if c.kind == "direct_quote" and "Ruiz" not in (c.speaker or "")]
+    assert len(quotes) == 2 and {c.speaker for c in quotes} == {"Acme's legal team"}
+    assert {c.actor for c in quotes} == {"Acme"}  # a legal team speaks for its principal

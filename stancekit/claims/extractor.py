@@ -235,6 +235,12 @@ class ClaimExtractor:
         words = lowered.split()
         if _PRONOUN.match(phrase):
             return state.last_group if lowered == "they" else state.last_person
+        spokes = re.match(r"^(?:a|an|the)\s+spokes(?:man|woman|person|people)\s+(?:for|of)\s+(.+)$", phrase, re.I)
+        if spokes and not re.search(r",", spokes.group(1)):
+            # "a spokesperson for Lizzo's legal team said": the organisation speaks (not the next person named)
+            organisation = re.sub(r"^the\s+", "", spokes.group(1).strip(), flags=re.IGNORECASE)
+            named = self._resolve(organisation, state, position)
+            return named or _Speaker(name=organisation, actor=self._actor_for(organisation, _actor_of(organisation)))
         if re.match(r"^the (?:organization|organisation|bloc|alliance)\b", lowered):
             org = state.last_org_before(position)
             return _Speaker(name=org, actor=_actor_of(org) or org) if org else None
