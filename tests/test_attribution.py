@@ -407,3 +407,18 @@ def test_a_spokesperson_for_an_organisation_gives_the_organisation_for_each_of_i
     quotes = [c for c in claims if c.kind == "direct_quote" and "Ruiz" not in (c.speaker or "")]
     assert len(quotes) == 2 and {c.speaker for c in quotes} == {"Acme's legal team"}
     assert {c.actor for c in quotes} == {"Acme"}  # a legal team speaks for its principal
+
+
+@needs_pipeline
+def test_a_person_named_inside_a_quote_is_not_the_next_she():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "“The rebels bear the sole responsibility,” Chilean spokeswoman Ana Ruiz insisted. “Peruvian President Luis "
+        "Vargas understands that. We shared that with his government.”\n\n"
+        "Ruiz referred to the March advisory. She said this was communicated to the Peruvian government as well."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    told = next(c for c in claims if "communicated" in c.text)
+    assert told.speaker == "Ana Ruiz"

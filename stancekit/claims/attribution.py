@@ -348,7 +348,10 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
     text = subject.doc[words[0].i : words[-1].i + 1].text  # subtree order: first to last
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
     # "the Pakistani foreign minister" is a person (a "he" or "she") even when no name goes with the title
-    kind = "person" if subject.ent_type_ == "PERSON" or subject.lower_ in _TITLES else "organisation"
+    titled = subject.pos_ == "PROPN" and any(
+        t.dep_ == "compound" and t.lower_ in _TITLES for t in subject.subtree if t.i < subject.i
+    )  # "Chilean spokeswoman Ana Ruiz" when the tagger misses the name
+    kind = "person" if subject.ent_type_ == "PERSON" or subject.lower_ in _TITLES or titled else "organisation"
     return text, kind, role
 
 
@@ -453,7 +456,11 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
             ),
             None,
         )
-        if subject is not None and not any(item.start >= sent.start_char and item.speaker for item in out[-3:]):
+        if (
+            subject is not None
+            and not _inside_quote(doc.text, sent.start_char, subject.idx)
+            and not any(item.start >= sent.start_char and item.speaker for item in out[-3:])
+        ):
             name, kind, actor = _resolve(subject, recent, places)
             if name and kind == "person":
                 recent.append((name, kind, actor, True))
@@ -461,10 +468,19 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
     return _dedupe(out)
 
 
+def _inside_quote(text: str, sentence_start: int, position: int) -> bool:
+    """Whether ``position`` lies inside quotation marks opened earlier in its paragraph (a quote's own words)."""
+    paragraph = text.rfind("\n", 0, sentence_start) + 1
+    before = text[paragraph:position]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 def _meet(pending: list[Any], before: int, recent: list[tuple[str, str, str | None, bool]], places: Gazetteer) -> None:
     """Move the entities that start before ``before`` from ``pending`` into the context ``recent``."""
     while pending and pending[0].start_char < before:
         ent = pending.pop(0)
+        if _inside_quote(ent.doc.text, ent.sent.start_char, ent.start_char):
+            continue  # a name in a quote's own words is what was said, not who says the next thing
         recent.append((ent.text, _entity_kind(ent.label_), places.actor_in(ent.text), False))
 
 
