@@ -422,3 +422,16 @@ def test_a_person_named_inside_a_quote_is_not_the_next_she():
     claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
     told = next(c for c in claims if "communicated" in c.text)
     assert told.speaker == "Ana Ruiz"
+
+
+@needs_pipeline
+def test_an_outlet_that_relays_a_named_speaker_is_not_the_speaker():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        'Dana Ruiz, an engineer at Acme, said "she saw shortcuts taken by the company" during the build, '
+        '"leaving debris in the joints," Planet News reported.'
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    assert [c.speaker for c in claims if "shortcuts" in text[c.start : c.end]] == ["Dana Ruiz"]

@@ -61,6 +61,7 @@ _AGENT_OF = re.compile(
     r"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+(?:legal team|lawyers?|attorneys?|counsel|representatives?|"
     r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
 )
+_OUTLET = re.compile(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b")
 _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
 
 
@@ -353,6 +354,15 @@ class ClaimExtractor:
         unsourced = []
         widened: set[tuple[int, int]] = set()  # rule claims given the parse's outer span
         items = list(attributions(text, doc=parsed))
+        # "X said P, CBS News reported": the outlet relays X's statement, it is not a second claim of P
+        items = [
+            i
+            for i in items
+            if not (
+                _OUTLET.search(i.speaker or "")
+                and any(o is not i and o.speaker and not _OUTLET.search(o.speaker) and _overlap(o, i) for o in items)
+            )
+        ]
         for item in items:
             if item.speaker is None and item.kind == "embedded":
                 unsourced.append(item)
@@ -393,7 +403,9 @@ class ClaimExtractor:
                     proper = bool(_AGENT_OF.match(ours)) or (
                         len(ours.split()) > 1 and all(w[:1].isupper() for w in ours.split())
                     )
-                    outlet = re.search(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b", ours)
+                    outlet = _OUTLET.search(ours)
+                    # "X said P, CBS News reported": the outlet relays the speaker the sentence names
+                    relayed = bool(_OUTLET.search(theirs)) and not outlet and proper and ours in line
                     explicit = proper and not outlet and ours in line and not _named_in(theirs, line)
                     # both read the speaker from the context ("he told jurors"): the parse follows who the
                     # previous sentences were about, the rules only the last speaker
@@ -412,7 +424,7 @@ class ClaimExtractor:
                         and theirs
                         and item.kind != "embedded"
                         and not nested
-                        and (fuller or named or explicit or contextual)
+                        and (fuller or named or explicit or contextual or relayed)
                     ):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
