@@ -42,11 +42,11 @@ def test_seed_key_claims(seed_docs):
     denial = both["Zabihullah Mujahid"]  # "He" resolved
     assert denial.actor == "Taliban" and denial.kind == "reported_speech"
     # "He rejected Shoigu's claims that P" is scored as what it asserts: not-P ...
-    assert denial.text == "armed groups in Afghanistan do not pose a threat to Central Asian countries."
+    assert denial.text == "armed groups in Afghanistan do not pose a threat to Central Asian countries"
     # ... and P is Shoigu's claim, reported by the one who denies it, so that the rebuttal pair is there
     alleged = both["Sergei Shoigu"]
     assert (alleged.actor, alleged.kind, alleged.reported_by) == ("Russia", "embedded", "Zabihullah Mujahid")
-    assert alleged.text == "armed groups in Afghanistan pose a threat to Central Asian countries."
+    assert alleged.text == "armed groups in Afghanistan pose a threat to Central Asian countries"
     soil = _by_anchor(claims, "soil poses no threat to any nation")
     assert (
         soil.actor == "Taliban" and soil.text == "the country’s soil poses no threat to any nation."

@@ -461,8 +461,6 @@ class ClaimExtractor:
             return claim
         content = _denied(item.content) if _denied(item.content) else text[item.start : item.end]
         content = content.strip().strip(",").strip()
-        if content and content[-1] not in ".!?":
-            content += "."
         kind: ClaimKind = "direct_quote" if item.kind == "direct_quote" else "reported_speech"
         end = item.start + len(text[item.start : item.end].rstrip())
         return replace(
@@ -689,8 +687,8 @@ class ClaimExtractor:
         end = start + len(document.text[start:end].rstrip())  # the span stops at its last character
         content = content.strip().strip(",").strip()
         content = re.sub(r"^that\s+", "", content)
-        if content and content[-1] not in ".!?":
-            content += "."
+        # no full stop is added: the NLI model reads an invented one as a cue (on the annotated news folder a
+        # final period turned favor claims against: per-actor stance 0.40 with it, 0.47 without)
         stated = _frame_date(document, start, end)
         written = explicit_date(sentence, document, paragraph)
         context = None
