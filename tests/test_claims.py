@@ -49,7 +49,7 @@ def test_seed_key_claims(seed_docs):
     assert alleged.text == "armed groups in Afghanistan pose a threat to Central Asian countries"
     soil = _by_anchor(claims, "soil poses no threat to any nation")
     assert (
-        soil.actor == "Taliban" and soil.text == "the country’s soil poses no threat to any nation."
+        soil.actor == "Taliban" and soil.text == "the country’s soil poses no threat to any nation"
     )  # "asserting that"
     dismissed = _by_anchor(claims, "Lavrov dismissed allegations")  # no "that" clause: the sentence stays whole
     assert dismissed.text.startswith("Lavrov dismissed allegations about Russia")
@@ -113,7 +113,7 @@ def test_other_styles_and_people():
         ("Zarina Nazarova", "reported_speech"),  # "She added that"
         ("Temur Umarov", "reported_speech"),  # "According to analyst Temur Umarov, …"
     ]
-    assert water[0].text == "the two countries had agreed on a new water-sharing formula."
+    assert water[0].text == "the two countries had agreed on a new water-sharing formula"
     assert {c.actor for c in water} == {"Uzbekistan", "Tajikistan", "analysts"}
     berlin = by_doc["berlin_summit"]
     assert [c.speaker for c in berlin] == ["Angela Merkel", "Angela Merkel", "Emmanuel Macron", "Emmanuel Macron"]
@@ -150,3 +150,10 @@ def test_a_date_in_the_paragraph_dates_its_claims(seed_docs):
     claims = extract_claims(seed_docs)
     shoigu = _by_anchor(claims, "remains complicated due to threats emanating from Afghanistan")
     assert shoigu.date == datetime(2024, 2, 27, tzinfo=timezone.utc)  # "on Tuesday, February 27" in its paragraph
+
+
+def test_a_claim_text_has_no_invented_full_stop():
+    # the writer's sentence-final stop is not part of a reported claim, and none is added: the NLI model reads
+    # an added period as a cue (it turned favor claims against on annotated news)
+    claims = extract_claims([Document(id="x", text="Lavrov said on Monday that the talks had failed badly.")])
+    assert [c.text for c in claims] == ["the talks had failed badly"]

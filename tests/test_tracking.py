@@ -39,8 +39,8 @@ def test_tracker_finds_rebuttal_and_stances(tracker):
     timeline = tracker.stance_timeline()
     assert list(timeline.columns[:6]) == ["actor", "speaker", "date", "claim", "stance", "probability"]
     stances = dict(zip(timeline["speaker"] + "|" + timeline["claim"], timeline["stance"], strict=True))
-    assert stances["Zabihullah Mujahid|Afghanistan poses no threat to Central Asia."] == "against"
-    assert stances["Sergei Shoigu|Afghanistan poses a threat to Central Asia."] == "favor"
+    assert stances["Zabihullah Mujahid|Afghanistan poses no threat to Central Asia"] == "against"
+    assert stances["Sergei Shoigu|Afghanistan poses a threat to Central Asia"] == "favor"
     per_actor = tracker.actor_stance().set_index("actor")["stance"].to_dict()
     assert per_actor == {"Russia": "favor", "Taliban": "against"}
     assert "Zabihullah Mujahid (Taliban) rebuts Sergei Shoigu (Russia)" in tracker.summary()
