@@ -435,3 +435,19 @@ def test_an_outlet_that_relays_a_named_speaker_is_not_the_speaker():
     )
     claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
     assert [c.speaker for c in claims if "shortcuts" in text[c.start : c.end]] == ["Dana Ruiz"]
+
+
+@needs_pipeline
+def test_an_inverted_speaker_the_parse_hangs_inside_the_content_is_found():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Chile's police said on Sunday the deaths were linked to the syrups.\n\n"
+        "Meanwhile, Chile has not yet confirmed that the syrup was the cause of the deaths of 70 children, a "
+        "representative of the country's Medicines Control Agency said on Monday."
+    )
+    claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
+    agency = next(c for c in claims if "not yet confirmed" in text[c.start : c.end])
+    assert text[agency.start : agency.end].startswith("Chile has not yet confirmed")  # not "Meanwhile, …"
+    assert (agency.speaker, agency.actor) == ("Medicines Control Agency", "Chile")

@@ -374,6 +374,8 @@ def _trim(doc: Any, first: int, last: int) -> tuple[int, int] | None:
             )
         ):
             first += 1
+        elif token.pos_ == "ADV" and first < last and doc[first + 1].text == ",":
+            first += 2  # "Meanwhile, P": a connective of the writer's
         elif token.ent_type_ == "DATE" and token.dep_ in ("npadvmod", "pobj", "compound", "nmod") and first < last:
             while first < last and doc[first].ent_type_ == "DATE":
                 first += 1
@@ -505,9 +507,24 @@ def _resolve(
             organisation = [g for g in prep.children if g.dep_ == "pobj"]
             if organisation:
                 head = organisation[0]
-                phrase = doc_text = head.doc[head.left_edge.i : head.i + 1].text
+                owners = [c for c in head.children if c.dep_ == "poss"]
+                begin = owners[0].right_edge.i + 1 if owners else head.left_edge.i
+                if begin < len(head.doc) and head.doc[begin].dep_ == "case":
+                    begin += 1
+                doc_text = head.doc[begin : head.i + 1].text
                 phrase = re.sub(r"^(?:the|a|an)\s+", "", doc_text, flags=re.IGNORECASE)
-                return phrase, "organisation", places.side_of_organisation(phrase) if places.actor_in(phrase) else None
+                side = places.side_of_organisation(phrase) if places.actor_in(phrase) else None
+                if owners and side is None:
+                    owner = owners[0]
+                    if owner.lower_ in ("country", "nation", "state", "its", "their"):
+                        # "the country's Medicines Control Agency": the state named before
+                        side = next((a for n, k, a, _ in reversed(recent) if k == "state" and a), None)
+                    elif owner.ent_type_ in ("GPE", "ORG"):  # "Lizzo's legal team" keeps its owner in the name
+                        phrase = re.sub(r"^(?:the|a|an)\s+", "", head.doc[head.left_edge.i : head.i + 1].text)
+                        side = places.actor_in(owner.text)
+                    else:
+                        phrase = re.sub(r"^(?:the|a|an)\s+", "", head.doc[head.left_edge.i : head.i + 1].text)
+                return phrase, "organisation", side
     if lower in _STATEMENT_NOUNS:
         # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")):
@@ -630,6 +647,12 @@ def _attribution(
             return []
         governor = verb.head.head if verb.head.dep_ == "dobj" else verb.head.head.head
         subjects = [c for c in governor.children if c.dep_ in _SUBJECT_DEPS]
+    cut = len(doc)  # where the content must end (before an inverted speaker the parse hung inside it)
+    if not subjects:
+        # "P, a representative of the agency said": the parse may hang the speaker inside P (an appositive)
+        inverted = _inverted_speaker(doc, verb)
+        if inverted is not None:
+            subjects, cut = [inverted], inverted.left_edge.i - 1
     if not subjects:
         return []
     in_dateline = [s for s in subjects if any(a <= s.idx < b for a, b in datelines)]
@@ -716,7 +739,7 @@ def _attribution(
                     s_start, s_end = _span_chars(doc[bounds[0] : bounds[1] + 1])
                     out.append(said(start=s_start, end=s_end, kind="reported_speech"))
             return out
-        tokens = [t for t in comp.subtree]
+        tokens = [t for t in comp.subtree if t.i < cut]
         bounds = _trim(doc, tokens[0].i, tokens[-1].i)
         if bounds is None or bounds[1] - bounds[0] < 2:
             return []
@@ -780,6 +803,24 @@ def _attribution(
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
     return out
+
+
+def _inverted_speaker(doc: Any, verb: Any) -> Any:
+    """The noun phrase between a comma and a subjectless speech verb that ends its sentence's content, or None."""
+    if verb.i == 0 or not any(c.dep_ == "ccomp" and c.i < verb.i for c in verb.children):
+        return None
+    token = doc[verb.i - 1]
+    while (
+        token.dep_ != "appos"  # the parse hangs the speaker on the content's last noun as its appositive
+        and token.head.i != token.i
+        and token.head.i < verb.i
+        and token.head.right_edge.i == verb.i - 1
+    ):
+        token = token.head
+    left = token.left_edge.i
+    if token.pos_ not in ("NOUN", "PROPN") or left == 0 or doc[left - 1].text != ",":
+        return None
+    return token
 
 
 def _called_claims(
