@@ -451,3 +451,16 @@ def test_an_inverted_speaker_the_parse_hangs_inside_the_content_is_found():
     agency = next(c for c in claims if "not yet confirmed" in text[c.start : c.end])
     assert text[agency.start : agency.end].startswith("Chile has not yet confirmed")  # not "Meanwhile, …"
     assert (agency.speaker, agency.actor) == ("Medicines Control Agency", "Chile")
+
+
+@needs_pipeline
+def test_a_second_speaker_the_parse_made_a_conjunct_of_the_first_claim():
+    text = (
+        "Peru has denied any role in the attack and the Defense Ministry in Lima immediately rejected Ruiz's claims, "
+        'calling them "blatant lies."'
+    )
+    items = attributions(text, nlp=NLP)
+    rejected = next(a for a in items if text[a.start : a.end].startswith("rejected"))
+    assert "Defense Ministry" in (rejected.speaker or "") and rejected.actor == "Peru"
+    denied = next(a for a in items if text[a.start : a.end].startswith("denied"))
+    assert denied.speaker == "Peru" and "Defense Ministry" not in text[denied.start : denied.end]

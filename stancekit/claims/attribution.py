@@ -613,6 +613,16 @@ def _resolve(
                 return prior, prior_kind, prior_actor or places.side_of_organisation(prior)
     if named_actor == name and kind != "person":
         kind = "state"
+    if (
+        actor is None
+        and kind == "organisation"
+        and any(re.search(rf"\b{re.escape(noun)}\b", name.lower()) for noun in places.state_nouns)
+    ):
+        # "the Defense Ministry in Belgrade": an organ of the state its place names
+        for place in (g for c in subject.children if c.dep_ == "prep" and c.lower_ == "in" for g in c.children):
+            if place.dep_ == "pobj" and places.actor_in(place.text) in places.countries:
+                actor = places.actor_in(place.text)
+                break
     return name, kind, actor
 
 
@@ -653,6 +663,13 @@ def _attribution(
         inverted = _inverted_speaker(doc, verb)
         if inverted is not None:
             subjects, cut = [inverted], inverted.left_edge.i - 1
+    if not subjects:
+        # "X denied P and the Defense Ministry immediately rejected Q": the subject hung on P as a conjunct
+        stranded = _stranded_subject(doc, verb)
+        if stranded is None and verb.dep_ == "conj":
+            stranded = _stranded_subject(doc, verb.head)
+        if stranded is not None:
+            subjects = [stranded]
     if not subjects:
         return []
     in_dateline = [s for s in subjects if any(a <= s.idx < b for a, b in datelines)]
@@ -803,6 +820,22 @@ def _attribution(
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
     )
     return out
+
+
+def _stranded_subject(doc: Any, verb: Any) -> Any:
+    """The noun phrase right before a subjectless speech verb, after "and", that the parse made a conjunct."""
+    j = verb.i - 1
+    while j > 0 and doc[j].pos_ == "ADV" and doc[j].head.i == verb.i:
+        j -= 1  # "the Defense Ministry immediately rejected"
+    if j <= 0 or verb.dep_ not in ("ccomp", "conj"):
+        return None
+    token = doc[j]
+    while token.dep_ != "conj" and token.head.i != token.i and token.head.i < verb.i and token.head.right_edge.i == j:
+        token = token.head
+    left = token.left_edge.i
+    if token.dep_ != "conj" or token.pos_ not in ("NOUN", "PROPN") or left == 0 or doc[left - 1].lower_ != "and":
+        return None
+    return token
 
 
 def _inverted_speaker(doc: Any, verb: Any) -> Any:
