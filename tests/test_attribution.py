@@ -464,3 +464,16 @@ def test_a_second_speaker_the_parse_made_a_conjunct_of_the_first_claim():
     assert "Defense Ministry" in (rejected.speaker or "") and rejected.actor == "Peru"
     denied = next(a for a in items if text[a.start : a.end].startswith("denied"))
     assert denied.speaker == "Peru" and "Defense Ministry" not in text[denied.start : denied.end]
+
+
+@needs_pipeline
+def test_another_speakers_statement_hung_on_a_noun_ends_the_first_claim():
+    text = (
+        "Prime Minister Ana Ruiz has accused a criminal gang from northern Peru of being behind a deadly attack at a "
+        'monastery in Chile in remarks Lima quickly rejected as "blatant lies."'
+    )
+    items = attributions(text, nlp=NLP)
+    accused = next(a for a in items if text[a.start : a.end].startswith("accused"))
+    assert text[accused.start : accused.end].endswith("at a monastery in Chile")
+    rejected = next(a for a in items if text[a.start : a.end].startswith("rejected"))
+    assert rejected.speaker == "Lima"

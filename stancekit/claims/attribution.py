@@ -793,7 +793,20 @@ def _attribution(
     ]
     if not right:
         return []
-    last = _before_next_speaker(doc, verb, max(t.i for c in right for t in c.subtree), lexicon)
+    end = max(t.i for c in right for t in c.subtree)
+    for other in (t for c in right for t in c.subtree):
+        # "accused a gang of the attack in remarks Belgrade rejected as lies": another speaker's statement hung on
+        # a noun of this one ends it before that noun's phrase ("in remarks")
+        if (
+            other is not verb
+            and lexicon["forms"].get(other.lower_)
+            and other.dep_ in ("relcl", "acl")
+            and any(g.dep_ in _SUBJECT_DEPS and g.pos_ in ("PROPN", "NOUN") for g in other.children)
+        ):
+            noun = other.head
+            phrase = noun.head if noun.dep_ == "pobj" and noun.head.dep_ == "prep" else noun
+            end = min(end, phrase.left_edge.i - 1)
+    last = _before_next_speaker(doc, verb, end, lexicon)
     bounds = _trim(doc, verb.i, last)
     if bounds is None:
         return []
