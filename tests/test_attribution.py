@@ -477,3 +477,11 @@ def test_another_speakers_statement_hung_on_a_noun_ends_the_first_claim():
     assert text[accused.start : accused.end].endswith("at a monastery in Chile")
     rejected = next(a for a in items if text[a.start : a.end].startswith("rejected"))
     assert rejected.speaker == "Lima"
+
+
+@needs_pipeline
+def test_claiming_responsibility_is_a_statement_of_the_name_a_group_goes_by():
+    text = "A militant group calling itself Islamic State Khorasan (ISIS-K) has claimed responsibility."
+    claimed = next(a for a in attributions(text, nlp=NLP))
+    assert text[claimed.start : claimed.end] == "has claimed responsibility"
+    assert (claimed.speaker, claimed.actor) == ("Islamic State Khorasan", "Islamic State")

@@ -317,6 +317,12 @@ def _speaker_name(subject: Any) -> tuple[str, str, str]:
     role_ids = {t.i for t in role_tokens}
     tokens = [t for t in subject.subtree if t.i not in role_ids and t.dep_ not in ("punct", "cc")]
     role = " ".join(t.text for t in role_tokens)
+    for acl in (c for c in subject.children if c.dep_ == "acl" and c.lower_ in ("calling", "called", "named")):
+        names = [g for g in acl.children if g.dep_ in ("oprd", "attr")]
+        if names:  # "a terrorist group calling itself Islamic State Khorasan (ISIS-K)": the name it goes by
+            name = names[0]
+            own = [t for t in name.subtree if t.dep_ != "appos" and t.text not in "()" and t.head.dep_ != "appos"]
+            return subject.doc[own[0].i : own[-1].i + 1].text, "organisation", ""
     for appos in (c for c in subject.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"):
         # "The Kremlin's spokesman, Dmitry Peskov, said": the person, the role before the name
         ent = next(e for e in subject.doc.ents if e.start <= appos.i < e.end)
@@ -722,6 +728,14 @@ def _attribution(
     complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
     if polarity == "assert" and not complements:
         complements = _framed_complement(verb, lemma)
+    if lemma == "claim" and not complements:
+        taken = [c for c in verb.children if c.dep_ == "dobj" and c.lower_ == "responsibility"]
+        if taken:  # "X has claimed responsibility (for the attack)": a statement with the verb as its content
+            first = min([verb.i] + [c.i for c in verb.children if c.dep_ in ("aux", "neg") and c.i < verb.i])
+            bounds = _trim(doc, first, max(t.i for t in taken[0].subtree))
+            if bounds is not None:
+                start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+                return [said(start=start, end=end, kind="reported_speech")]
     if polarity == "assert" and not complements and verb.dep_ == "parataxis" and verb.head.i != verb.i:
         # "P, it added, Q" / "The plant, it said, cannot be restored": the sentence around the attribution
         head = verb.head
