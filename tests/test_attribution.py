@@ -485,3 +485,15 @@ def test_claiming_responsibility_is_a_statement_of_the_name_a_group_goes_by():
     claimed = next(a for a in attributions(text, nlp=NLP))
     assert text[claimed.start : claimed.end] == "has claimed responsibility"
     assert (claimed.speaker, claimed.actor) == ("Islamic State Khorasan", "Islamic State")
+
+
+@needs_pipeline
+def test_a_clause_the_parse_splits_in_two_stays_one_claim():
+    text = (
+        "Chile's estimate shows that around 2,000 IS fighters are in the north of Peru and they pose threats to Lima."
+    )
+    shown = next(a for a in attributions(text, nlp=NLP))
+    assert text[shown.start : shown.end] == (
+        "around 2,000 IS fighters are in the north of Peru and they pose threats to Lima"
+    )
+    assert shown.speaker == "Chile"

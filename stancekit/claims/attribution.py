@@ -771,6 +771,11 @@ def _attribution(
                     out.append(said(start=s_start, end=s_end, kind="reported_speech"))
             return out
         tokens = [t for t in comp.subtree if t.i < cut]
+        after = [c for c in complements if c.dep_ == "ccomp" and c.i > verb.i]
+        if len(after) > 1 and after[0] is comp:
+            # the parse split one clause in two ("that around 2,000 IS fighters are in P": "IS" read as a verb)
+            last_token = max(t.i for c in after for t in c.subtree)
+            tokens = [t for t in doc[comp.left_edge.i : last_token + 1] if t.i < cut]
         bounds = _trim(doc, tokens[0].i, tokens[-1].i)
         if bounds is None or bounds[1] - bounds[0] < 2:
             return []
