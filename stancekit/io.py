@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ __all__ = [
     "iter_jsonl",
     "read_nli_dir",
     "read_nli_file",
+    "replace_folder",
     "write_jsonl",
 ]
 
@@ -147,6 +149,22 @@ def atomic_writer(path: str | Path, what: str = "output") -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Put the complete ``staging`` folder in place of ``folder``; the old version stays as ``folder.old`` until then.
+
+    An interruption leaves either the old folder (or ``folder.old``) or the new one, never a mix of both.
+
+    Example:
+        >>> replace_folder(Path("run/checkpoint.partial"), Path("run/checkpoint"))  # doctest: +SKIP
+    """
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], handle: IO[str]) -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from stancekit.io import replace_folder
 from stancekit.results import ScoreResults
 from stancekit.scoring import NLIModel, default_model_path, read_labels
 from stancekit.types import Precision
@@ -357,9 +358,7 @@ def score_files(
             scored.write_parquet(str(staging))
         else:
             scored.write_json(str(staging))
-        if out.is_dir():
-            shutil.rmtree(out)
-        staging.rename(out)
+        replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import expected_calibration_error, fit_temperature, label_targets, partial_label_nll
-from stancekit.io import NLIExample, read_nli_dir
+from stancekit.io import NLIExample, read_nli_dir, replace_folder
 from stancekit.scoring import STANCEKIT_CONFIG
 from stancekit.training._encoding import encode_pairs
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
@@ -373,7 +373,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
         save_file({"torch": torch.get_rng_state()}, str(staging / "rng.safetensors"))
         state = {"step": step, "total_steps": total, "best": best, "history": history, "optimizer": meta}
         (staging / "trainer_state.json").write_text(json.dumps(state))
-        _swap_in(staging, checkpoint)
+        replace_folder(staging, checkpoint)
 
     def evaluate_dev() -> None:
         nonlocal best
@@ -387,7 +387,7 @@ def train_nli(config: NLITrainingConfig) -> Path:
             staging = _staging(out / "best")
             model.save_pretrained(str(staging), safe_serialization=True)
             tokenizer.save_pretrained(str(staging))
-            _swap_in(staging, out / "best")
+            replace_folder(staging, out / "best")
 
     if config.finalise_now and step < total:
         # Ship what the run has so far: score the current weights on dev too, then calibrate the best.
@@ -454,18 +454,6 @@ def _staging(folder: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     return staging
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Replace ``folder`` by the complete ``staging``; the old version is kept as ``folder.old`` until then."""
-    import shutil
-
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _recover(folder: Path) -> None:
