@@ -517,19 +517,17 @@ def _resolve(
                 begin = owners[0].right_edge.i + 1 if owners else head.left_edge.i
                 if begin < len(head.doc) and head.doc[begin].dep_ == "case":
                     begin += 1
-                doc_text = head.doc[begin : head.i + 1].text
-                phrase = re.sub(r"^(?:the|a|an)\s+", "", doc_text, flags=re.IGNORECASE)
+                phrase = re.sub(r"^(?:the|a|an)\s+", "", head.doc[begin : head.i + 1].text, flags=re.IGNORECASE)
                 side = places.side_of_organisation(phrase) if places.actor_in(phrase) else None
                 if owners and side is None:
                     owner = owners[0]
                     if owner.lower_ in ("country", "nation", "state", "its", "their"):
                         # "the country's Medicines Control Agency": the state named before
                         side = next((a for n, k, a, _ in reversed(recent) if k == "state" and a), None)
-                    elif owner.ent_type_ in ("GPE", "ORG"):  # "Lizzo's legal team" keeps its owner in the name
+                    else:  # "Lizzo's legal team" keeps its owner in the name
                         phrase = re.sub(r"^(?:the|a|an)\s+", "", head.doc[head.left_edge.i : head.i + 1].text)
-                        side = places.actor_in(owner.text)
-                    else:
-                        phrase = re.sub(r"^(?:the|a|an)\s+", "", head.doc[head.left_edge.i : head.i + 1].text)
+                        if owner.ent_type_ in ("GPE", "ORG"):
+                            side = places.actor_in(owner.text)
                 return phrase, "organisation", side
     if lower in _STATEMENT_NOUNS:
         # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
