@@ -497,3 +497,78 @@ def test_a_clause_the_parse_splits_in_two_stays_one_claim():
         "around 2,000 IS fighters are in the north of Peru and they pose threats to Lima"
     )
     assert shown.speaker == "Chile"
+
+
+def _claims(text, title=""):
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    document = Document(id="d", text=text, title=title, published="2024-03-08")
+    return [c for c in ClaimExtractor().extract([document]) if c.kind != "narration"]
+
+
+@needs_pipeline
+def test_journalists_and_whistleblowers_speak_for_themselves():
+    text = (
+        "The ministry dismissed a report by British investigative journalist Tom Ashby. "
+        "Ashby said that the navy had hidden the accident. "
+        "Lena Ortiz, a welding engineer at Norvik Shipyards, said the hull had cracked during trials. "
+        "A Norvik Shipyards spokesman said the hull was sound."
+    )
+    actors = {c.speaker: c.actor for c in _claims(text)}
+    assert actors["Ashby"] == "Tom Ashby"  # not the United Kingdom
+    assert actors["Lena Ortiz"] == "Lena Ortiz"  # not the shipyard she alleges against
+    assert gazetteer().speaks_for_self(["former", "Deputy", "Minister"])
+    assert not gazetteer().speaks_for_self(["chief", "engineer"])
+
+
+@needs_pipeline
+def test_headline_gives_a_bare_title_its_side():
+    body = "Prime Minister Elena Marsh said the strike was planned abroad. Marsh added that talks were over."
+    claims = _claims(body, title="Moldovan PM Says Strike Was Planned Abroad")
+    assert {c.actor for c in claims if c.speaker == "Elena Marsh"} == {"Moldova"}
+    # a headline title that belongs to someone else gives nothing
+    other = _claims(body, title="Moldovan PM Ion Popa Visits Brussels")
+    assert {c.actor for c in other if c.speaker == "Elena Marsh"} == {None}
+
+
+@needs_pipeline
+def test_a_lawyer_does_not_speak_for_the_other_sides_lawyer():
+    text = (
+        "Assistant US Attorney Dana Cole told jurors that Victor Hale stole the money. "
+        "Hale sat quietly beside his attorneys as Cole finished. "
+        "But as his own lawyer, Sam Pruitt, rose to speak, the room fell silent. "
+        "Pruitt said his client had acted in good faith."
+    )
+    actors = {c.speaker.split()[-1]: c.actor for c in _claims(text)}
+    assert actors["Pruitt"] == "Victor Hale"  # not the prosecutor, the last person named before "his"
+    assert actors["Cole"] == "United States"
+
+
+@needs_pipeline
+def test_an_allegation_characterised_by_the_other_side_is_its_sources_claim():
+    text = "The Egyptian Foreign Ministry said Ethiopia's assertion that the dam harms nobody was a desperate attempt."
+    claims = _claims(text)
+    embedded = [c for c in claims if c.kind == "embedded"]
+    assert [(c.speaker, c.actor, c.text) for c in embedded] == [("Ethiopia", "Ethiopia", "the dam harms nobody")]
+    assert any(c.actor == "Egypt" and c.kind != "embedded" for c in claims)
+
+
+@needs_pipeline
+def test_acronyms_bare_organs_and_the_same_day():
+    from stancekit.claims.attribution import acronym_forms
+
+    assert acronym_forms("the US Anti-Doping Agency (USADA) and the National Institute of Health (NIH)") == {
+        "USADA": "US Anti-Doping Agency",
+        "NIH": "National Institute of Health",
+    }
+    text = (
+        "The World Skating Agency (WSA) rejected the findings on Tuesday. "
+        "WSA said the tests were flawed. "
+        "The Canadian Skating Agency (CSA) chief Mark Bell accused it of a cover-up. "
+        "In another statement earlier that day, the agency said that it had reviewed the case carefully."
+    )
+    claims = _claims(text)
+    last = max(claims, key=lambda c: c.start)
+    assert last.speaker == "WSA"  # the agency that spoke, not the one named last
+    assert last.date.date().isoformat() == "2024-03-05" and last.date_stated

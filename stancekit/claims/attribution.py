@@ -141,6 +141,26 @@ class Gazetteer:
     state_nouns: frozenset[str] = frozenset()
     acronyms: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+    own_voice_roles: frozenset[str] = frozenset()
+    title_abbreviations: tuple[tuple[str, str], ...] = ()
+
+    def speaks_for_self(self, role_words: Iterable[str]) -> bool:
+        """Whether a person described by these words speaks for no organisation or state.
+
+        A former office holder, or a profession (journalist, whistleblower, engineer, scientist: the gazetteer's
+        ``own_voice_roles``) without a representative title beside it: "U.S. investigative journalist Seymour
+        Hersh" speaks for himself, not for the United States; "a quality engineer at Boeing" alleging defects is
+        not Boeing; "Boeing's chief engineer" and "a Boeing spokesman" are.
+
+        Example:
+            >>> g = gazetteer()
+            >>> g.speaks_for_self(["U.S.", "investigative", "journalist"]), g.speaks_for_self(["Boeing", "spokesman"])
+            (True, False)
+        """
+        words = {w.lower().strip(",.") for w in role_words}
+        if words & {"former", "ex", "retired"}:
+            return True
+        return bool(words & self.own_voice_roles) and not words & _REPRESENTATIVE
 
     def side_of_organisation(self, name: str) -> str:
         """Whom an organisation speaks for.
@@ -218,6 +238,8 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(
         names=tuple(sorted(names.items(), key=lambda kv: -len(kv[0]))),
         state_nouns=frozenset(data.get("state_nouns", ())),
+        own_voice_roles=frozenset(data.get("own_voice_roles", ())),
+        title_abbreviations=tuple(sorted(data.get("title_abbreviations", {}).items())),
         acronyms=frozenset(n.upper() for n in written if n.replace(".", "").isupper() and len(n) <= 6),
         countries=frozenset(data["countries"]),
     )
@@ -291,6 +313,42 @@ _TITLES = frozenset(
     """minister president prime secretary spokesman spokeswoman spokesperson ambassador envoy chief director
     general commander governor chancellor premier mayor chairman chairwoman head adviser advisor""".split()
 )
+
+
+_REPRESENTATIVE = _TITLES | {"official", "officials", "representative", "executive", "ceo", "founder", "owner"}
+
+
+@functools.lru_cache(maxsize=8)
+def acronym_forms(text: str) -> dict[str, str]:
+    """Acronyms a text introduces, with their long forms: "The World Anti-Doping Agency (WADA)" -> WADA.
+
+    The acronym's letters must be the initials of the words before it (hyphenated parts counted apart).
+
+    Example:
+        >>> acronym_forms("The World Anti-Doping Agency (WADA) said so.")
+        {'WADA': 'World Anti-Doping Agency'}
+    """
+    out: dict[str, str] = {}
+    small = ("and", "of", "the", "for", "on", "in")
+    pattern = r"((?:[A-Z][\w’'.\-]*\s+(?:(?:and|of|the|for|on|in)\s+)?){1,8})\(([A-Z]{2,8})\)"
+    for match in re.finditer(pattern, text):
+        words = match.group(1).split()
+        acronym = match.group(2)
+        for first in range(len(words)):
+            if words[first] in small:
+                continue
+            # a word in capitals gives all its letters ("US Anti-Doping Agency (USADA)"), others their initial
+            initials = "".join(
+                part.replace(".", "") if part.replace(".", "").isupper() else part[0]
+                for w in words[first:]
+                if w not in small
+                for part in w.split("-")
+                if part
+            )
+            if initials.upper() == acronym:
+                out.setdefault(acronym, " ".join(words[first:]))
+                break
+    return out
 
 
 def _titled_person(subject: Any) -> Any:
@@ -444,6 +502,8 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
                 continue
             _meet(pending, verb.idx, recent, places)
             found = _attribution(doc, sent, verb, lemma, lexicon, places, recent, datelines)
+            if found and found[0].speaker and not any(item.kind == "embedded" for item in found):
+                found += _characterised_allegations(verb, found[0], lexicon, recent, places)
             for item in found:
                 out.append(item)
                 if item.speaker and item.kind != "embedded":
@@ -593,13 +653,22 @@ def _resolve(
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
     modifiers = [c for c in subject.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
     if head_is_role and has_det and not modifiers and not role:
-        for prior, prior_kind, actor, _ in reversed(recent):  # "the ministry said": the nearest organisation
-            if prior_kind in ("organisation", "state") and (
-                lower in prior.lower() or lower in ("company", "group", "firm", "organisation", "organization")
-            ):
-                return prior, prior_kind, actor
+        # "the agency said": the nearest organisation of that kind that spoke, else the nearest one named; an
+        # acronym stands for its long form ("WADA" for "World Anti-Doping Agency (WADA)")
+        long_forms = acronym_forms(subject.doc.text)
+        for spoke_only in (True, False):
+            for prior, prior_kind, actor, spoke in reversed(recent):
+                if spoke_only and not spoke:
+                    continue
+                written = long_forms.get(prior, prior).lower()
+                if prior_kind in ("organisation", "state") and (
+                    lower in written or lower in ("company", "group", "firm", "organisation", "organization")
+                ):
+                    return prior, prior_kind, actor
     named_actor = places.actor_in(name)
     actor = named_actor or places.actor_in(role)
+    if kind == "person" and role and places.speaks_for_self(role.split()):
+        actor = name  # "U.S. journalist Seymour Hersh": his own side, not his country's
     if actor is None and kind == "person":
         for prior, prior_kind, prior_actor, _ in reversed(recent):
             if prior_kind == "person" and prior.split()[-1] == name.split()[-1] and prior_actor:
@@ -907,6 +976,48 @@ def _called_claims(
     return out
 
 
+def _characterised_allegations(
+    verb: Any,
+    said: Attribution,
+    lexicon: dict[str, Any],
+    recent: list[tuple[str, str, str | None, bool]],
+    places: Gazetteer,
+) -> list[Attribution]:
+    """Another party's named allegation inside a statement: "Egypt said Ethiopia's assertion that P was desperate".
+
+    The allegation (a noun of :data:`allegation_nouns` with a "that" clause and a named source other than the
+    speaker) is a claim of its source, kind ``embedded``, whatever the statement says of it.
+    """
+    out = []
+    for token in verb.subtree:
+        if token is verb or token.lower_ not in lexicon["allegation_nouns"] or token.pos_ != "NOUN":
+            continue
+        source = _allegation_source(token)
+        if source is None or source.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP"):
+            continue
+        clause = [t for t in token.subtree if t.i > token.i]
+        content = next(
+            (
+                c
+                for c in token.children
+                if c.dep_ in ("acl", "ccomp") and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)
+            ),
+            None,
+        )
+        if content is None or not clause:
+            continue
+        tokens = [t for t in content.subtree if not (t.dep_ == "mark" and t.head == content)]
+        bounds = _trim(verb.doc, tokens[0].i, tokens[-1].i) if tokens else None
+        if bounds is None or bounds[1] - bounds[0] < 2:
+            continue
+        name, kind, actor = _resolve(source, recent, places)
+        if not name or (said.speaker and name.lower() == said.speaker.lower()) or (actor and actor == said.actor):
+            continue
+        start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
+        out.append(_embedded(start, end, (name, kind, actor), verb))
+    return out
+
+
 def _embedded(start: int, end: int, source: tuple[str | None, str, str | None], verb: Any) -> Attribution:
     """An allegation at ``start:end`` asserted by ``source`` (speaker, kind, actor), reported through ``verb``."""
     name, kind, actor = source
@@ -1133,7 +1244,8 @@ def _client_of(advocate: Any, ent: Any, role: Sequence[Any], places: Gazetteer) 
     """Whom a lawyer speaks for.
 
     The state of a state's lawyer ("Assistant US Attorney"), the one named in "Salehpour's attorney", or, for
-    "his attorney", the person named last before.
+    "his attorney", the person named last before who is not a lawyer himself (the other side's counsel is never
+    the client), preferring one who was the subject of a clause.
     """
     title = [t for t in role if t.i < advocate.i and t.dep_ in ("compound", "amod")]
     title += [c for c in advocate.children if c.dep_ in ("compound", "amod")]
@@ -1150,17 +1262,28 @@ def _client_of(advocate: Any, ent: Any, role: Sequence[Any], places: Gazetteer) 
     if owner.lower_ in ("his", "her"):
         before = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= min(ent.start, advocate.i)]
         before = [e for e in before if e.text != ent.text and e.text.split()[-1] != ent.text.split()[-1]]
-        if before:
-            return _fullest(doc, before[-1].text)
+        lawyers = {
+            e.text.split()[-1]
+            for e in doc.ents
+            if e.label_ == "PERSON"
+            and any(t.lower_ in _ADVOCATES or t.lower_.startswith("prosecut") for t in _role_of(e))
+        }
+        before = [e for e in before if e.text.split()[-1] not in lawyers]
+        subjects = [e for e in before if e.root.dep_ in ("nsubj", "nsubjpass") or e.root.head.dep_ in ("nsubj",)]
+        if subjects or before:
+            return _fullest(doc, (subjects or before)[-1].text)
     return None
 
 
-def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
+def person_sides(doc: Any, places: Gazetteer | None = None, *, title: str = "") -> dict[str, str]:
     """Each person of a parsed document (full name and surname, lower case) -> the side their titles name.
 
     The side is a gazetteer name in the person's title or appositive ("Kosovo Prime Minister Albin Kurti" ->
-    Kosovo), else the organisation named there ("USADA CEO Travis Tygart" -> USADA). Lawyers and other advocates
-    speak for their clients, which a title does not tell, so they get none. The first description wins.
+    Kosovo), else the organisation named there ("USADA CEO Travis Tygart" -> USADA). A title that names no side
+    ("Prime Minister Albin Kurti") takes it from the headline (``title``) when the headline gives that title with a
+    side to the same person ("Kosovo PM Says ..."). Lawyers and other advocates speak for their clients, which a
+    title does not tell, so they get none. A former office holder, a journalist or a whistleblower speaks for
+    himself (:meth:`Gazetteer.speaks_for_self`). The first description wins.
 
     Example:
         >>> person_sides(load_pipeline()("Russian President Vladimir Putin spoke."))  # doctest: +SKIP
@@ -1184,12 +1307,21 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
                 sides[name] = client
                 sides.setdefault(name.split()[-1], client)
             continue
+        if places.speaks_for_self(t.text for t in role):
+            sides[name] = ent.text
+            sides.setdefault(name.split()[-1], ent.text)
+            continue
         text = " ".join(t.text for t in sorted(role, key=lambda t: t.i))
         side = places.actor_in(text)
+        if side is None and title:
+            side = _side_in_headline(ent, text, title, doc, places)
         ids = {t.i for t in role}
         orgs = [e for e in doc.ents if e.label_ == "ORG" and e.start in ids]
         if orgs:  # "USADA chief": the organisation's side, not the country in its name
-            side = places.side_of_organisation(_phrase(orgs[0]))
+            # "the US Anti-Doping Agency (USADA) chief": the acronym names the whole organisation, where the tagger
+            # cut the name after its country
+            short = [o for o in orgs if o.text.isupper() and len(o.text) > 1 and o.start > orgs[0].start]
+            side = short[0].text if short else places.side_of_organisation(_phrase(orgs[0]))
         elif side is None:  # "spokesperson for the ministry": the ministry named before
             nouns = [t for t in role if t.pos_ == "NOUN" and any(c.lower_ in ("the", "its") for c in t.children)]
             for noun in nouns:
@@ -1213,6 +1345,38 @@ def person_sides(doc: Any, places: Gazetteer | None = None) -> dict[str, str]:
             sides.setdefault(name.split()[-1], side)
             sides.setdefault(name.split()[0], side)  # a family name written first ("Wang Wenbin ... Wang")
     return sides
+
+
+def _side_in_headline(ent: Any, role: str, title: str, doc: Any, places: Gazetteer) -> str | None:
+    """The side a headline gives the title of a person whose title in the body names none.
+
+    "Kosovo PM Says ..." over "Prime Minister Albin Kurti has accused ...": Kosovo. The headline's title must be
+    followed by the person's name, or by a speech verb ("Says") when the person is the only one of the article
+    with that title.
+    """
+    wanted = " ".join(w for w in role.lower().split() if w in _TITLES)
+    if not wanted:
+        return None
+    expanded = title
+    for short, full in places.title_abbreviations:
+        expanded = re.sub(rf"\b{re.escape(short)}\b", full, expanded, flags=re.IGNORECASE)
+    match = re.search(rf"\b{re.escape(wanted)}\b", expanded, re.IGNORECASE)
+    if match is None:
+        return None
+    side = places.actor_in(" ".join(expanded[: match.start()].split()[-3:]))
+    if side is None:
+        return None
+    after = expanded[match.end() :].split()[:1]
+    names = {w.lower() for w in ent.text.split()}
+    if after and after[0].lower().strip(",:'’s") in names:
+        return side
+    word = after[0].strip(",:'’").lower() if after else ""
+    if word and word not in speech_lexicon()["forms"] and after[0][:1].isupper():
+        return None  # "Moldovan PM Ion Popa Visits ...": another holder of the title, named in the headline
+    holders = {
+        e.text.lower() for e in doc.ents if e.label_ == "PERSON" and wanted in " ".join(t.lower_ for t in _role_of(e))
+    }
+    return side if holders == {ent.text.lower()} else None
 
 
 def _dedupe(items: Iterable[Attribution]) -> list[Attribution]:

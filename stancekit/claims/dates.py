@@ -30,6 +30,10 @@ _RELATIVE_DAY = re.compile(
 )
 
 
+_SAME_DAY = re.compile(r"\b(?:(?:earlier|later) (?:that|the same) day|(?:on )?the same day|that same day)\b", re.I)
+_DAY_MENTION = re.compile(r"\b(?:" + "|".join(_WEEKDAYS) + "|yesterday|" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+
+
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     """(start, end) of the sentence, or line, that holds ``text[start:end]``: a cheap bound, no parse.
 
@@ -57,6 +61,11 @@ def _frame_date(document: Document, start: int, end: int) -> datetime | None:
         begin += dateline.end()
     frame = text[begin:start] + " \n " + text[end:finish]
     base = document.published
+    if _SAME_DAY.search(frame):  # "earlier that day": the day the article named last before this sentence
+        for earlier in reversed(list(_DAY_MENTION.finditer(text, max(0, begin - 1500), begin))):
+            if not _DATELINE.match(text[text.rfind("\n", 0, earlier.start()) + 1 : earlier.end() + 1]):
+                return _frame_date(document, earlier.start(), earlier.start())
+        return None
     explicit = _DATE.search(frame)
     if explicit:
         return explicit_date(explicit.group(0), document)

@@ -127,6 +127,16 @@ def _overlap(a: Any, b: Any) -> bool:
     return bool(min(a.end, b.end) - max(a.start, b.start) > 0.5 * min(a.end - a.start, b.end - b.start))
 
 
+def _side_of_organ(text: str, organ: str, places: Any) -> str | None:
+    """The one side that the article's fuller mentions of an organ name ("the Egyptian Foreign Ministry")."""
+    sides = {
+        places.actor_in(m.group(1))
+        for m in re.finditer(rf"([\w.\-]+(?:[’']s)?)\s+{re.escape(organ)}\b", text)
+        if places.actor_in(m.group(1)) is not None
+    }
+    return sides.pop() if len(sides) == 1 else None
+
+
 class ClaimExtractor:
     """Extracts attributed claims from documents; keeps speakers consistent across the documents it sees.
 
@@ -450,7 +460,9 @@ class ClaimExtractor:
             content = _denied(item.content) or text[item.start : item.end]
             kind: ClaimKind = item.kind if item.kind in ("direct_quote", "embedded") else "reported_speech"  # type: ignore[assignment]
             added.append(self._claim(document, content, speaker, kind, item.start, item.end, sentence, [], sentence))
-        merged = self._fill_actors(sorted([*claims, *added], key=lambda c: (c.start, c.end)), parsed)
+        merged = self._fill_actors(
+            sorted([*claims, *added], key=lambda c: (c.start, c.end)), parsed, title=document.title
+        )
         return self._source_unsourced(document, merged, unsourced)
 
     @staticmethod
@@ -520,7 +532,7 @@ class ClaimExtractor:
             out.append(claim)
         return out
 
-    def _fill_actors(self, claims: list[Claim], parsed: Any) -> list[Claim]:
+    def _fill_actors(self, claims: list[Claim], parsed: Any, *, title: str = "") -> list[Claim]:
         """Speakers for pronouns the rules left, and actors for claims that have none, from the parse.
 
         A person's side comes from their title anywhere in the document ("Russian President Vladimir Putin ...
@@ -530,18 +542,20 @@ class ClaimExtractor:
         from stancekit.claims.attribution import _fullest, gazetteer, person_sides
 
         places = gazetteer()
-        sides = person_sides(parsed, places)
+        sides = person_sides(parsed, places, title=title)
         orgs = [re.sub(r"^the\s+", "", e.text, flags=re.I) for e in parsed.ents if e.label_ == "ORG"]
         # a name the tagger calls an organisation anywhere in the document is not a person elsewhere in it
         people = {e.text.lower() for e in parsed.ents if e.label_ == "PERSON"} - {o.lower() for o in orgs}
         surnames = {p.split()[-1] for p in people}
+        places_named = {e.text.lower() for e in parsed.ents if e.label_ == "GPE"}
         known = {None, *ACTOR_KEYWORDS, *(actor for _, actor in places.names), *self.actor_map.values()}
         out: list[Claim] = []
         for claim in claims:
             wanted = _PRONOUN_KIND.get((claim.speaker or "").lower())
             if wanted is not None:  # a pronoun the rules left: the nearest earlier speaker of a compatible kind
                 for prior in reversed(out):
-                    if prior.speaker is None or prior.speaker.lower() in _PRONOUN_KIND:
+                    # an allegation reported inside a statement is not who goes on speaking
+                    if prior.speaker is None or prior.speaker.lower() in _PRONOUN_KIND or prior.kind == "embedded":
                         continue
                     is_person = prior.speaker.lower() in people or prior.speaker.lower().split()[-1] in surnames
                     if wanted == "any" or is_person == (wanted == "person"):
@@ -568,9 +582,19 @@ class ClaimExtractor:
                 actor = sides.get(speaker) or sides.get(last) or self._actors.get(claim.speaker)
                 if actor is None and speaker not in people and last not in surnames:
                     org = next((o for o in orgs if o and o.lower() in speaker), None)
+                    # "Hindenburg" after "Hindenburg Research": the organisation it shortens
+                    fuller = next((o for o in orgs if len(o.split()) > 1 and o.lower().split()[0] == speaker), None)
                     proper = len(speaker.split()) > 1 and all(w[:1].isupper() for w in claim.speaker.split())
-                    if org is not None or proper:
+                    # a one-word name the tagger calls a place but no gazetteer knows ("Mainichi"): an organisation
+                    place = speaker in places_named and places.actor_in(claim.speaker) is None
+                    if fuller is not None:
+                        actor = places.side_of_organisation(fuller)
+                    elif org is not None or proper or place:
                         actor = places.side_of_organisation(claim.speaker)
+                        if actor == claim.speaker and any(
+                            re.search(rf"\b{re.escape(noun)}\b", speaker) for noun in places.state_nouns
+                        ):  # a bare organ of a state ("Foreign Ministry"): the side its fuller mentions give
+                            actor = _side_of_organ(parsed.text, claim.speaker, places) or actor
                 actor = self._actor_for(claim.speaker, actor)
                 if actor is not None:
                     if speaker in people or last in surnames:
