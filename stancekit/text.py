@@ -127,8 +127,9 @@ def negate(target: str) -> str:
     """A rule-based negation of a simple declarative target; pass your own where it gets one wrong.
 
     Handles auxiliaries ("is" → "is not", "will" → "will not") and a main verb in the third person singular
-    ("poses" → "does not pose", "comes" → "does not come"). A target that already holds a negation is turned
-    positive ("does not pose" → "poses").
+    ("poses" → "does not pose", "comes" → "does not come") of the main clause, not of a clause after "that",
+    "which" or a comma; otherwise the whole target is negated ("It is not the case that ..."). A target that
+    already holds a negation is turned positive ("does not pose" → "poses").
 
     Example:
         >>> negate("Afghanistan poses a security threat to Central Asia")
@@ -146,28 +147,49 @@ def negate(target: str) -> str:
         return text[: undo.start()] + inflected + text[undo.end() :]
     if re.search(r"\b(?:is|are|was|were|will|would|can|could|should|must|may|might) not\b", text):
         return re.sub(r"\b(is|are|was|were|will|would|can|could|should|must|may|might) not\b", r"\1", text, count=1)
-    auxiliary = re.search(r"\b(is|are|was|were|will|would|can|could|should|must|may|might|has been|have been)\b", text)
+    # The main clause's verb comes before any subordinate clause: "X issued a directive that anyone must Y" is
+    # negated on "issued" (here: as a whole), never on the "must" of the clause.
+    clause = re.search(r"\b(?:that|which|who|whom|whose|because|if|when|while|although|unless|whether)\b|[,;:]", text)
+    head = text[: clause.start()] if clause else text
+    auxiliary = re.search(
+        r"\b(is|are|was|were|will|would|can|could|should|must|may|might|has been|have been"
+        r"|(?:has|have|had)(?= \w+(?:ed|en|wn|ne)\b))\b",
+        head,
+    )
     if auxiliary:
         return text[: auxiliary.end()] + " not" + text[auxiliary.end() :]
-    words = text.split()
+    words = head.split()
+    determiners = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "some", "many"}
+    not_before_verb = determiners | {"to", "of", "in", "on", "at", "by", "for", "with", "from", "during", "over"}
     for index, word in enumerate(words[1:], start=1):  # a known verb, in either number
         bare = re.sub(r"[^\w]", "", word)
+        if words[index - 1].lower() in not_before_verb:  # "to help", "the use": not the clause's verb
+            continue
         if bare in KNOWN_VERBS:
             words[index] = "do not " + word
-            return " ".join(words)
+            return " ".join(words) + text[len(head) :]
         base = base_form(bare) if bare.endswith("s") else ""
         if base in KNOWN_VERBS:
             words[index] = "does not " + base + word[len(bare) :]
-            return " ".join(words)
-    determiners = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "some", "many"}
-    for index, word in enumerate(words[1:], start=1):  # the first third-person -s verb after the subject
+            return " ".join(words) + text[len(head) :]
+    for index, word in enumerate(words[1:-1], start=1):  # the first third-person -s verb after the subject
         bare = re.sub(r"[^\w]", "", word)
-        if words[index - 1].lower() in determiners:
+        previous = words[index - 1]
+        if previous.lower() in not_before_verb or not word.isalpha() or "'" in previous or "’" in previous:
             continue
         if bare.islower() and len(bare) > 3 and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):
             words[index] = "does not " + base_form(bare) + word[len(bare) :]
-            return " ".join(words)
-    return f"It is not the case that {text[:1].lower()}{text[1:]}"
+            return " ".join(words) + text[len(head) :]
+    first = text.split(" ", 1)[0]
+    if first.lower() in _LOWER_STARTS:
+        text = text[:1].lower() + text[1:]
+    return f"It is not the case that {text}"
+
+
+_LOWER_STARTS = frozenset(
+    """the a an this that these those it its there we you they he she our their his her some many most all any
+    every each no people children most men women""".split()
+)
 
 
 KNOWN_VERBS = frozenset(

@@ -26,6 +26,15 @@ TARGET = "Afghanistan poses a threat to Central Asia"
         ("armed groups in Afghanistan pose a threat", "armed groups in Afghanistan do not pose a threat"),
         ("the soil poses no threat to any nation", "the soil poses a threat to any nation"),
         ("The ceasefire held firmly everywhere", "It is not the case that the ceasefire held firmly everywhere"),
+        # the main clause's verb, not one in a "that" clause or an infinitive
+        (
+            "The envoy issued a warning that the talks will fail",
+            "It is not the case that the envoy issued a warning that the talks will fail",
+        ),
+        ("The mayor came to help farmers", "It is not the case that the mayor came to help farmers"),
+        ("The government has failed its citizens", "The government has not failed its citizens"),
+        ("Coverage of women's bodies needs rules", "Coverage of women's bodies does not need rules"),
+        ("Robert Plant ripped up the contract", "It is not the case that Robert Plant ripped up the contract"),
     ],
 )
 def test_negate(target, negation):
