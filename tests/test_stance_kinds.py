@@ -292,3 +292,24 @@ def test_build_stance_data_holds_dev_out(tmp_path):
     }
     with pytest.raises(ValueError, match="unknown stance set"):
         build_stance_data(stance_dir, data_dir, tmp_path / "o2", sets=["nope"])
+    # stop variation: about half the training premises lose (or gain) their final stop; dev files keep theirs
+    build_stance_data(stance_dir, data_dir, tmp_path / "o3", sets=["perspectrum"], stop_variation=0.5)
+    varied = [p for p in read_nli_dir(tmp_path / "o3" / "train") if p.source == "perspectrum/train"]
+    unstopped = sum(not p.premise.endswith(".") for p in varied)
+    assert 0.3 * len(varied) < unstopped < 0.7 * len(varied)
+    assert all(p.premise.endswith(".") for p in persp)  # the default (0.0) left every stop alone
+    dev_rows = [json.loads(line) for line in (tmp_path / "o3" / "stance_dev" / "perspectrum_dev.jsonl").open()]
+    assert all(row["text"].endswith(".") for row in dev_rows)
+
+
+def test_vary_final_stop():
+    import random
+
+    from stancekit.training.stance_data import vary_final_stop
+
+    rng = random.Random(0)
+    assert vary_final_stop("Talks failed.", rng, 1.0) == "Talks failed"
+    assert vary_final_stop("Talks failed", rng, 1.0) == "Talks failed."
+    assert vary_final_stop("Talks failed...", rng, 1.0) == "Talks failed..."
+    assert vary_final_stop("Did talks fail?", rng, 1.0) == "Did talks fail?"
+    assert vary_final_stop("Talks failed.", rng, 0.0) == "Talks failed."

@@ -240,18 +240,47 @@ def _stratified_split(rows: list[StanceRow], fraction: float, seed: int) -> tupl
     return [r for i, r in enumerate(rows) if i not in dev_index], [r for i, r in enumerate(rows) if i in dev_index]
 
 
-def _nli_records(row: StanceRow, rng: random.Random, *, both: float) -> list[dict[str, Any]]:
-    """The NLI pairs of one stance row: the favor hypothesis always, the against one with probability ``both``."""
+def vary_final_stop(text: str, rng: random.Random, probability: float) -> str:
+    """With ``probability``, drop a text's final full stop or add one where it ends in a word.
+
+    Headlines, tweets and titles come without a final stop, edited sentences with one; a model that learns stance
+    from one kind only reads the stop as evidence. Texts ending in other punctuation are left alone.
+
+    Example:
+        >>> rng = random.Random(0)
+        >>> vary_final_stop("The talks failed.", rng, 1.0), vary_final_stop("Talks fail", rng, 1.0)
+        ('The talks failed', 'Talks fail.')
+        >>> vary_final_stop("Is it safe?", rng, 1.0)
+        'Is it safe?'
+    """
+    stripped = text.rstrip()
+    if not stripped or rng.random() >= probability:
+        return text
+    if stripped.endswith(".") and not stripped.endswith(".."):
+        return stripped[:-1].rstrip()
+    if stripped[-1].isalnum():
+        return stripped + "."
+    return text
+
+
+def _nli_records(
+    row: StanceRow, rng: random.Random, *, both: float, stop_variation: float = 0.0
+) -> list[dict[str, Any]]:
+    """The NLI pairs of one stance row: the favor hypothesis always, the against one with probability ``both``.
+
+    The premise's final stop is toggled with probability ``stop_variation`` (see :func:`vary_final_stop`).
+    """
     favor_hyp, against_hyp = stance_hypotheses(row.target, kind=row.kind)[0]
+    premise = vary_final_stop(row.text, rng, stop_variation)
     if row.label == FAVOR:
         labels = ("entailment", "contradiction")
     elif row.label == AGAINST:
         labels = ("contradiction", "entailment")
     else:
         labels = ("neutral", "neutral")
-    out: list[dict[str, Any]] = [{"premise": row.text, "hypothesis": favor_hyp, "label": labels[0]}]
+    out: list[dict[str, Any]] = [{"premise": premise, "hypothesis": favor_hyp, "label": labels[0]}]
     if rng.random() < both:
-        out.append({"premise": row.text, "hypothesis": against_hyp, "label": labels[1]})
+        out.append({"premise": premise, "hypothesis": against_hyp, "label": labels[1]})
     if row.two_way and row.label != NONE:
         for record in out:
             record["two_way"] = True
@@ -329,11 +358,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 
 
 def news_pattern_pairs(
-    propositions: Iterable[str], *, seed: int = 13, per_proposition: int = 1
+    propositions: Iterable[str], *, seed: int = 13, per_proposition: int = 1, stop_variation: float = 0.0
 ) -> list[dict[str, Any]]:
     """Claim/denial pairs in news form, with the proposition P itself as hypothesis.
 
-    "X said P" entails P, "X denied P" contradicts it, "X asked whether P" is neutral.
+    "X said P" entails P, "X denied P" contradicts it, "X asked whether P" is neutral. The premise's final stop is
+    dropped with probability ``stop_variation`` (headline style).
 
     Example:
         >>> pairs = news_pattern_pairs(["The bridge is unsafe"], per_proposition=3)
@@ -351,7 +381,8 @@ def news_pattern_pairs(
             template, label = rng.choice(_PATTERNS)
             speaker, other = rng.sample(_SPEAKERS, 2)
             premise = template.format(S=speaker, S2=other, p=lower, P=body)
-            out.append({"premise": premise[:1].upper() + premise[1:], "hypothesis": body + ".", "label": label})
+            premise = vary_final_stop(premise[:1].upper() + premise[1:], rng, stop_variation)
+            out.append({"premise": premise, "hypothesis": body + ".", "label": label})
     return out
 
 
@@ -425,6 +456,7 @@ def build_stance_data(
     dev_fraction: float = 0.15,
     unrelated_fraction: float = 0.08,
     both_hypotheses: float = 0.5,
+    stop_variation: float = 0.0,
     negation_limit: int = 6000,
     exclude: Sequence[str] = (),
     sets: Sequence[str] | None = None,
@@ -439,6 +471,8 @@ def build_stance_data(
         dev_fraction: Share of each stance training set held out as dev.
         unrelated_fraction: Share of training rows added again with an unrelated target, labelled none.
         both_hypotheses: Probability that a row also gets its against hypothesis as a training pair.
+        stop_variation: Probability that a training premise's final stop is toggled (dev pairs are left as written),
+            so that the stop of a headline or a sentence is not read as evidence.
         negation_limit: How many negation/antonym pairs to build.
         exclude: NLI splits never read (the evaluation splits).
         sets: Names of :data:`STANCE_SETS` to use (default: all).
@@ -500,13 +534,15 @@ def build_stance_data(
             _write(out / "nli_dev" / name / "dev.jsonl.gz", nli)
     for name, rows in trains.items():
         rows = rows + _unrelated(rows, unrelated_fraction, rng)
-        records = [rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses)]
+        records = [
+            rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses, stop_variation=stop_variation)
+        ]
         counts[name]["nli_pairs"] = _write(out / "train" / name / "train.jsonl.gz", records)
     propositions = sorted(
         {r.target for name in ("perspectrum", "emergent") for r in trains.get(name, []) if r.kind == "proposition"}
         | {r.text for r in trains.get("perspectrum", []) if len(r.text.split()) <= 20}
     )
-    news = news_pattern_pairs(propositions, seed=seed, per_proposition=2)
+    news = news_pattern_pairs(propositions, seed=seed, per_proposition=2, stop_variation=stop_variation)
     counts["news_patterns"] = {"nli_pairs": _write(out / "train" / "news_patterns" / "train.jsonl.gz", news)}
     sentences = sorted(
         {e.premise for e in read_nli_dir(data_dir, exclude=[*EVALUATION_SPLITS, *exclude])}, key=_stable_hash
@@ -530,8 +566,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data_dir")
     parser.add_argument("out_dir")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--stop-variation", type=float, default=0.0, help="probability of toggling a training premise's final stop"
+    )
     args = parser.parse_args(argv)
-    counts = build_stance_data(args.stance_dir, args.data_dir, args.out_dir, seed=args.seed)
+    counts = build_stance_data(
+        args.stance_dir, args.data_dir, args.out_dir, seed=args.seed, stop_variation=args.stop_variation
+    )
     print(json.dumps(counts, indent=2))
     return 0
 
