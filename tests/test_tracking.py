@@ -292,3 +292,15 @@ def test_an_interrupted_add_leaves_the_tracker_as_it_was(fake_nli):
     assert [(r.a.id, r.b.id, r.kind) for r in tracker.relations] == [
         (r.a.id, r.b.id, r.kind) for r in reference.relations
     ]
+
+
+def test_inside_a_dispute_pairs_are_not_cut_by_similarity(fake_nli):
+    # a denial worded unlike the claim it answers: no similarity floor inside a story, 0.3 across everything
+    claim = Document(
+        id="c", published="2024-03-01", text="Officials in Dushanbe said that militants crossed the border."
+    )
+    reply = Document(id="r", published="2024-03-02", text="The Kabul ministry said that such talk was baseless.")
+    scoped = Tracker(fake_nli, embedder=TfidfEmbedder(), disputes={"c": "x", "r": "x"}).add_documents([claim, reply])
+    assert scoped.min_similarity < 0 and len(scoped.relations) == 1
+    loose = Tracker(fake_nli, embedder=TfidfEmbedder(), scope="all").add_documents([claim, reply])
+    assert loose.min_similarity == 0.3 and len(loose.relations) == 0
