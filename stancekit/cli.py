@@ -269,6 +269,7 @@ def _store_in_model(folder: Path, key: str, value: Any) -> Path:
 
 
 def _calibrate_stance(args: argparse.Namespace) -> int:
+    from stancekit.evaluation import off_target_records
     from stancekit.scoring import NLIModel
     from stancekit.stance import fit_stance_calibration, stance_evidence, target_kind
 
@@ -276,6 +277,10 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
     sets = _stance_files(args.files, _mapping_option(args.label_map, "--label-map"), None)
     model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
     texts, targets, labels, flags, kinds, weights = [], [], [], [], [], []
+    if args.off_target > 0:  # one more file: texts of each file paired with its other targets, none
+        off = [r for rows in sets.values() for r in off_target_records(rows, args.off_target)]
+        if off:
+            sets = {**sets, "off-target": off}
     for rows in sets.values():
         two_way = all(r.label.value != "none" for r in rows)
         counts = {label: sum(r.label is label for r in rows) for label in {r.label for r in rows}}
@@ -290,7 +295,13 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
             kinds.append(target_kind(r.target))
     features = stance_evidence(model, texts, targets, kinds, batch_size=args.batch_size)
     calibration = fit_stance_calibration(
-        features, labels, kinds, flags, fitted_on=[Path(p).name for p in sets], weights=weights
+        features,
+        labels,
+        kinds,
+        flags,
+        fitted_on=[Path(p).name for p in sets],
+        weights=weights,
+        structure=args.structure,
     )
     path = _store_in_model(folder, "stance_calibration", calibration.to_dict())
     print(f"stance calibration for {calibration.kinds} from {len(texts)} rows written to {path}")
@@ -698,6 +709,18 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--batch-size", type=int, default=32)
     cal.add_argument(
         "--no-balance", dest="balance", action="store_false", help="weigh stances by their frequency in each file"
+    )
+    cal.add_argument(
+        "--off-target",
+        type=int,
+        default=150,
+        help="per file, texts paired with another of its targets as none rows (one more file; 0: none)",
+    )
+    cal.add_argument(
+        "--structure",
+        choices=["evidence", "full"],
+        default="full",
+        help="full: 6x3 free weights (default); evidence: favor and against read only their own evidence",
     )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=_calibrate_stance)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "evaluate_nli_sets",
     "evaluate_stance",
     "load_stance",
+    "off_target_records",
     "reports_to_pandas",
     "schema_probabilities",
     "stance_report",
@@ -477,6 +479,40 @@ class StanceRecord:
     target: str
     label: StanceLabel
     where: str = ""
+
+
+def off_target_records(records: Sequence[StanceRecord], n: int, *, seed: int = 13) -> list[StanceRecord]:
+    """Up to ``n`` texts of a stance file, each paired with an unrelated target of the file, labelled none.
+
+    The other target shares no content word with the text or its own target.
+
+    Off-target statements are the commonest case in a news stream (most claims of an article are not about the
+    target), and a calibration fitted only on a set's own rows never sees them; these rows let the combiner learn
+    that weak evidence both ways means no stance. A file with fewer than three targets gives none.
+
+    Example:
+        >>> rows = [StanceRecord(text=f"Trams cut traffic {i}.", target=t, label=StanceLabel.FAVOR)
+        ...         for i, t in enumerate(["trams help cities", "taxes should rise", "dogs need walks"] * 4)]
+        >>> {r.label.value for r in off_target_records(rows, 5)}
+        {'none'}
+    """
+    import random
+
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+
+    targets = sorted({r.target for r in records})
+    if len(targets) < 3 or n <= 0:
+        return []
+    rng = random.Random(seed)
+    out = []
+    for record in rng.sample(list(records), min(n, len(records))):
+        for _ in range(5):
+            other = rng.choice(targets)
+            if other != record.target and not words(other) & (words(record.target) | words(record.text)):
+                out.append(StanceRecord(text=record.text, target=other, label=StanceLabel.NONE, where="off-target"))
+                break
+    return out
 
 
 def load_stance(

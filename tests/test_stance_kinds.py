@@ -313,3 +313,32 @@ def test_vary_final_stop():
     assert vary_final_stop("Talks failed...", rng, 1.0) == "Talks failed..."
     assert vary_final_stop("Did talks fail?", rng, 1.0) == "Did talks fail?"
     assert vary_final_stop("Talks failed.", rng, 0.0) == "Talks failed."
+
+
+def test_same_topic_rows_pair_a_text_with_another_target_it_shares_a_word_with():
+    import random
+
+    from stancekit.training.stance_data import StanceRow, _same_topic
+
+    subjects = ["schools", "trams", "taxes", "dams", "phones", "police", "farmers", "rivers", "prisons", "banks"]
+    tails = ["ban smoking", "cost less", "open later", "hire guards", "close early", "grow faster", "pay wages"]
+    rows = []
+    for i in range(40):
+        for j, subject in enumerate(subjects * 2):
+            target = f"{subject.title()} should {tails[j % 7]} {['soon', 'abroad', 'daily'][j % 3]}"
+            rows.append(
+                StanceRow(
+                    text=f"The {subjects[(j + 1) % 10]} report {i} came out.",
+                    target=target,
+                    label="favor",
+                    kind="proposition",
+                    source="x",
+                )
+            )
+    out = _same_topic(rows, 0.1, random.Random(0))
+    assert out and all(r.label == "none" and r.source == "x/same_topic" for r in out)
+    for r in out:
+        shared = set(r.text.lower().split()) & set(r.target.lower().split())
+        assert shared - {"the"}  # a subject word in common with the text
+    topics = [StanceRow(text="I love feminism", target=t, label="favor", kind="topic", source="x") for t in subjects]
+    assert _same_topic(topics * 3, 1.0, random.Random(0)) == []  # topic targets: no such rows

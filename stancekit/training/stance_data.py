@@ -305,6 +305,52 @@ def _unrelated(rows: Sequence[StanceRow], fraction: float, rng: random.Random) -
     return out
 
 
+_STOP = frozenset(
+    """about after again against also because been before being between both could does doing down during each
+    from further have having here into itself just more most must only other over same should some such than that
+    their them then there these they this those through under until very were what when where which while will
+    with would your""".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _STOP}
+
+
+def _same_topic(rows: Sequence[StanceRow], fraction: float, rng: random.Random) -> list[StanceRow]:
+    """Texts paired with another target of their set that shares a content word with them: no stance.
+
+    "A new gym was opened at the school" says nothing of "Schools should ban phones", but NLI models trained on
+    captions call such same-subject pairs contradiction. These rows (labelled none) teach that sharing a subject is
+    not taking a side; the other target must differ from the text's own target in its other content words.
+    """
+    # only proposition targets of sets with many of them: a tweet that names another of five topic targets
+    # ("Feminist Movement") mostly takes a side on it
+    rows = [r for r in rows if r.kind == "proposition"]
+    targets = sorted({r.target for r in rows})
+    if len(targets) < 20 or fraction <= 0:
+        return []
+    by_word: dict[str, list[str]] = {}
+    for target in targets:
+        for word in _content_words(target):
+            by_word.setdefault(word, []).append(target)
+    out = []
+    for row in rng.sample(list(rows), k=int(fraction * len(rows))):
+        own = _content_words(row.target)
+        shared = sorted({t for w in _content_words(row.text) for t in by_word.get(w, ()) if t != row.target})
+        # not a paraphrase of its own target: at most half of the other target's words are the own target's
+        shared = [t for t in shared if len(_content_words(t) & own) * 2 < len(_content_words(t))]
+        if not shared:
+            continue
+        other = rng.choice(shared)
+        out.append(
+            StanceRow(
+                text=row.text, target=other, label=NONE, kind=target_kind(other), source=row.source + "/same_topic"
+            )
+        )
+    return out
+
+
 _SPEAKERS = (
     "the minister",
     "a government spokesman",
@@ -455,6 +501,7 @@ def build_stance_data(
     *,
     dev_fraction: float = 0.15,
     unrelated_fraction: float = 0.08,
+    same_topic_fraction: float = 0.0,
     both_hypotheses: float = 0.5,
     stop_variation: float = 0.0,
     negation_limit: int = 6000,
@@ -470,6 +517,8 @@ def build_stance_data(
         out_dir: Where to write ``train/``, ``nli_dev/`` and ``stance_dev/``.
         dev_fraction: Share of each stance training set held out as dev.
         unrelated_fraction: Share of training rows added again with an unrelated target, labelled none.
+        same_topic_fraction: Share of training rows added again with another target of their set that shares a
+            content word with the text, labelled none (see :func:`_same_topic`).
         both_hypotheses: Probability that a row also gets its against hypothesis as a training pair.
         stop_variation: Probability that a training premise's final stop is toggled (dev pairs are left as written),
             so that the stop of a headline or a sentence is not read as evidence.
@@ -533,7 +582,7 @@ def build_stance_data(
             nli = [rec for row in rows for rec in _nli_records(row, rng, both=0.0)]
             _write(out / "nli_dev" / name / "dev.jsonl.gz", nli)
     for name, rows in trains.items():
-        rows = rows + _unrelated(rows, unrelated_fraction, rng)
+        rows = rows + _unrelated(rows, unrelated_fraction, rng) + _same_topic(rows, same_topic_fraction, rng)
         records = [
             rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses, stop_variation=stop_variation)
         ]
@@ -569,9 +618,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--stop-variation", type=float, default=0.0, help="probability of toggling a training premise's final stop"
     )
+    parser.add_argument(
+        "--same-topic", type=float, default=0.0, help="share of rows added with a same-subject other target (none)"
+    )
     args = parser.parse_args(argv)
     counts = build_stance_data(
-        args.stance_dir, args.data_dir, args.out_dir, seed=args.seed, stop_variation=args.stop_variation
+        args.stance_dir,
+        args.data_dir,
+        args.out_dir,
+        seed=args.seed,
+        stop_variation=args.stop_variation,
+        same_topic_fraction=args.same_topic,
     )
     print(json.dumps(counts, indent=2))
     return 0
