@@ -152,8 +152,8 @@ def negate(target: str) -> str:
     clause = re.search(r"\b(?:that|which|who|whom|whose|because|if|when|while|although|unless|whether)\b|[,;:]", text)
     head = text[: clause.start()] if clause else text
     auxiliary = re.search(
-        r"\b(is|are|was|were|will|would|can|could|should|must|may|might|has been|have been"
-        r"|(?:has|have|had)(?= \w+(?:ed|en|wn|ne)\b))\b",
+        r"\b(is|are|was|were|will|would|can|could|should|must|may|might"
+        r"|(?:has|have|had)(?= (?:been|\w+(?:ed|en|wn|ne))\b))\b",
         head,
     )
     if auxiliary:

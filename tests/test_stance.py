@@ -33,6 +33,7 @@ TARGET = "Afghanistan poses a threat to Central Asia"
         ),
         ("The mayor came to help farmers", "It is not the case that the mayor came to help farmers"),
         ("The government has failed its citizens", "The government has not failed its citizens"),
+        ("New camps have been set up", "New camps have not been set up"),
         ("Coverage of women's bodies needs rules", "Coverage of women's bodies does not need rules"),
         ("Robert Plant ripped up the contract", "It is not the case that Robert Plant ripped up the contract"),
     ],
