@@ -713,8 +713,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--off-target",
         type=int,
-        default=150,
-        help="per file, texts paired with another of its targets as none rows (one more file; 0: none)",
+        default=0,
+        help="per file, N texts paired with an unrelated target of the file as none rows, as one more file",
     )
     cal.add_argument(
         "--structure",
