@@ -806,7 +806,10 @@ def _timeline_svg(
         return "<p>No dated claims.</p>"
     times = [d.timestamp() for d in dated["date"]]
     low, high = min(times), max(times)
-    span = (high - low) or 1.0
+    marks = [(low, dated["date"].min()), (high, dated["date"].max())] if high > low else [(low, dated["date"].min())]
+    if high == low:  # one day: put it in the middle, not against the axis
+        low, high = low - 86400.0, high + 86400.0
+    span = high - low
     left, right, top, bottom = 60, width - 180, 20, height - 40
 
     def x(t: float) -> float:
@@ -825,7 +828,7 @@ def _timeline_svg(
         f"<line x1='{left}' y1='{top}' x2='{left}' y2='{bottom}' stroke='#333'/>",
         f"<text x='5' y='{y(1) + 4}'>favor</text><text x='5' y='{y(-1) + 4}'>against</text>",
     ]
-    for t, label in ((low, dated["date"].min()), (high, dated["date"].max())):
+    for t, label in marks:
         parts.append(f"<text x='{x(t) - 30}' y='{height - 10}'>{label.date().isoformat()}</text>")
     for row in dated.itertuples():
         actor = row.actor if isinstance(row.actor, str) else "unknown"

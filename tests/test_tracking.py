@@ -304,3 +304,26 @@ def test_inside_a_dispute_pairs_are_not_cut_by_similarity(fake_nli):
     assert scoped.min_similarity < 0 and len(scoped.relations) == 1
     loose = Tracker(fake_nli, embedder=TfidfEmbedder(), scope="all").add_documents([claim, reply])
     assert loose.min_similarity == 0.3 and len(loose.relations) == 0
+
+
+def test_a_one_day_timeline_is_drawn_mid_plot():
+    import re
+
+    from stancekit.tracking import _timeline_svg
+
+    day = pd.Timestamp("2026-01-21", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "date": [day, day],
+            "actor": ["Russia", "Taliban"],
+            "speaker": ["a", "b"],
+            "claim": ["x", "y"],
+            "stance": ["favor", "against"],
+            "favor": [0.8, 0.1],
+            "against": [0.1, 0.8],
+        }
+    )
+    svg = _timeline_svg(frame, width=900)
+    xs = [float(v) for v in re.findall(r"<circle cx='([\d.]+)' cy='[\d.]+' r='5' fill='[^']+' fill-opacity", svg)]
+    assert xs and all(300 < v < 500 for v in xs)  # the middle of the 60..720 plot, not its left edge
+    assert svg.count(">2026-01-21</text>") == 1  # one date label, not the same day twice
