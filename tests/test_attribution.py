@@ -572,3 +572,16 @@ def test_acronyms_bare_organs_and_the_same_day():
     last = max(claims, key=lambda c: c.start)
     assert last.speaker == "WSA"  # the agency that spoke, not the one named last
     assert last.date.date().isoformat() == "2024-03-05" and last.date_stated
+
+
+@needs_pipeline
+def test_criticised_for_saying_gives_the_criticised_party_a_claim():
+    text = "Chile rebuked Peru on Monday for calling the border treaty a dead letter."
+    embedded = [c for c in _claims(text) if c.kind == "embedded"]
+    assert [(c.speaker, c.actor, c.text) for c in embedded] == [
+        ("Peru", "Peru", "calling the border treaty a dead letter")
+    ]
+    # criticised for an act, not a statement: no claim of the criticised
+    assert not [
+        c for c in _claims("Chile rebuked Peru on Monday for closing the border crossing.") if c.kind == "embedded"
+    ]

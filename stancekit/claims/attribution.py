@@ -914,6 +914,8 @@ def _attribution(
             break
     if polarity == "deny" and not out:
         out.extend(_called_claims(verb, lexicon, recent, places))
+    if polarity == "accuse" and not out:
+        out.extend(_criticised_statements(verb, lexicon, recent, places))
     out.insert(
         0,
         said(start=start, end=end, kind="reported_speech", content=content if polarity == "deny" else ""),
@@ -974,6 +976,30 @@ def _called_claims(
         start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
         out.append(_embedded(start, end, _resolve(sources[0], recent, places), verb))
     return out
+
+
+def _criticised_statements(
+    verb: Any, lexicon: dict[str, Any], recent: list[tuple[str, str, str | None, bool]], places: Gazetteer
+) -> list[Attribution]:
+    """What the criticised party said: "Egypt rebuked Ethiopia for branding the dispute an Arab-African conflict".
+
+    A criticising verb's named object, with "for" and a speech verb's gerund (branding, calling, saying, claiming),
+    made the statement the gerund's phrase describes: an ``embedded`` claim of the object.
+    """
+    objects = [c for c in verb.children if c.dep_ == "dobj" and c.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")]
+    if not objects:
+        return []
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "for"):
+        for gerund in (g for g in prep.children if g.dep_ == "pcomp" and g.tag_ == "VBG"):
+            if gerund.lower_ not in lexicon["forms"]:
+                continue
+            tokens = list(gerund.subtree)
+            bounds = _trim(verb.doc, tokens[0].i, tokens[-1].i)
+            if bounds is None or bounds[1] - bounds[0] < 2:
+                continue
+            start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
+            return [_embedded(start, end, _resolve(objects[0], recent, places), verb)]
+    return []
 
 
 def _characterised_allegations(
