@@ -157,3 +157,12 @@ def test_a_claim_text_has_no_invented_full_stop():
     # an added period as a cue (it turned favor claims against on annotated news)
     claims = extract_claims([Document(id="x", text="Lavrov said on Monday that the talks had failed badly.")])
     assert [c.text for c in claims] == ["the talks had failed badly"]
+
+
+def test_a_denied_verb_phrase_is_not_negated_into_nonsense():
+    doc = Document(id="d", text="The World Skating Agency rubbished the allegations of mishandling a case from 2021.")
+    texts = [c.text for c in ClaimExtractor().extract([doc])]
+    assert texts == ["rubbished the allegations of mishandling a case from 2021"]  # the denial's own words
+    # a clause is still negated
+    clause = Document(id="e", text="The ministry denied that the troops crossed the river.")
+    assert any("not" in c.text for c in ClaimExtractor().extract([clause]))

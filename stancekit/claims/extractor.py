@@ -119,6 +119,14 @@ def _denied(content: str) -> str:
     content = content.strip().rstrip(".")
     if not content or re.match(r"(?i)^(?:what|which|who|whom|whose|how|whether|why|where|when)\b", content):
         return ""
+    # "denied mishandling a case", "(the ministry) immediately rejected X's claims": a verb phrase with no
+    # subject is no proposition to negate ("It is not the case that mishandling a case" says nothing)
+    first = content.split()[0]
+    if first.islower() and (
+        (first.endswith("ing") and first not in ("nothing", "something", "everything", "anything"))
+        or re.match(r"^\w+ly\s+\w+ed\b", content)
+    ):
+        return ""
     return negate(content)
 
 
