@@ -162,6 +162,15 @@ class Gazetteer:
             return True
         return bool(words & self.own_voice_roles) and not words & _REPRESENTATIVE
 
+    def names_state_organ(self, name: str) -> bool:
+        """Whether a name holds a noun of a state's organs (ministry, army, coast guard, ...: ``state_nouns``).
+
+        Example:
+            >>> gazetteer().names_state_organ("Foreign Ministry"), gazetteer().names_state_organ("Boeing")
+            (True, False)
+        """
+        return _state_noun_pattern(self.state_nouns).search(name.lower()) is not None
+
     def side_of_organisation(self, name: str) -> str:
         """Whom an organisation speaks for.
 
@@ -186,7 +195,7 @@ class Gazetteer:
         whole = dict(self.names).get(words)
         if whole is not None:
             return whole
-        if any(re.search(rf"\b{re.escape(noun)}\b", words) for noun in self.state_nouns):
+        if self.names_state_organ(words):
             return state
         return own
 
@@ -207,6 +216,12 @@ class Gazetteer:
 
 
 _LEGAL_FORM = re.compile(r",?\s+(?:Limited|Ltd\.?|Inc\.?|Incorporated|Corp\.?|Corporation|PLC|plc|LLC|Co\.)$")
+
+
+@functools.lru_cache(maxsize=4)
+def _state_noun_pattern(nouns: frozenset[str]) -> re.Pattern[str]:
+    """One alternation of the state nouns, matched as whole words."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True)) + r")\b")
 
 
 @functools.lru_cache(maxsize=4)
@@ -686,11 +701,7 @@ def _resolve(
                 return prior, prior_kind, prior_actor or places.side_of_organisation(prior)
     if named_actor == name and kind != "person":
         kind = "state"
-    if (
-        actor is None
-        and kind == "organisation"
-        and any(re.search(rf"\b{re.escape(noun)}\b", name.lower()) for noun in places.state_nouns)
-    ):
+    if actor is None and kind == "organisation" and places.names_state_organ(name):
         # "the Defense Ministry in Belgrade": an organ of the state its place names
         for place in (g for c in subject.children if c.dep_ == "prep" and c.lower_ == "in" for g in c.children):
             if place.dep_ == "pobj" and places.actor_in(place.text) in places.countries:
@@ -1021,7 +1032,6 @@ def _characterised_allegations(
         source = _allegation_source(token)
         if source is None or source.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP"):
             continue
-        clause = [t for t in token.subtree if t.i > token.i]
         content = next(
             (
                 c
@@ -1030,7 +1040,7 @@ def _characterised_allegations(
             ),
             None,
         )
-        if content is None or not clause:
+        if content is None:
             continue
         tokens = [t for t in content.subtree if not (t.dep_ == "mark" and t.head == content)]
         bounds = _trim(verb.doc, tokens[0].i, tokens[-1].i) if tokens else None

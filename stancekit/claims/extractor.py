@@ -137,11 +137,8 @@ def _overlap(a: Any, b: Any) -> bool:
 
 def _side_of_organ(text: str, organ: str, places: Any) -> str | None:
     """The one side that the article's fuller mentions of an organ name ("the Egyptian Foreign Ministry")."""
-    sides = {
-        places.actor_in(m.group(1))
-        for m in re.finditer(rf"([\w.\-]+(?:[’']s)?)\s+{re.escape(organ)}\b", text)
-        if places.actor_in(m.group(1)) is not None
-    }
+    sides = {places.actor_in(m.group(1)) for m in re.finditer(rf"([\w.\-]+(?:[’']s)?)\s+{re.escape(organ)}\b", text)}
+    sides.discard(None)
     return sides.pop() if len(sides) == 1 else None
 
 
@@ -599,9 +596,8 @@ class ClaimExtractor:
                         actor = places.side_of_organisation(fuller)
                     elif org is not None or proper or place:
                         actor = places.side_of_organisation(claim.speaker)
-                        if actor == claim.speaker and any(
-                            re.search(rf"\b{re.escape(noun)}\b", speaker) for noun in places.state_nouns
-                        ):  # a bare organ of a state ("Foreign Ministry"): the side its fuller mentions give
+                        if actor == claim.speaker and places.names_state_organ(speaker):
+                            # a bare organ of a state ("Foreign Ministry"): the side its fuller mentions give
                             actor = _side_of_organ(parsed.text, claim.speaker, places) or actor
                 actor = self._actor_for(claim.speaker, actor)
                 if actor is not None:
