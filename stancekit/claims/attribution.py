@@ -68,6 +68,34 @@ def load_pipeline(nlp: str | Any | None = None) -> Any:
     return _load(names)
 
 
+def pipeline_package(nlp: str | Any | None = None) -> str | None:
+    """Which spaCy pipeline :func:`load_pipeline` would use, as ``name-version``, without loading it.
+
+    ``None`` when spaCy or the named pipeline is not installed (the rules alone are used then).
+
+    Example:
+        >>> pipeline_package("no_such_pipeline") is None
+        True
+    """
+    import importlib.metadata
+    import importlib.util
+
+    if nlp is not None and not isinstance(nlp, str):
+        meta = getattr(nlp, "meta", {}) or {}
+        return f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
+    if importlib.util.find_spec("spacy") is None:
+        return None
+    for name in (nlp,) if isinstance(nlp, str) else _PIPELINES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        try:
+            version = importlib.metadata.version(name.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            version = ""
+        return f"{name}-{version}"
+    return None
+
+
 @functools.lru_cache(maxsize=4)
 def _load(names: tuple[str, ...]) -> Any:
     import spacy

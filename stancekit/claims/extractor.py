@@ -186,6 +186,56 @@ class ClaimExtractor:
         self._surnames: dict[str, str] = {}  # surname key -> full-name key
         self._actors: dict[str, str] = {}  # canonical name -> actor learnt from any document
 
+    # ------------------------------------------------------------------ state
+
+    def settings(self) -> dict[str, Any]:
+        """What decides the claims it extracts, as a JSON-ready record (a store keys extracted claims on it).
+
+        Example:
+            >>> ClaimExtractor(parse=False).settings()["parse"]
+            False
+        """
+        from stancekit import __version__
+        from stancekit.claims.attribution import pipeline_package
+
+        parse: Any = False
+        if self.parse is not False and self.parse is not None:  # the pipeline it uses, without loading it
+            parse = pipeline_package(None if self.parse == "auto" else self.parse) or False
+
+        return {
+            "stancekit": __version__,
+            "parse": parse,
+            "actor_map": dict(sorted(self.actor_map.items())),
+            "include_narration": self.include_narration,
+            "min_quote_words": self.min_quote_words,
+        }
+
+    def state(self) -> dict[str, dict[str, str]]:
+        """Its memory of the names it has read (spellings, surnames, the side each speaker was found on).
+
+        The claims of a document depend on the documents read before it ("Lavrov" is the Sergey Lavrov of an
+        earlier article): a store keeps this memory so that a later run reads new articles as one run over all of
+        them would.
+
+        Example:
+            >>> sorted(ClaimExtractor().state())
+            ['actors', 'canonical', 'surnames']
+        """
+        return {"canonical": dict(self._canonical), "surnames": dict(self._surnames), "actors": dict(self._actors)}
+
+    def restore(self, state: Mapping[str, Mapping[str, str]]) -> None:
+        """Take back a memory of names given by :meth:`state`.
+
+        Raises:
+            ValueError: If ``state`` lacks one of its three parts.
+        """
+        missing = sorted({"canonical", "surnames", "actors"} - set(state))
+        if missing:
+            raise ValueError(f"an extractor state needs canonical, surnames and actors; {missing} missing.")
+        self._canonical = {str(k): str(v) for k, v in state["canonical"].items()}
+        self._surnames = {str(k): str(v) for k, v in state["surnames"].items()}
+        self._actors = {str(k): str(v) for k, v in state["actors"].items()}
+
     # ------------------------------------------------------------------ names
 
     def _canonical_name(self, name: str) -> str:
