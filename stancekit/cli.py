@@ -570,26 +570,101 @@ def _track(args: argparse.Namespace) -> int:
         documents = read_documents(args.paths, metadata=args.metadata)
     except (OSError, ValueError) as error:
         raise CommandError(str(error)) from None
-    model = _load_model(args.model, args.precision, args.label_map)
     if args.scope == "target" and not args.target:
         raise CommandError("--scope target pairs the claims that take a stance toward --target: give --target.")
+    store = None
+    if args.store:  # before the model loads: a store another run is writing is refused at once
+        from stancekit.store import StoreError, TrackStore
+
+        try:
+            store = TrackStore(args.store)
+        except StoreError as error:
+            raise CommandError(str(error)) from None
+    try:
+        model = _load_model(args.model, args.precision, args.label_map)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     from stancekit.claims import ClaimExtractor
 
-    tracker = Tracker(
-        model,
-        extractor=ClaimExtractor(n_process=args.n_process),
-        target=args.target,
-        top_k=args.top_k,
-        target_kind=args.target_kind,
-        batch_size=args.batch_size,
-        scope=args.scope,
-    )
-    tracker.add_documents(documents)
-    print(tracker.summary(top=args.top))
+    settings: dict[str, Any] = {
+        "extractor": ClaimExtractor(n_process=args.n_process),
+        "target": args.target,
+        "top_k": args.top_k,
+        "target_kind": args.target_kind,
+        "batch_size": args.batch_size,
+        "scope": args.scope,
+    }
+    try:
+        tracker = Tracker(model, store=store, **settings)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    known = len(tracker.documents)
+    with tracker:
+        tracker.add_documents(documents)
+        print(tracker.summary(top=args.top))
+        if args.store:
+            print(
+                f"\nstore {args.store}: {len(tracker.documents)} documents ({len(tracker.documents) - known} new), "
+                f"{tracker.scored_pairs} pairs scored in this run"
+            )
+        _write_reports(tracker, args)
+    return 0
+
+
+def _write_reports(tracker: Any, args: argparse.Namespace) -> None:
+    """The HTML report and the JSON Lines a command was asked for."""
     if args.out:
         print(f"\nreport: {tracker.to_html(args.out)}")
-    if args.jsonl:
+    if getattr(args, "jsonl", None):
         print(f"claims and relations: {tracker.to_jsonl(args.jsonl)}")
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+
+    from stancekit.store import StoreError, TrackStore
+    from stancekit.tracking import Tracker
+
+    _check_out(("--out", args.out), ("--jsonl", args.jsonl))
+    try:
+        with TrackStore(args.store, readonly=True) as store:
+            last = json.loads(store.meta("last_run") or "{}")
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    model = _load_model(args.model, args.precision, args.label_map)
+    try:
+        tracker = Tracker.open(
+            args.store,
+            model,
+            readonly=True,
+            target=args.target or last.get("target"),
+            scope=args.scope or last.get("scope") or "story",
+            top_k=args.top_k or last.get("top_k") or 10,
+            target_kind=args.target_kind,
+            batch_size=args.batch_size,
+        )
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    with tracker:
+        print(tracker.summary(top=args.top))
+        _write_reports(tracker, args)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from stancekit.store import StoreError, TrackStore
+
+    try:
+        with TrackStore(args.store, readonly=True) as store:
+            written = store.export(args.out)
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    for name, path in written.items():
+        print(f"{name}: {path}")
     return 0
 
 
@@ -663,9 +738,33 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument(
         "--n-process", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse (default: up to 2)"
     )
+    track.add_argument(
+        "--store",
+        default=None,
+        help="keep documents, claims and scores in this SQLite file; a rerun does only what is new",
+    )
     _add_target_kind(track)
     _add_model_options(track, label_map=True)
     track.set_defaults(func=_track)
+
+    report = sub.add_parser("report", help="the summary and HTML report of a store written by `track --store`")
+    report.add_argument("--store", required=True, help="the SQLite store (read only; a run may be writing it)")
+    report.add_argument("--target", default=None, help="the target (default: the last run's)")
+    report.add_argument("--out", default=None, help="write a self-contained HTML report here")
+    report.add_argument("--jsonl", default=None, help="write claims and relations as JSON Lines here")
+    report.add_argument("--top", type=int, default=5, help="rebuttals to print")
+    report.add_argument(
+        "--top-k", type=int, default=None, help="candidate partners per claim (default: the last run's)"
+    )
+    report.add_argument("--scope", choices=["story", "target", "all"], default=None, help="default: the last run's")
+    _add_target_kind(report)
+    _add_model_options(report, label_map=True)
+    report.set_defaults(func=_report)
+
+    export = sub.add_parser("export", help="write a store's tables as Parquet files for other tools")
+    export.add_argument("--store", required=True, help="the SQLite store (read only)")
+    export.add_argument("--out", required=True, help="folder for the .parquet files")
+    export.set_defaults(func=_export)
 
     evaluate = sub.add_parser("evaluate-nli", help="accuracy, macro-F1, confusion and ECE on the NLI benchmarks")
     evaluate.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")

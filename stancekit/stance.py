@@ -29,6 +29,7 @@ __all__ = [
     "StanceResults",
     "TargetKind",
     "fit_stance_calibration",
+    "most_probable_stance",
     "negate",
     "stance",
     "stance_evidence",
@@ -202,6 +203,18 @@ class StanceResults(RecordSequence[StanceResult]):
             "<table><thead><tr><th>text</th><th>target</th><th>stance</th><th>favor</th><th>against</th>"
             f"<th>none</th></tr></thead><tbody>{rows}</tbody></table>"
         )
+
+
+def most_probable_stance(favor: float, against: float, none: float) -> StanceLabel:
+    """The most probable stance, the first of favor, against, none on a tie (as :class:`StanceResults` picks it).
+
+    Example:
+        >>> most_probable_stance(0.4, 0.4, 0.2)
+        <StanceLabel.FAVOR: 'favor'>
+    """
+    if favor >= against and favor >= none:
+        return StanceLabel.FAVOR
+    return StanceLabel.AGAINST if against >= none else StanceLabel.NONE
 
 
 def target_kind(target: str) -> TargetKind:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,7 +30,14 @@ from stancekit.pairing import (
 from stancekit.rebuttals import RebuttalCombiner
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel
-from stancekit.stance import StanceResult, TargetKind, stance
+from stancekit.stance import StanceResult, TargetKind, most_probable_stance, stance
+from stancekit.store import (
+    StoreError,
+    TrackStore,
+    embedder_settings,
+    fingerprint,
+    model_settings,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -37,6 +45,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Tracker"]
+
+logger = logging.getLogger(__name__)
+
+_DOCUMENT_CHUNK = 64
+"""Documents extracted and committed to a store together (each document's claims in one transaction)."""
+_SCORE_CHUNK = 2048
+"""NLI pairs scored, and committed to a store, at a time."""
+_STANCE_CHUNK = 2048
+"""Texts whose stance is scored, and committed to a store, at a time."""
+_EXTERNAL = "external"
+"""The extractor fingerprint of a stored document whose claims were added directly (``add_claims``)."""
 
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 
@@ -100,6 +119,8 @@ class Tracker:
         story_similarity: Cosine similarity of two documents' mean claim embeddings from which they are one story.
         story_window: Documents further apart in time are not one story (``None``: no limit).
         disputes: Document id -> dispute label, overriding the grouping for the documents it names.
+        store: A :class:`~stancekit.store.TrackStore` that keeps documents, claims, scores and results across
+            runs (prefer :meth:`open`); what it holds is loaded, and only what is new is extracted and scored.
 
     Example:
         >>> tracker = Tracker(target="Afghanistan poses a security threat to Central Asia")  # doctest: +SKIP
@@ -130,8 +151,9 @@ class Tracker:
         story_window: timedelta | None = timedelta(days=60),
         disputes: Mapping[str, str] | None = None,
         rebuttal_combiner: RebuttalCombiner | Literal["model"] | None = "model",
+        store: TrackStore | None = None,
     ) -> None:
-        """Configure the tracker; nothing is scored until documents or claims are added."""
+        """Configure the tracker; nothing is scored until documents or claims are added (or a store is loaded)."""
         self.model = model if model is not None else NLIModel.default()
         self.target = target
         self.extractor = extractor or ClaimExtractor()
@@ -173,6 +195,136 @@ class Tracker:
         self._relations: list[Relation] = []
         self.stats = PairingStats(claims=0, all_pairs=0, allowed_pairs=0, candidates=0)
         self.scored_pairs = 0
+        self.store = store
+        self._setting_ids: dict[str, int] = {}
+        self._records: dict[str, dict[str, Any]] = {}
+        if store is not None:
+            self._load_store(store)
+
+    @classmethod
+    def open(
+        cls, path: str | Path, model: NLIModel | None = None, *, readonly: bool = False, **settings: Any
+    ) -> Tracker:
+        """A tracker backed by a persistent store at ``path`` (SQLite; created when missing).
+
+        What the store holds is loaded: its documents and claims, and the scores computed by earlier runs, so
+        ``add_documents`` over the same folder plus new articles extracts and scores only the new ones. A changed
+        model or setting rescores what it affects (scores are keyed by the model's weights and settings), and a
+        changed extractor setting re-extracts the stored documents. Each document's claims and each scored batch
+        are committed as they are made: a run that is killed can simply be run again. Close it (or use ``with``)
+        to let another run write the store.
+
+        Args:
+            path: The store's file, e.g. ``tracks.db``.
+            model: The NLI model (default: the shipped one).
+            readonly: Read the store without writing it (what is missing is computed in memory only); a reader
+                may open a store while a run writes it.
+            **settings: The other options of :class:`Tracker` (target, scope, ...).
+
+        Raises:
+            StoreLockedError: If another process is writing the store (and ``readonly`` is not set).
+            StoreError: If the file is not a stancekit store or is of a newer layout.
+
+        Example:
+            >>> with Tracker.open("tracks.db", target="Afghanistan poses a threat") as tracker:  # doctest: +SKIP
+            ...     tracker.add_documents(read_documents("seeds"))
+        """
+        store = TrackStore(path, readonly=readonly)
+        try:
+            return cls(model, store=store, **settings)
+        except BaseException:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        """Close the store (if any), letting another run write it."""
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Tracker:
+        """Use as a context manager: the store is closed on exit."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
+
+    # ------------------------------------------------------------------ store
+
+    def _writes(self) -> bool:
+        return self.store is not None and not self.store.readonly
+
+    def _setting(self, kind: str, record: Mapping[str, Any]) -> int:
+        """The store's id of a settings record, registered once per tracker."""
+        key = kind + fingerprint(record)
+        if key not in self._setting_ids:
+            assert self.store is not None
+            self._setting_ids[key] = self.store.setting_id(kind, record)
+        return self._setting_ids[key]
+
+    def _model_record(self) -> dict[str, Any]:
+        if "model" not in self._records:
+            self._records["model"] = model_settings(self.model)
+        return self._records["model"]
+
+    def _embedder_record(self) -> dict[str, Any]:
+        if "embedder" not in self._records:
+            self._records["embedder"] = embedder_settings(self.embedder)
+        return self._records["embedder"]
+
+    def _load_store(self, store: TrackStore) -> None:
+        """Take the store's documents, claims and the extractor's memory; re-extract if its settings changed."""
+        documents = store.documents()
+        claims = store.load_claims()
+        current = fingerprint(self.extractor.settings())
+        kept = store.document_extractors()
+        stale = [d for d in documents if kept.get(d.id) not in (current, _EXTERNAL)]
+        if stale and not store.readonly:
+            logger.info("the extractor's settings changed: re-extracting the %d stored documents", len(stale))
+            self.extractor.restore({"canonical": {}, "surnames": {}, "actors": {}})
+            for start in range(0, len(stale), _DOCUMENT_CHUNK):
+                part = stale[start : start + _DOCUMENT_CHUNK]
+                found = [c for c in self.extractor.extract(part) if c.kind != "narration"]
+                store.add_documents(
+                    part, found, extractor=current, extractor_state=self.extractor.state(), replace=True
+                )
+            claims = store.load_claims()
+        else:
+            if stale:
+                logger.warning(
+                    "%d documents of %s were extracted with other extractor settings; read-only, they stay as stored",
+                    len(stale),
+                    store.path,
+                )
+            state = store.extractor_state()
+            if state is not None:
+                self.extractor.restore(state)
+        self.documents = documents
+        self._claims = {c.id: c for c in claims if c.kind != "narration"}
+        if self._claims:
+            self._update()
+
+    def _prefetch_scores(self, keys: Sequence[tuple[str, str]]) -> int:
+        """Bring the NLI scores of (premise, hypothesis) pairs into the cache.
+
+        They come from the store when it has them; the rest are scored in batches, each committed to the store as
+        soon as it is made.
+        """
+        missing = [k for k in dict.fromkeys(keys) if k not in self._nli_cache]
+        if not missing:
+            return 0
+        if self.store is not None:
+            model_id = self._setting("model", self._model_record())
+            self._nli_cache.update(self.store.get_nli(model_id, missing))
+            missing = [k for k in missing if k not in self._nli_cache]
+        for start in range(0, len(missing), _SCORE_CHUNK):
+            part = missing[start : start + _SCORE_CHUNK]
+            scored = list(self.model.score(part, batch_size=self.batch_size))
+            self._nli_cache.update(zip(part, scored, strict=True))
+            if self._writes():
+                assert self.store is not None
+                self.store.put_nli(self._setting("model", self._model_record()), scored)
+        return len(missing)
 
     @property
     def embedder(self) -> Embedder:
@@ -198,6 +350,8 @@ class Tracker:
                 continue
             known[document.id] = document
             new.append(document)
+        if self.store is not None:
+            return self._add_documents_to_store(new)
         claims = list(self.extractor.extract(new))  # nothing is recorded until every claim is extracted
         kept = len(self.documents)
         self.documents.extend(new)
@@ -207,12 +361,46 @@ class Tracker:
             del self.documents[kept:]
             raise
 
+    def _add_documents_to_store(self, documents: Sequence[Document]) -> Tracker:
+        """Extract and commit documents a chunk at a time, then update (each scored batch committed)."""
+        store = self.store
+        assert store is not None
+        if store.readonly:
+            raise StoreError(f"{store.path} was opened read-only: open it without readonly=True to add documents.")
+        extractor = fingerprint(self.extractor.settings())
+        for start in range(0, len(documents), _DOCUMENT_CHUNK):
+            part = documents[start : start + _DOCUMENT_CHUNK]
+            claims = [c for c in self.extractor.extract(part) if c.kind != "narration"]
+            store.add_documents(part, claims, extractor=extractor, extractor_state=self.extractor.state())
+            self.documents.extend(part)
+            self._claims.update((c.id, c) for c in claims)
+        self._update()
+        return self
+
     def add_claims(self, claims: Iterable[Claim]) -> Tracker:
         """Add claims directly (e.g. from your own extractor) and update; returns the tracker.
 
         The update is all or nothing: if it fails or is interrupted (Ctrl-C in a notebook), the tracker is left as it
         was before the call (scores already computed stay cached), and the same call can simply be made again.
+        With a store, the claims are committed first (with a stand-in document for each document id the store does
+        not know), so that a later run has them.
         """
+        if self._writes():
+            assert self.store is not None
+            fresh = [c for c in claims if c.kind != "narration" and c.id not in self._claims]
+            known = {d.id for d in self.documents}
+            by_doc: dict[str, list[Claim]] = {}
+            for claim in fresh:
+                by_doc.setdefault(claim.doc, []).append(claim)
+            stand_ins = [Document(id=doc, text="") for doc in by_doc if doc not in known]
+            if any(doc in known for doc in by_doc):
+                raise StoreError(
+                    "a store keeps a document's claims together: add claims of documents it already holds with "
+                    "add_documents, or give your claims new document ids."
+                )
+            self.store.add_documents(stand_ins, fresh, extractor=_EXTERNAL)
+            self.documents.extend(stand_ins)
+            claims = fresh
         added = []
         for claim in claims:
             if claim.kind != "narration" and claim.id not in self._claims:
@@ -246,7 +434,7 @@ class Tracker:
             groups=[disputes.get(c.doc, c.doc) for c in claims] if self.scope == "story" else None,
             links=_denial_links(claims),
         )
-        before = len(self._nli_cache)
+        scored = self._prefetch_scores([(p.a.text, p.b.text) for p in pairs] + [(p.b.text, p.a.text) for p in pairs])
         relations = relate(
             self.model,
             pairs,
@@ -257,13 +445,36 @@ class Tracker:
         )
         # Only now, with everything computed, does the tracker's visible state change.
         self._disputes, self.stats, self._relations = disputes, stats, relations
-        self.scored_pairs += len(self._nli_cache) - before
+        self.scored_pairs += scored
+        if self._writes():
+            assert self.store is not None
+            run = {
+                "documents": len(self.documents),
+                "claims": len(self._claims),
+                "relations": len(relations),
+                "model": getattr(self.model, "name", ""),
+                "target": self.target,
+                "scope": self.scope,
+                "top_k": self.top_k,
+                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            self.store.save_results(disputes, relations, run)
 
     def _matrix(self, claims: Sequence[Claim]) -> npt.NDArray[np.float32]:
         """The claims' retrieval embeddings, one row each, encoding only texts not seen before."""
         missing = list(dict.fromkeys(c.text for c in claims if c.text not in self._vectors))
+        keep = self.store is not None and not getattr(self.embedder, "corpus_dependent", False)
+        if missing and keep:
+            assert self.store is not None
+            embedder = self._setting("embedder", self._embedder_record())
+            self._vectors.update(self.store.get_vectors(embedder, missing))
+            missing = [t for t in missing if t not in self._vectors]
         if missing:
-            self._vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
+            new = dict(zip(missing, self.embedder.encode(missing), strict=True))
+            self._vectors.update(new)
+            if keep and self._writes():
+                assert self.store is not None
+                self.store.put_vectors(self._setting("embedder", self._embedder_record()), new)
         return np.stack([self._vectors[c.text] for c in claims]) if claims else np.zeros((0, 1), np.float32)
 
     def _group_disputes(self, claims: Sequence[Claim], matrix: npt.NDArray[np.float32]) -> dict[str, str]:
@@ -315,22 +526,46 @@ class Tracker:
         """Document id -> its dispute (the story its claims are paired within under ``scope="story"``)."""
         return dict(self._disputes)
 
+    def _stance_record(self, target: str) -> dict[str, Any]:
+        """What decides a claim's stance toward ``target``: the model, the target and how it is read."""
+        return {
+            "model": fingerprint(self._model_record()),
+            "target": target,
+            "target_kind": self.target_kind,
+            "templates": list(self.templates) if self.templates is not None else None,
+            "negation": self.negation if target == self.target else None,
+            "calibration": getattr(self.model, "stance_calibration_record", None),
+        }
+
     def _stances(self, target: str) -> list[StanceResult]:
         claims = self.claims
         todo = [c.text for c in claims if (target, c.text) not in self._stance_cache]
         todo = list(dict.fromkeys(todo))
-        if todo:
-            negation = self.negation if target == self.target else None
-            for result in stance(
+        setting = None
+        if todo and self.store is not None:
+            setting = self._setting("stance", self._stance_record(target))
+            for text, (favor, against, none) in self.store.get_stance(setting, todo).items():
+                label = most_probable_stance(favor, against, none)
+                self._stance_cache[(target, text)] = StanceResult(
+                    text=text, target=target, label=label, favor=favor, against=against, none=none
+                )
+            todo = [t for t in todo if (target, t) not in self._stance_cache]
+        negation = self.negation if target == self.target else None
+        for start in range(0, len(todo), _STANCE_CHUNK):
+            results = stance(
                 self.model,
-                todo,
+                todo[start : start + _STANCE_CHUNK],
                 target,
                 templates=self.templates,
                 negation=negation,
                 target_kind=self.target_kind,
                 batch_size=self.batch_size,
-            ):
+            )
+            for result in results:
                 self._stance_cache[(target, result.text)] = result
+            if self._writes() and setting is not None:
+                assert self.store is not None
+                self.store.put_stance(setting, results)
         return [self._stance_cache[(target, c.text)] for c in claims]
 
     # ------------------------------------------------------------------ results
@@ -377,6 +612,7 @@ class Tracker:
             ],
         )
         same = [p for p in pairs if p.a.speaker != p.b.speaker or p.a.doc != p.b.doc]
+        self._prefetch_scores([(p.a.text, p.b.text) for p in same] + [(p.b.text, p.a.text) for p in same])
         relations = relate(
             self.model, same, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
         )
