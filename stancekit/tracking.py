@@ -338,17 +338,25 @@ class Tracker:
     def add_documents(self, documents: Iterable[Document]) -> Tracker:
         """Extract the documents' claims and update pairs, relations and stances; returns the tracker.
 
+        A document added before (the same id and text) is skipped, and so is one whose text is that of a document
+        added before under another id (the same article saved twice): its claims would only repeat.
+
         Raises:
             ValueError: If a document id was added before with different text.
         """
         new = []
         known = {d.id: d for d in self.documents}
+        texts = {d.text: d.id for d in self.documents if d.text}
         for document in documents:
             if document.id in known:
                 if known[document.id].text != document.text:
                     raise ValueError(f"document {document.id!r} was added before with different text.")
                 continue
+            if document.text and document.text in texts:
+                logger.info("document %r repeats the text of %r: skipped", document.id, texts[document.text])
+                continue
             known[document.id] = document
+            texts.setdefault(document.text, document.id)
             new.append(document)
         if self.store is not None:
             return self._add_documents_to_store(new)

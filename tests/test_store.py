@@ -134,8 +134,10 @@ def test_a_second_run_does_only_what_is_new_and_equals_one_run_in_memory(tmp_pat
             store.stance_timeline("Kabul is safe")
 
     with Tracker.open(path, FakeNLI(), **_settings()) as third:  # nothing new at all
-        third.add_documents(DOCS)
+        copy = Document(id="ru-copy", text=DOCS[0].text, published="2024-03-09")  # one article saved twice
+        third.add_documents([*DOCS, copy])
         assert third.scored_pairs == 0 and third.extractor.documents_read == []
+        assert [d.id for d in third.documents] == ["ru", "af", "tj"]
 
 
 def test_a_changed_model_or_setting_rescores_what_it_affects(tmp_path, fake_nli):

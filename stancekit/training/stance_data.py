@@ -351,6 +351,93 @@ def _same_topic(rows: Sequence[StanceRow], fraction: float, rng: random.Random) 
     return out
 
 
+_MENTION_TEMPLATES: tuple[str, ...] = (
+    "Officials will meet on Tuesday to discuss {np}.",
+    "A conference on {np} was held in the capital last week.",
+    "{NP} was the subject of a parliamentary hearing on Monday.",
+    "Reporters asked about {np} at a press briefing on Thursday.",
+    "A survey of opinions on {np} will be published next month.",
+    "The debate about {np} has gone on for years.",
+    "{NP} came up twice in the minister's speech.",
+    "Local media reported on {np} on Friday.",
+    "A new book about {np} came out in 2019.",
+    "The committee received 300 letters about {np}.",
+    "Students wrote essays about {np} for a national competition.",
+    "A documentary about {np} was filmed over two years.",
+    "An exhibition on the history of {np} opened on Saturday.",
+    "The council will vote on several matters, including {np}, in March.",
+    "Both candidates were asked about {np} during the televised debate.",
+    "A study of {np} by two universities is expected next year.",
+    "The radio programme devoted an hour to {np}.",
+    "Delegates from twelve countries discussed {np} behind closed doors.",
+    "The newspaper has covered {np} since 2015.",
+    "A petition about {np} was handed to the mayor's office.",
+)
+"""News sentences that mention a subject and take no side on it (what articles are full of)."""
+
+_GENERIC = frozenset(
+    """thing things part way ways lot kind form forms number fact issue matter case time times basics order
+    orders""".split()
+)
+_POSSESSIVE = frozenset("my our your his her its their whose".split())
+_PRONOUNS = frozenset("i we you he she it they us them me one this that these those there everyone people".split())
+
+
+def _subject_phrases(target: str, nlp: Any | None) -> list[str]:
+    """The noun phrases of a target that a neutral sentence can mention ("Schools", "mobile phones")."""
+    phrases: list[tuple[str, bool]] = []  # (phrase, whether its first letter may be lowered)
+    if nlp is not None:
+        for chunk in nlp(target).noun_chunks:
+            first = chunk[0]
+            root = chunk.root.lower_
+            if (
+                chunk.root.pos_ not in ("NOUN", "PROPN")
+                or root in _PRONOUNS
+                or root in _GENERIC
+                or first.lower_ in _POSSESSIVE
+            ):
+                continue
+            phrases.append((chunk.text, first.i == 0 and first.pos_ != "PROPN"))
+    elif target_kind(target) == "topic":  # without a parser: the target itself when it is a topic-like phrase
+        phrases.append((target, not target[:2].isupper()))
+    out = []
+    for phrase, lower in phrases:
+        phrase = phrase.strip(" .,;:!?\"'“”‘’")
+        words = phrase.split()
+        if not words or len(words) > 6 or not _content_words(phrase):
+            continue
+        if words[0].lower() in ("a", "an"):
+            phrase = " ".join(words[1:])
+        out.append(phrase[:1].lower() + phrase[1:] if lower else phrase)
+    return list(dict.fromkeys(out))
+
+
+def _subject_mentions(
+    rows: Sequence[StanceRow], per_target: float, rng: random.Random, nlp: Any | None
+) -> list[StanceRow]:
+    """Neutral news sentences that mention a noun phrase of a target, labelled none toward that target.
+
+    "Officials will meet on Tuesday to discuss mobile phones" says nothing of "Schools should ban mobile phones in
+    class"; a model that learnt stance only from argued texts reads any mention of the subject as a side (the
+    against hypothesis, a negation, is the one it then tends to entail). ``per_target`` rows per target on average,
+    from :data:`_MENTION_TEMPLATES`; tweets and forum posts used as targets (RumourEval, IAC) are left out.
+    """
+    if per_target <= 0:
+        return []
+    targets = sorted({(r.target, r.kind, r.source) for r in rows if len(r.target.split()) <= 25})
+    out = []
+    for target, kind, source in targets:
+        phrases = _subject_phrases(target, nlp)
+        if not phrases:
+            continue
+        count = int(per_target) + (1 if rng.random() < per_target - int(per_target) else 0)
+        for template in rng.sample(_MENTION_TEMPLATES, k=min(count, len(_MENTION_TEMPLATES))):
+            phrase = rng.choice(phrases)
+            text = template.format(np=phrase, NP=phrase[:1].upper() + phrase[1:])
+            out.append(StanceRow(text=text, target=target, label=NONE, kind=kind, source=source + "/mentions"))
+    return out
+
+
 _SPEAKERS = (
     "the minister",
     "a government spokesman",
@@ -502,6 +589,7 @@ def build_stance_data(
     dev_fraction: float = 0.15,
     unrelated_fraction: float = 0.08,
     same_topic_fraction: float = 0.0,
+    mentions_per_target: float = 0.0,
     both_hypotheses: float = 0.5,
     stop_variation: float = 0.0,
     negation_limit: int = 6000,
@@ -519,6 +607,8 @@ def build_stance_data(
         unrelated_fraction: Share of training rows added again with an unrelated target, labelled none.
         same_topic_fraction: Share of training rows added again with another target of their set that shares a
             content word with the text, labelled none (see :func:`_same_topic`).
+        mentions_per_target: Neutral news sentences that mention a noun phrase of each target, labelled none, per
+            target on average (see :func:`_subject_mentions`; noun phrases from the spaCy parse when installed).
         both_hypotheses: Probability that a row also gets its against hypothesis as a training pair.
         stop_variation: Probability that a training premise's final stop is toggled (dev pairs are left as written),
             so that the stop of a headline or a sentence is not read as evidence.
@@ -581,8 +671,11 @@ def build_stance_data(
         if name.endswith("_dev15"):
             nli = [rec for row in rows for rec in _nli_records(row, rng, both=0.0)]
             _write(out / "nli_dev" / name / "dev.jsonl.gz", nli)
+    nlp = _parser() if mentions_per_target > 0 else None
     for name, rows in trains.items():
         rows = rows + _unrelated(rows, unrelated_fraction, rng) + _same_topic(rows, same_topic_fraction, rng)
+        if name not in _POST_TARGETS:
+            rows += _subject_mentions(rows, mentions_per_target, rng, nlp)
         records = [
             rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses, stop_variation=stop_variation)
         ]
@@ -600,6 +693,20 @@ def build_stance_data(
     counts["negation"] = {"nli_pairs": _write(out / "train" / "negation" / "train.jsonl.gz", negations)}
     (out / "counts.json").write_text(json.dumps(counts, indent=2) + "\n", encoding="utf-8")
     return counts
+
+
+_POST_TARGETS = frozenset({"rumoureval2017", "iac_evidence_stance"})
+"""Sets whose targets are tweets or forum sentences, not claims or topics: no mention rows for them."""
+
+
+def _parser() -> Any | None:
+    try:
+        from stancekit.claims.attribution import load_pipeline
+
+        return load_pipeline()
+    except ImportError:
+        logger.warning("no spaCy pipeline: mention rows only for topic targets (pip install 'stancekit[parse]')")
+        return None
 
 
 def _stable_hash(text: str) -> str:
@@ -621,6 +728,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--same-topic", type=float, default=0.0, help="share of rows added with a same-subject other target (none)"
     )
+    parser.add_argument(
+        "--mentions", type=float, default=0.0, help="neutral news sentences mentioning each target's subject (none)"
+    )
     args = parser.parse_args(argv)
     counts = build_stance_data(
         args.stance_dir,
@@ -629,6 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         stop_variation=args.stop_variation,
         same_topic_fraction=args.same_topic,
+        mentions_per_target=args.mentions,
     )
     print(json.dumps(counts, indent=2))
     return 0
