@@ -342,3 +342,31 @@ def test_same_topic_rows_pair_a_text_with_another_target_it_shares_a_word_with()
         assert shared - {"the"}  # a subject word in common with the text
     topics = [StanceRow(text="I love feminism", target=t, label="favor", kind="topic", source="x") for t in subjects]
     assert _same_topic(topics * 3, 1.0, random.Random(0)) == []  # topic targets: no such rows
+
+
+def test_subject_mentions_are_neutral_news_sentences_about_a_noun_phrase_of_the_target():
+    import random
+
+    pytest.importorskip("spacy")
+    from stancekit.claims.attribution import load_pipeline
+    from stancekit.training.stance_data import StanceRow, subject_mentions
+
+    nlp = load_pipeline()
+    rows = [
+        StanceRow(
+            text="t", target="Schools should ban mobile phones in class", label="favor", kind="proposition", source="x"
+        ),
+        StanceRow(
+            text="t", target="Apple will launch its watch in February", label="against", kind="proposition", source="y"
+        ),
+        StanceRow(text="t", target="It is a good thing", label="favor", kind="proposition", source="z"),
+    ]
+    out = subject_mentions(rows, 3, random.Random(0), nlp)
+    assert out and all(r.label == "none" for r in out)
+    assert {r.source for r in out} == {"x/mentions", "y/mentions"}  # pronouns and "thing" name no subject
+    texts = " ".join(r.text for r in out if r.target.startswith("Schools"))
+    assert "mobile phones" in texts or "schools" in texts or "class" in texts
+    apple = [r.text for r in out if r.source == "y/mentions"]
+    assert all("Apple" in t or "watch" in t or "February" in t for t in apple)  # a name keeps its capital
+    assert not any("apple" in t for t in apple)
+    assert subject_mentions(rows, 0, random.Random(0), nlp) == []

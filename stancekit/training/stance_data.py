@@ -38,7 +38,15 @@ from stancekit.stance import TargetKind, stance_hypotheses, target_kind
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STANCE_SETS", "StanceRow", "StanceSet", "build_stance_data", "negation_pairs", "news_pattern_pairs"]
+__all__ = [
+    "STANCE_SETS",
+    "StanceRow",
+    "StanceSet",
+    "build_stance_data",
+    "negation_pairs",
+    "news_pattern_pairs",
+    "subject_mentions",
+]
 
 FAVOR, AGAINST, NONE = "favor", "against", "none"
 
@@ -412,7 +420,7 @@ def _subject_phrases(target: str, nlp: Any | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _subject_mentions(
+def subject_mentions(
     rows: Sequence[StanceRow], per_target: float, rng: random.Random, nlp: Any | None
 ) -> list[StanceRow]:
     """Neutral news sentences that mention a noun phrase of a target, labelled none toward that target.
@@ -420,7 +428,13 @@ def _subject_mentions(
     "Officials will meet on Tuesday to discuss mobile phones" says nothing of "Schools should ban mobile phones in
     class"; a model that learnt stance only from argued texts reads any mention of the subject as a side (the
     against hypothesis, a negation, is the one it then tends to entail). ``per_target`` rows per target on average,
-    from :data:`_MENTION_TEMPLATES`; tweets and forum posts used as targets (RumourEval, IAC) are left out.
+    from :data:`_MENTION_TEMPLATES`; tweets and forum posts used as targets (RumourEval, IAC) are left out by the
+    caller. ``nlp`` is a spaCy pipeline for the noun phrases (without one, only topic targets get rows).
+
+    Example:
+        >>> row = StanceRow(text="t", target="the death penalty", label="favor", kind="topic", source="x")
+        >>> [r.text for r in subject_mentions([row], 1, random.Random(3), None)]
+        ['Delegates from twelve countries discussed the death penalty behind closed doors.']
     """
     if per_target <= 0:
         return []
@@ -608,7 +622,7 @@ def build_stance_data(
         same_topic_fraction: Share of training rows added again with another target of their set that shares a
             content word with the text, labelled none (see :func:`_same_topic`).
         mentions_per_target: Neutral news sentences that mention a noun phrase of each target, labelled none, per
-            target on average (see :func:`_subject_mentions`; noun phrases from the spaCy parse when installed).
+            target on average (see :func:`subject_mentions`; noun phrases from the spaCy parse when installed).
         both_hypotheses: Probability that a row also gets its against hypothesis as a training pair.
         stop_variation: Probability that a training premise's final stop is toggled (dev pairs are left as written),
             so that the stop of a headline or a sentence is not read as evidence.
@@ -675,7 +689,7 @@ def build_stance_data(
     for name, rows in trains.items():
         rows = rows + _unrelated(rows, unrelated_fraction, rng) + _same_topic(rows, same_topic_fraction, rng)
         if name not in _POST_TARGETS:
-            rows += _subject_mentions(rows, mentions_per_target, rng, nlp)
+            rows += subject_mentions(rows, mentions_per_target, rng, nlp)
         records = [
             rec for row in rows for rec in _nli_records(row, rng, both=both_hypotheses, stop_variation=stop_variation)
         ]
