@@ -347,6 +347,18 @@ class TrackStore:
             raise StoreError(f"{self.path} was opened read-only.")
         return self.db
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read several tables as of one moment, whatever a writer commits meanwhile (one read transaction)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT" if not self.readonly else "ROLLBACK")
+
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table, or ``None``."""
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

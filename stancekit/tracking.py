@@ -274,10 +274,12 @@ class Tracker:
 
     def _load_store(self, store: TrackStore) -> None:
         """Take the store's documents, claims and the extractor's memory; re-extract if its settings changed."""
-        documents = store.documents()
-        claims = store.load_claims()
+        with store.snapshot():  # documents and claims as of one commit, while a run may be writing
+            documents = store.documents()
+            claims = store.load_claims()
+            kept = store.document_extractors()
+            state = store.extractor_state()
         current = fingerprint(self.extractor.settings())
-        kept = store.document_extractors()
         stale = [d for d in documents if kept.get(d.id) not in (current, _EXTERNAL)]
         if stale and not store.readonly:
             logger.info("the extractor's settings changed: re-extracting the %d stored documents", len(stale))
@@ -296,7 +298,6 @@ class Tracker:
                     len(stale),
                     store.path,
                 )
-            state = store.extractor_state()
             if state is not None:
                 self.extractor.restore(state)
         self.documents = documents
