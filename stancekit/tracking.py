@@ -910,7 +910,11 @@ class Tracker:
 
     def __repr__(self) -> str:
         """Counts."""
-        return f"Tracker({len(self.documents)} documents, {len(self.claims)} claims, {len(self.rebuttals)} rebuttals)"
+        where = f", store {str(self.store.path)!r}" if self.store is not None else ""
+        return (
+            f"Tracker({len(self.documents)} documents, {len(self.claims)} claims, {len(self.rebuttals)} rebuttals"
+            f"{where})"
+        )
 
     def _repr_html_(self) -> str:
         """Summary tables for Jupyter."""

@@ -109,6 +109,7 @@ def test_a_second_run_does_only_what_is_new_and_equals_one_run_in_memory(tmp_pat
         assert settings["embedder"].encoded == len({c.text for c in second.claims if c.doc == "tj"})
         stored = _frames(second)
         summary = second.summary()
+        assert f"store {str(path)!r}" in repr(second)  # the report says where it was read from
     in_memory = Tracker(FakeNLI(), **_settings())
     in_memory.add_documents(DOCS[:2]).add_documents(DOCS)
     _assert_same(stored, _frames(in_memory))
