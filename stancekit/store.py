@@ -59,7 +59,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SCHEMA_VERSION", "StoreError", "StoreLockedError", "TrackStore", "fingerprint", "text_key"]
+__all__ = [
+    "RELATION_COLUMNS",
+    "SCHEMA_VERSION",
+    "TIMELINE_COLUMNS",
+    "StoreError",
+    "StoreLockedError",
+    "TrackStore",
+    "fingerprint",
+    "text_key",
+]
 
 SCHEMA_VERSION = 1
 """The layout this stancekit writes; a store of a newer layout is refused, an older one would be migrated."""
@@ -754,7 +763,7 @@ class TrackStore:
                     "dispute": r[15],
                 }
             )
-        frame: pd.DataFrame = pd.DataFrame(rows, columns=list(_RELATION_COLUMNS))
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=list(RELATION_COLUMNS))
         return frame
 
     def stance_timeline(
@@ -796,7 +805,7 @@ class TrackStore:
                     "dispute": r[9],
                 }
             )
-        frame: pd.DataFrame = pd.DataFrame(rows, columns=list(_TIMELINE_COLUMNS))
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
         return frame
 
     def actor_stance(
@@ -905,7 +914,7 @@ class TrackStore:
         return written
 
 
-_RELATION_COLUMNS = (
+RELATION_COLUMNS = (
     "claim",
     "speaker",
     "actor",
@@ -922,7 +931,8 @@ _RELATION_COLUMNS = (
     "reason",
     "dispute",
 )
-_TIMELINE_COLUMNS = (
+"""The columns of a tracker's relations table (:meth:`Tracker.relations_frame`, :meth:`TrackStore.relations`)."""
+TIMELINE_COLUMNS = (
     "actor",
     "speaker",
     "date",
@@ -936,6 +946,7 @@ _TIMELINE_COLUMNS = (
     "kind",
     "dispute",
 )
+"""The columns of a stance timeline (:meth:`Tracker.stance_timeline`, :meth:`TrackStore.stance_timeline`)."""
 
 
 def module_digest(module: Any) -> str:

@@ -32,6 +32,8 @@ from stancekit.results import PairScore
 from stancekit.scoring import NLIModel
 from stancekit.stance import StanceResult, TargetKind, most_probable_stance, stance
 from stancekit.store import (
+    RELATION_COLUMNS,
+    TIMELINE_COLUMNS,
     StoreError,
     TrackStore,
     embedder_settings,
@@ -673,23 +675,7 @@ class Tracker:
                     "dispute": self.dispute_of(claim),
                 }
             )
-        frame: pd.DataFrame = pd.DataFrame(
-            rows,
-            columns=[
-                "actor",
-                "speaker",
-                "date",
-                "claim",
-                "stance",
-                "probability",
-                "favor",
-                "against",
-                "none",
-                "doc",
-                "kind",
-                "dispute",
-            ],
-        )
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
         return frame
 
     def actor_stance(
@@ -750,7 +736,8 @@ class Tracker:
                     "dispute": self._disputes.get(r.a.doc, r.a.doc),
                 }
                 for r in chosen
-            ]
+            ],
+            columns=list(RELATION_COLUMNS),
         )
         return frame
 
