@@ -249,10 +249,26 @@ def _count(path, table):
         return store.info()[table]
 
 
+def _env():
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+
+@pytest.fixture(scope="module")
+def clean_store(tmp_path_factory):
+    """The store of one uninterrupted run of the script."""
+    folder = tmp_path_factory.mktemp("clean")
+    path = folder / "clean.db"
+    done = subprocess.run(
+        [sys.executable, "-c", _script(path, 0.0)], env=_env(), cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return path
+
+
 @pytest.mark.parametrize("kill_when", ["documents", "nli", "stance"])
-def test_a_run_killed_with_sigkill_leaves_a_store_that_a_rerun_completes(tmp_path, kill_when):
+def test_a_run_killed_with_sigkill_leaves_a_store_that_a_rerun_completes(tmp_path, kill_when, clean_store):
     path = tmp_path / "tracks.db"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = _env()
     process = subprocess.Popen([sys.executable, "-c", _script(path, 0.3)], env=env, cwd=tmp_path)
     deadline = time.monotonic() + 60
     seen = 0
@@ -281,12 +297,7 @@ def test_a_run_killed_with_sigkill_leaves_a_store_that_a_rerun_completes(tmp_pat
         [sys.executable, "-c", _script(path, 0.0)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert rerun.returncode == 0, rerun.stderr
-    clean = tmp_path / "clean.db"
-    done = subprocess.run(
-        [sys.executable, "-c", _script(clean, 0.0)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    with TrackStore(path, readonly=True) as resumed, TrackStore(clean, readonly=True) as whole:
+    with TrackStore(path, readonly=True) as resumed, TrackStore(clean_store, readonly=True) as whole:
         got, want = resumed.info(), whole.info()
         for table in ("documents", "claims", "nli", "stance", "embeddings", "relations", "rebuttals", "disputes"):
             assert got[table] == want[table], table  # nothing lost, nothing doubled
