@@ -285,6 +285,11 @@ def test_a_run_killed_with_sigkill_leaves_a_store_that_a_rerun_completes(tmp_pat
                 break
             time.sleep(0.02)
         assert process.poll() is None, "the run ended before it could be killed"
+        if kill_when == "nli":  # a whole tracker (what `stancekit report --store` opens) reads it meanwhile too
+            from conftest import FakeNLI
+
+            with Tracker.open(path, FakeNLI(), readonly=True, target=TARGET, embedder=HashEmbedder()) as reader:
+                assert reader.claims and reader.summary()
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=30)
