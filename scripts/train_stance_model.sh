@@ -72,7 +72,8 @@ if [ ! -f "$run/nli-stance5/model/config.json" ]; then "${stage5[@]}" --finalise
 
 python -m stancekit.training.export "$run/nli-stance5/model" "$out" --half --check "$data/snli/test.jsonl.gz" \
   --limit 2000 | tee "$run/export.txt"
-# The stance combiner is fitted on the 15% dev carve-outs of the stance training sets, never on the held-out sets.
+# The stance combiner is fitted on the 15% dev carve-outs of the stance training sets, never on the held-out sets;
+# its penalty is chosen by leaving each carve-out file out in turn (--l2 auto, the default).
 dev=$run/stance-data5/stance_dev
 stancekit calibrate-stance --model "$out" "$dev"/*_dev15.jsonl | tee "$run/calibrate.txt"
 # The rebuttal decision (combiner and threshold) is fitted on an annotated news folder when NEWS_DIR names one.

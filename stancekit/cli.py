@@ -271,17 +271,17 @@ def _store_in_model(folder: Path, key: str, value: Any) -> Path:
 def _calibrate_stance(args: argparse.Namespace) -> int:
     from stancekit.evaluation import off_target_records
     from stancekit.scoring import NLIModel
-    from stancekit.stance import fit_stance_calibration, stance_evidence, target_kind
+    from stancekit.stance import choose_stance_l2, fit_stance_calibration, stance_evidence, target_kind
 
     folder = _model_folder(args.model, "calibrate-stance")
     sets = _stance_files(args.files, _mapping_option(args.label_map, "--label-map"), None)
     model = NLIModel.from_pretrained(folder, precision=args.precision, local_files_only=True)
-    texts, targets, labels, flags, kinds, weights = [], [], [], [], [], []
+    texts, targets, labels, flags, kinds, weights, groups = [], [], [], [], [], [], []
     if args.off_target > 0:  # one more file: texts of each file paired with its other targets, none
         off = [r for rows in sets.values() for r in off_target_records(rows, args.off_target)]
         if off:
             sets = {**sets, "off-target": off}
-    for rows in sets.values():
+    for name, rows in sets.items():
         two_way = all(r.label.value != "none" for r in rows)
         counts = {label: sum(r.label is label for r in rows) for label in {r.label for r in rows}}
         for r in rows:
@@ -293,7 +293,25 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
             labels.append(r.label)
             flags.append(two_way)
             kinds.append(target_kind(r.target))
+            groups.append(name)
     features = stance_evidence(model, texts, targets, kinds, batch_size=args.batch_size)
+    if args.l2 == "auto":
+        held_out = "each file"
+        if len(sets) < 2:  # one file: five folds of it take the files' place
+            groups = [f"fold {i % 5}" for i in range(len(groups))]
+            held_out = "each fifth of the file"
+        l2, table = choose_stance_l2(features, labels, kinds, flags, groups, weights=weights, structure=args.structure)
+        print(f"penalty chosen by leaving {held_out} out in turn (mean held-out negative log-likelihood):")
+        for row in table:
+            mark = "  <-" if row["l2"] == l2 else ""
+            print(f"  l2 {row['l2']:<6g} {row['held_out_nll']:.4f}{mark}")
+    else:
+        try:
+            l2 = float(args.l2)
+        except ValueError:
+            raise CommandError(f"--l2 must be 'auto' or a number, got {args.l2!r}.") from None
+        if not l2 >= 0:
+            raise CommandError(f"--l2 must not be negative, got {args.l2!r}.")
     calibration = fit_stance_calibration(
         features,
         labels,
@@ -302,9 +320,10 @@ def _calibrate_stance(args: argparse.Namespace) -> int:
         fitted_on=[Path(p).name for p in sets],
         weights=weights,
         structure=args.structure,
+        l2=l2,
     )
     path = _store_in_model(folder, "stance_calibration", calibration.to_dict())
-    print(f"stance calibration for {calibration.kinds} from {len(texts)} rows written to {path}")
+    print(f"stance calibration for {calibration.kinds} from {len(texts)} rows (l2 {l2:g}) written to {path}")
     if calibration.ece:
         print("three-way dev ECE after calibration: " + ", ".join(f"{k} {v:.4f}" for k, v in calibration.ece.items()))
     return 0
@@ -820,6 +839,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["evidence", "full"],
         default="full",
         help="full: 6x3 free weights (default); evidence: favor and against read only their own evidence",
+    )
+    cal.add_argument(
+        "--l2",
+        default="auto",
+        help="penalty on the combiner's departure from the plain rule; auto (default): the one that predicts each "
+        "file best when that file is left out",
     )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=_calibrate_stance)

@@ -228,8 +228,47 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     model = tmp_path / "model"
     shutil.copytree(tiny_model_dir, model)
     assert main(["calibrate-stance", str(path), "--model", str(model), "--label-map", "MAYBE=none"]) == 0
+    assert "penalty chosen by leaving each fifth of the file out" in capsys.readouterr().out
     assert "stance_calibration" in json.loads((model / "stancekit.json").read_text())
     assert NLIModel.from_pretrained(model).stance_calibration is not None
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({**r, "target": "the death penalty"}) + "\n" for r in rows))
+    assert main(["calibrate-stance", str(path), str(other), "--model", str(model), "--label-map", "MAYBE=none"]) == 0
+    out = capsys.readouterr().out
+    chosen = json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"]
+    assert "leaving each file out" in out and f"l2 {chosen:<6g}" in out and "<-" in out
+    options = ["--model", str(model), "--label-map", "MAYBE=none"]
+    assert main(["calibrate-stance", str(path), *options, "--l2", "0.05"]) == 0
+    assert json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"] == 0.05
+    assert main(["calibrate-stance", str(path), *options, "--l2", "x"]) == 2
+    assert "--l2 must be 'auto' or a number" in capsys.readouterr().err
+
+
+def test_the_penalty_is_the_one_that_predicts_a_left_out_set_best():
+    from stancekit.stance import choose_stance_l2, stance_log_loss
+
+    rng = np.random.default_rng(1)
+    rows, labels, groups = [], [], []
+    for group in range(4):
+        for _ in range(120):
+            which = rng.integers(3)
+            favor, against = [(0.7, 0.1), (0.1, 0.7), (0.3, 0.3)][which]
+            p = np.array([[[favor, 0.2, 1 - favor - 0.2], [against, 0.2, 1 - against - 0.2]]], np.float32)
+            p = np.clip(p + rng.normal(0, 0.05, p.shape), 0.01, 1).astype(np.float32)
+            rows.append(stance_features(p / p.sum(-1, keepdims=True)))
+            labels.append((StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)[which])
+            groups.append(f"set {group}")
+    features = np.stack(rows)
+    kinds, flags = ["topic"] * len(labels), [False] * len(labels)
+    l2, table = choose_stance_l2(features, labels, kinds, flags, groups, grid=(0.001, 0.1, 10.0))
+    assert [row["l2"] for row in table] == [0.001, 0.1, 10.0]
+    best = min(row["held_out_nll"] for row in table)
+    assert l2 == min(row["l2"] for row in table if row["held_out_nll"] <= best + 1e-3)
+    assert all(np.isfinite(row["held_out_nll"]) and set(groups) <= set(row) for row in table)
+    fitted = fit_stance_calibration(features, labels, kinds, flags, l2=l2)
+    assert fitted.l2 == l2 and stance_log_loss(fitted, features, labels, kinds, flags) < np.log(3)
+    with pytest.raises(ValueError, match="at least two dev files"):
+        choose_stance_l2(features, labels, kinds, flags, ["one"] * len(labels))
 
 
 def _write_set(root, name, split, records):
