@@ -34,6 +34,7 @@ __all__ = [
     "NLIModel",
     "PairLike",
     "TextPair",
+    "check_text",
     "default_model_path",
     "load_classifier",
     "make_pairs",
@@ -83,15 +84,25 @@ class TextPair:
 
     def __post_init__(self) -> None:
         """Validate both texts."""
-        _check_text(self.premise, "TextPair.premise")
-        _check_text(self.hypothesis, "TextPair.hypothesis")
+        check_text(self.premise, "TextPair.premise")
+        check_text(self.hypothesis, "TextPair.hypothesis")
 
 
 _LENGTH_CACHE_SIZE = 50_000
 """Distinct texts whose token length :class:`NLIModel` remembers (repeated premises are measured once)."""
 
 
-def _check_text(value: object, where: str) -> str:
+def check_text(value: object, where: str) -> str:
+    """``value`` itself when it is a text with something to read; else an error naming ``where`` and the value.
+
+    Example:
+        >>> check_text("Kabul denies it.", "texts[0]")
+        'Kabul denies it.'
+        >>> check_text("  ", "texts[3]")
+        Traceback (most recent call last):
+        ...
+        ValueError: texts[3] is empty or whitespace ('  '); every pair needs two non-empty texts.
+    """
     if is_missing(value):
         raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
     if not isinstance(value, str):
@@ -130,7 +141,7 @@ def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextP
             f"{len(hypotheses)} hypotheses."
         )
     return [
-        TextPair(premise=_check_text(p, f"premises[{i}]"), hypothesis=_check_text(h, f"hypotheses[{i}]"))
+        TextPair(premise=check_text(p, f"premises[{i}]"), hypothesis=check_text(h, f"hypotheses[{i}]"))
         for i, (p, h) in enumerate(zip(premises, hypotheses, strict=True))
     ]
 
@@ -138,13 +149,13 @@ def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextP
 def _as_pair(item: object, index: int) -> tuple[str, str]:
     if isinstance(item, PairLike):
         return (
-            _check_text(item.premise, f"pairs[{index}].premise"),
-            _check_text(item.hypothesis, f"pairs[{index}].hypothesis"),
+            check_text(item.premise, f"pairs[{index}].premise"),
+            check_text(item.hypothesis, f"pairs[{index}].hypothesis"),
         )
     if isinstance(item, (tuple, list)) and len(item) == 2:
         return (
-            _check_text(item[0], f"pairs[{index}][0] (premise)"),
-            _check_text(item[1], f"pairs[{index}][1] (hypothesis)"),
+            check_text(item[0], f"pairs[{index}][0] (premise)"),
+            check_text(item[1], f"pairs[{index}][1] (hypothesis)"),
         )
     raise TypeError(
         f"pairs[{index}] must be a (premise, hypothesis) tuple or a record with .premise and .hypothesis, "

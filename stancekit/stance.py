@@ -12,8 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stancekit.results import RecordSequence
-from stancekit.scoring import NLIModel
-from stancekit.scoring import _check_text as check_text
+from stancekit.scoring import NLIModel, check_text
 from stancekit.text import KNOWN_VERBS, base_form, negate
 
 if TYPE_CHECKING:
