@@ -599,24 +599,20 @@ def _track(args: argparse.Namespace) -> int:
             store = TrackStore(args.store)
         except StoreError as error:
             raise CommandError(str(error)) from None
-    try:
-        model = _load_model(args.model, args.precision, args.label_map)
-    except BaseException:
-        if store is not None:
-            store.close()
-        raise
     from stancekit.claims import ClaimExtractor
 
-    settings: dict[str, Any] = {
-        "extractor": ClaimExtractor(n_process=args.n_process),
-        "target": args.target,
-        "top_k": args.top_k,
-        "target_kind": args.target_kind,
-        "batch_size": args.batch_size,
-        "scope": args.scope,
-    }
-    try:
-        tracker = Tracker(model, store=store, **settings)
+    try:  # the store is closed (its lock released) if the model or the tracker fails to load
+        model = _load_model(args.model, args.precision, args.label_map)
+        tracker = Tracker(
+            model,
+            extractor=ClaimExtractor(n_process=args.n_process),
+            target=args.target,
+            top_k=args.top_k,
+            target_kind=args.target_kind,
+            batch_size=args.batch_size,
+            scope=args.scope,
+            store=store,
+        )
     except BaseException:
         if store is not None:
             store.close()
@@ -638,7 +634,7 @@ def _write_reports(tracker: Any, args: argparse.Namespace) -> None:
     """The HTML report and the JSON Lines a command was asked for."""
     if args.out:
         print(f"\nreport: {tracker.to_html(args.out)}")
-    if getattr(args, "jsonl", None):
+    if args.jsonl:
         print(f"claims and relations: {tracker.to_jsonl(args.jsonl)}")
 
 

@@ -736,7 +736,7 @@ class TrackStore:
         order = "r.score DESC, r.seq" if rebuttals_only else "r.seq"
         sql = (
             "SELECT a.text, a.speaker, a.actor, a.date, b.text, b.speaker, b.actor, b.date, r.kind, r.score, "
-            "r.rebuttal, a.ts, b.ts, r.similarity, r.reason, COALESCE(g.dispute, a.doc) FROM relations r "
+            "r.rebuttal, r.similarity, r.reason, COALESCE(g.dispute, a.doc) FROM relations r "
             "JOIN claims a ON a.id = r.a JOIN claims b ON b.id = r.b LEFT JOIN disputes g ON g.doc = a.doc "
             f"{where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
         )
@@ -758,9 +758,9 @@ class TrackStore:
                     "score": r[9],
                     "rebuttal": bool(r[10]),
                     "lag_days": lag,
-                    "similarity": r[13],
-                    "reason": r[14],
-                    "dispute": r[15],
+                    "similarity": r[11],
+                    "reason": r[12],
+                    "dispute": r[13],
                 }
             )
         frame: pd.DataFrame = pd.DataFrame(rows, columns=list(RELATION_COLUMNS))

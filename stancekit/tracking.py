@@ -8,7 +8,7 @@ import logging
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -286,12 +286,7 @@ class Tracker:
         if stale and not store.readonly:
             logger.info("the extractor's settings changed: re-extracting the %d stored documents", len(stale))
             self.extractor.restore({"canonical": {}, "surnames": {}, "actors": {}})
-            for start in range(0, len(stale), _DOCUMENT_CHUNK):
-                part = stale[start : start + _DOCUMENT_CHUNK]
-                found = [c for c in self.extractor.extract(part) if c.kind != "narration"]
-                store.add_documents(
-                    part, found, extractor=current, extractor_state=self.extractor.state(), replace=True
-                )
+            list(self._extract_into_store(stale, replace=True))  # each chunk is committed as it is made
             claims = store.load_claims()
         else:
             if stale:
@@ -378,15 +373,25 @@ class Tracker:
         assert store is not None
         if store.readonly:
             raise StoreError(f"{store.path} was opened read-only: open it without readonly=True to add documents.")
-        extractor = fingerprint(self.extractor.settings())
-        for start in range(0, len(documents), _DOCUMENT_CHUNK):
-            part = documents[start : start + _DOCUMENT_CHUNK]
-            claims = [c for c in self.extractor.extract(part) if c.kind != "narration"]
-            store.add_documents(part, claims, extractor=extractor, extractor_state=self.extractor.state())
+        for part, claims in self._extract_into_store(documents):
             self.documents.extend(part)
             self._claims.update((c.id, c) for c in claims)
         self._update()
         return self
+
+    def _extract_into_store(
+        self, documents: Sequence[Document], *, replace: bool = False
+    ) -> Iterator[tuple[Sequence[Document], list[Claim]]]:
+        """Extract documents a chunk at a time, committing each chunk with its claims; yields what was committed."""
+        assert self.store is not None
+        extractor = fingerprint(self.extractor.settings())
+        for start in range(0, len(documents), _DOCUMENT_CHUNK):
+            part = documents[start : start + _DOCUMENT_CHUNK]
+            claims = [c for c in self.extractor.extract(part) if c.kind != "narration"]
+            self.store.add_documents(
+                part, claims, extractor=extractor, extractor_state=self.extractor.state(), replace=replace
+            )
+            yield part, claims
 
     def add_claims(self, claims: Iterable[Claim]) -> Tracker:
         """Add claims directly (e.g. from your own extractor) and update; returns the tracker.
