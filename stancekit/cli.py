@@ -257,15 +257,9 @@ def _model_folder(path: str, command: str) -> Path:
 
 def _store_in_model(folder: Path, key: str, value: Any) -> Path:
     """Set ``key`` in the model folder's stancekit.json, keeping the rest; returns the file."""
-    import json
+    from stancekit.model_config import update_model_config
 
-    from stancekit.scoring import STANCEKIT_CONFIG
-
-    path = folder / STANCEKIT_CONFIG
-    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    record[key] = value
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return path
+    return update_model_config(folder, **{key: value})
 
 
 def _calibrate_stance(args: argparse.Namespace) -> int:
@@ -479,15 +473,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from stancekit.evaluation import evaluate
-    from stancekit.scoring import _read_stancekit_config
+    from stancekit.model_config import ModelConfig
 
     columns = _mapping_option(args.columns, "--columns")
     model = _load_model(args.model, args.precision)
     base = None
     if args.base != "none":
-        stored = _read_stancekit_config(args.model) if args.model else {}
-        name = args.base if args.base != "auto" else stored.get("base")
-        if args.base != "auto" or "finetune" in stored:
+        stored = ModelConfig.read(args.model) if args.model else ModelConfig()
+        name = args.base if args.base != "auto" else stored.base
+        if args.base != "auto" or stored.finetune is not None:
             base = _load_model(name, args.precision)
     try:
         from stancekit.data import load_pairs

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stancekit.io import _open_text, is_missing, iter_jsonl
+from stancekit.io import is_missing, iter_jsonl, open_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,7 +70,7 @@ def _rows(source: PairSource, name: str) -> Iterator[tuple[str, Mapping[str, Any
                 yield f"{path.name} line {number}", record
             return
         if ".csv" in suffixes or ".tsv" in suffixes:
-            with _open_text(path) as handle:
+            with open_text(path) as handle:
                 reader = csv.DictReader(handle, delimiter="\t" if ".tsv" in suffixes else ",")
                 for number, record in enumerate(reader, start=2):  # line 1 is the header
                     yield f"{path.name} line {number}", record

@@ -21,7 +21,7 @@ from stancekit.types import THREE_WAY, NLILabel
 if TYPE_CHECKING:
     import pandas as pd
 
-    from stancekit.scoring import NLIModel
+    from stancekit.scoring import Scorer
 
 __all__ = [
     "NLI_BENCHMARKS",
@@ -109,7 +109,7 @@ class NLIEvalReport:
 
 
 def evaluate_nli(
-    model: NLIModel, examples: Sequence[NLIExample], *, name: str = "data", two_way: bool = False, batch_size: int = 64
+    model: Scorer, examples: Sequence[NLIExample], *, name: str = "data", two_way: bool = False, batch_size: int = 64
 ) -> NLIEvalReport:
     """Score ``examples`` with ``model`` and compare with their gold labels.
 
@@ -162,7 +162,7 @@ def evaluate_nli(
 
 
 def evaluate_nli_sets(
-    model: NLIModel,
+    model: Scorer,
     data_dir: str | Path,
     *,
     sets: dict[str, tuple[str, ...]] | None = None,
@@ -308,7 +308,7 @@ class ClassificationReport:
 
 
 def schema_probabilities(
-    model: NLIModel, pairs: Sequence[tuple[str, str]], schema: LabelSchema, *, batch_size: int = 64
+    model: Scorer, pairs: Sequence[tuple[str, str]], schema: LabelSchema, *, batch_size: int = 64
 ) -> npt.NDArray[np.float32]:
     """``(n, k)`` probabilities of ``schema``'s labels from ``model``.
 
@@ -351,10 +351,10 @@ def schema_probabilities(
 
 
 def evaluate(
-    model: NLIModel,
+    model: Scorer,
     data: PairSource,
     *,
-    base: NLIModel | None = None,
+    base: Scorer | None = None,
     label_map: Mapping[str, str | NLILabel] | None = None,
     column_mapping: Mapping[str, str] | None = None,
     name: str = "data",
@@ -447,7 +447,7 @@ def _class_lines(
 
 
 def _classification_report(
-    model: NLIModel, pairs: Sequence[LabeledPair], schema: LabelSchema, name: str, batch_size: int
+    model: Scorer, pairs: Sequence[LabeledPair], schema: LabelSchema, name: str, batch_size: int
 ) -> ClassificationReport:
     probs = schema_probabilities(model, [(p.premise, p.hypothesis) for p in pairs], schema, batch_size=batch_size)
     gold = np.array([schema.index(p.label) for p in pairs])
@@ -656,10 +656,10 @@ def stance_report(
 
 
 def evaluate_stance(
-    model: NLIModel,
+    model: Scorer,
     data: PairSource | Sequence[StanceRecord],
     *,
-    base: NLIModel | None = None,
+    base: Scorer | None = None,
     label_map: Mapping[str, str] | None = None,
     column_mapping: Mapping[str, str] | None = None,
     target_kind: TargetKind | Literal["auto"] = "auto",

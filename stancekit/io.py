@@ -22,6 +22,7 @@ __all__ = [
     "atomic_writer",
     "check_output_file",
     "iter_jsonl",
+    "open_text",
     "read_nli_dir",
     "read_nli_file",
     "replace_folder",
@@ -54,10 +55,15 @@ class NLIExample:
 
 
 @contextlib.contextmanager
-def _open_text(path: str | Path) -> Iterator[Iterator[str]]:
+def open_text(path: str | Path) -> Iterator[Iterator[str]]:
     """The lines of a UTF-8 text file, gzip or plain whatever its name says (``-`` = stdin).
 
     A line that is not UTF-8 (a latin-1 or binary file) is a ValueError naming the file, the line and the byte.
+
+    Example:
+        >>> with open_text("seeds/metadata.jsonl") as lines:
+        ...     next(lines).startswith("{")
+        True
     """
     if str(path) == "-":
         yield _decoded(sys.stdin.buffer, "<stdin>")
@@ -93,7 +99,7 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         >>> for number, record in iter_jsonl("seeds/pairs.jsonl"):  # doctest: +SKIP
         ...     print(number, record["premise"][:40])
     """
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

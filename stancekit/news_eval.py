@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from stancekit.documents import Document
     from stancekit.pairing import Relation
     from stancekit.rebuttals import RebuttalCombiner
-    from stancekit.scoring import NLIModel
+    from stancekit.scoring import Scorer
 
 __all__ = [
     "ClaimEvalReport",
@@ -618,7 +618,7 @@ def evaluate_actor_stance(predicted: Mapping[tuple[str, str], tuple[str, int]], 
 
 
 def per_actor_stance(
-    model: NLIModel,
+    model: Scorer,
     claims: Sequence[Any],
     targets: Mapping[str, str],
     *,
@@ -654,7 +654,7 @@ def per_actor_stance(
     return out
 
 
-def gold_claims_check(model: NLIModel, gold: NewsGold, *, batch_size: int = 32) -> dict[str, float]:
+def gold_claims_check(model: Scorer, gold: NewsGold, *, batch_size: int = 32) -> dict[str, float]:
     """The model apart from the extractor, on the gold claims themselves.
 
     Returns the share of gold rebuttal pairs classed as contradiction (either direction) and the per-actor stance

@@ -22,8 +22,8 @@ from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.claims import Claim
 from stancekit.rebuttals import RebuttalCombiner, pair_features
-from stancekit.results import PairScore, RecordList
-from stancekit.scoring import NLIModel, _no_loading_bar
+from stancekit.results import PairScore, RecordList, more_contradictory
+from stancekit.scoring import Scorer, no_loading_bar
 from stancekit.types import Precision
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class MiniLMEmbedder:
         self.device = resolve_device(device)
         self.dtype = resolve_precision(precision, self.device)
         self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path, trust_remote_code=False)
-        with _no_loading_bar(Path(model_name_or_path).is_dir()):
+        with no_loading_bar(Path(model_name_or_path).is_dir()):
             self.model = AutoModel.from_pretrained(model_name_or_path, use_safetensors=True, trust_remote_code=False)
         self.model = self.model.float().to(self.device).eval()
         self.batch_size = batch_size
@@ -428,7 +428,7 @@ class RelationList(RecordList[Relation]):
 
 
 def relate(
-    model: NLIModel,
+    model: Scorer,
     pairs: Sequence[ClaimPair],
     *,
     threshold: float = 0.4,
@@ -463,7 +463,7 @@ def relate(
     for pair in pairs:
         both = (store[(pair.a.text, pair.b.text)], store[(pair.b.text, pair.a.text)])
         entailing = max(both, key=lambda r: r.entailment)
-        contradicting = max(both, key=lambda r: -1.0 if r.contradiction is None else r.contradiction)
+        contradicting = more_contradictory(*both)
         c = contradicting.contradiction
         kind: RelationKind
         e = entailing.entailment

@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from stancekit.io import replace_folder
+from stancekit.model_config import ModelConfig
 from stancekit.results import ScoreResults
-from stancekit.scoring import NLIModel, default_model_path, read_labels
+from stancekit.scoring import NLIModel, StoredCalibration, default_model_path, read_labels
 from stancekit.types import Precision
 
 if TYPE_CHECKING:
@@ -365,7 +366,7 @@ def score_files(
     return scored
 
 
-class RayNLIModel:
+class RayNLIModel(StoredCalibration):
     """An :class:`NLIModel` stand-in whose ``score`` runs on Ray workers.
 
     Pass it to ``Tracker``, ``stance`` or ``relate`` to run their NLI stage on a cluster; results equal the local
@@ -384,6 +385,7 @@ class RayNLIModel:
         source = model if model is not None else default_model_path()
         self.schema, self.two_way = read_labels(source)
         self.name = str(source)
+        self.load_calibration(ModelConfig.read(source), str(source))  # stance and rebuttals as the local model
         self.model = model
         self.precision = precision
         self.options = options
@@ -402,9 +404,9 @@ class RayNLIModel:
 
         if combine != "max_contradiction":
             raise ValueError("RayNLIModel supports combine='max_contradiction' only.")
-        from stancekit.scoring import _iter_pairs
+        from stancekit.scoring import iter_pairs
 
-        rows = list(_iter_pairs(pairs))
+        rows = list(iter_pairs(pairs))
         frame = pd.DataFrame({"premise": [p for p, _ in rows], "hypothesis": [h for _, h in rows]})
         frame["_row"] = np.arange(len(frame))
         ds = score_dataset(

@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 
     from stancekit.schema import LabelSchema
 
-__all__ = ["Direction", "PairScore", "RecordList", "RecordSequence", "ScoreResults"]
+__all__ = [
+    "Direction",
+    "PairScore",
+    "RecordList",
+    "RecordSequence",
+    "ScoreResults",
+    "contradiction_strength",
+    "more_contradictory",
+]
 
 R = TypeVar("R")
 
@@ -28,6 +36,36 @@ Direction = Literal["forward", "backward"]
 
 def _none_if_nan(value: float) -> float | None:
     return None if math.isnan(value) else value
+
+
+def contradiction_strength(entailment: float, contradiction: float | None) -> float:
+    """How strongly a direction contradicts: P(contradiction), or P(not_entailment) for a two-way model.
+
+    The one rule by which both :meth:`stancekit.scoring.NLIModel.score` (``both_directions=True``) and
+    :func:`stancekit.pairing.relate` pick the more contradictory direction of a pair.
+
+    Example:
+        >>> contradiction_strength(0.2, 0.7), contradiction_strength(0.2, None)
+        (0.7, 0.8)
+    """
+    if contradiction is None or math.isnan(contradiction):
+        return 1.0 - float(entailment)
+    return float(contradiction)
+
+
+def more_contradictory(forward: PairScore, backward: PairScore) -> PairScore:
+    """The direction of a pair that contradicts more (see :func:`contradiction_strength`); ``forward`` on a tie.
+
+    Example:
+        >>> a = PairScore(premise="p", hypothesis="h", label=NLILabel.NEUTRAL, entailment=0.1, neutral=0.8,
+        ...               contradiction=0.1, not_entailment=0.9)
+        >>> b = PairScore(premise="h", hypothesis="p", label=NLILabel.CONTRADICTION, entailment=0.1, neutral=0.2,
+        ...               contradiction=0.7, not_entailment=0.9, direction="backward")
+        >>> more_contradictory(a, b).direction
+        'backward'
+    """
+    strength = contradiction_strength(backward.entailment, backward.contradiction)
+    return backward if strength > contradiction_strength(forward.entailment, forward.contradiction) else forward
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,7 +125,9 @@ class RecordSequence(Sequence[R]):
     """A read-only sequence of typed records built on demand from columns; subclasses define ``_record``.
 
     Example:
-        >>> first, *rest = model.score(pairs)  # doctest: +SKIP
+        >>> first, *rest = model.score([("A man sleeps.", "A man is sleeping."), ("A man sleeps.", "A man rests.")])
+        >>> first.label, len(rest)
+        (<NLILabel.ENTAILMENT: 'entailment'>, 1)
     """
 
     __slots__ = ()
@@ -123,8 +163,8 @@ class ScoreResults(RecordSequence[PairScore]):
     neutral and contradiction columns of a two-way model. ``to_pandas()`` gives one row per pair.
 
     Example:
-        >>> results = model.score([("A man sleeps.", "A man is awake.")])  # doctest: +SKIP
-        >>> results[0].label, results.to_pandas().shape  # doctest: +SKIP
+        >>> results = model.score([("A woman plays a guitar.", "A woman is cooking dinner.")])
+        >>> results[0].label, results.to_pandas().shape
         (<NLILabel.CONTRADICTION: 'contradiction'>, (1, 13))
     """
 
@@ -379,8 +419,10 @@ class RecordList(list[R]):
     Subclasses say which columns to show (``_row``); ``to_pandas`` gives the same columns for every record.
 
     Example:
-        >>> claims = extract_claims(documents)  # doctest: +SKIP
-        >>> claims[:3], claims.to_pandas().shape  # doctest: +SKIP
+        >>> from stancekit.claims import extract_claims
+        >>> claims = extract_claims(documents)
+        >>> type(claims).__name__, claims.to_pandas().columns.tolist()
+        ('ClaimList', ['date', 'speaker', 'actor', 'kind', 'claim', 'doc'])
     """
 
     title = "records"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,8 +17,9 @@ import torch
 
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.io import is_missing
-from stancekit.results import Direction, ScoreResults
-from stancekit.schema import LabelSchema
+from stancekit.model_config import STANCEKIT_CONFIG, ModelConfig, update_model_config
+from stancekit.results import Direction, ScoreResults, contradiction_strength
+from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.text import split_sentences
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
@@ -33,19 +33,23 @@ __all__ = [
     "Combine",
     "NLIModel",
     "PairLike",
+    "Scorer",
+    "StoredCalibration",
     "TextPair",
     "check_text",
     "default_model_path",
+    "iter_pairs",
     "load_classifier",
     "make_pairs",
     "model_window",
+    "no_loading_bar",
     "read_labels",
+    "require_scorer",
 ]
 
 Combine = Literal["max_contradiction", "mean"]
 """How to combine the two directions of a pair: keep the direction with the higher contradiction, or average."""
 
-STANCEKIT_CONFIG = "stancekit.json"
 DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
 _STREAM_CHUNK = 8192
 
@@ -68,6 +72,112 @@ class PairLike(Protocol):
     def hypothesis(self) -> str:
         """The hypothesis text."""
         ...
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """What tracking, pairing, stance and evaluation need of an NLI model.
+
+    :class:`NLIModel` and ``RayNLIModel`` satisfy it, and so can a stand-in of your own (a remote service, a test
+    double). ``score`` takes (premise, hypothesis) pairs and returns :class:`~stancekit.results.ScoreResults` in input
+    order; the other members say how to read those scores and what the model was calibrated with (``None`` where
+    it has no such calibration: stance then uses the plain rule and the tracker its default threshold).
+
+    Example:
+        >>> isinstance(model, Scorer)  # the shipped NLIModel
+        True
+    """
+
+    name: str
+    """A name for reports and for the store's record of which model scored."""
+    two_way: bool
+    """Whether it predicts entailment / not_entailment only."""
+    schema: LabelSchema | None
+    """The label schema of a fine-tuned head (``None`` for an NLI head)."""
+    rebuttal_threshold: float | None
+    """The contradiction probability from which a pair is a rebuttal."""
+    rebuttal_combiner: RebuttalCombiner | None
+    """P(rebuttal) from a pair's features, when fitted."""
+
+    @property
+    def stance_calibration(self) -> StanceCalibration | None:
+        """The fitted stance combiner, if any."""
+        ...
+
+    def score(
+        self,
+        pairs: Iterable[tuple[str, str]] | Iterable[PairLike] | Any,
+        *,
+        batch_size: int = 32,
+        both_directions: bool = False,
+        combine: Combine = "max_contradiction",
+        show_progress_bar: bool | None = None,
+    ) -> ScoreResults:
+        """Score pairs, in input order."""
+        ...
+
+
+def require_scorer(model: object, where: str) -> Scorer:
+    """``model`` as a :class:`Scorer`, or a TypeError naming what it lacks.
+
+    Example:
+        >>> require_scorer(object(), "Tracker(model=...)")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        TypeError: Tracker(model=...) needs a Scorer (e.g. NLIModel.default()); object lacks name, two_way, ..., score.
+    """
+    if isinstance(model, Scorer):
+        return model
+    members = ["name", "two_way", "schema", "rebuttal_threshold", "rebuttal_combiner", "stance_calibration", "score"]
+    missing = [m for m in members if not hasattr(model, m)]
+    raise TypeError(
+        f"{where} needs a Scorer (e.g. NLIModel.default()); {type(model).__name__} lacks {', '.join(missing)}."
+    )
+
+
+class StoredCalibration:
+    """The calibrations a model keeps in its ``stancekit.json`` beside the temperature, as a scorer's attributes.
+
+    :class:`NLIModel` and ``RayNLIModel`` both read them with :meth:`load_calibration`, so a model behaves the
+    same wherever it scores.
+
+    Example:
+        >>> model.stance_calibration.kinds, 0 < model.rebuttal_threshold < 1
+        (['proposition', 'topic'], True)
+    """
+
+    stance_calibration_record: dict[str, Any] | None = None
+    """The stored stance combiner (``stancekit.json`` ``stance_calibration``), read by :func:`stance`."""
+    rebuttal_threshold: float | None = None
+    """The contradiction probability from which a pair is a rebuttal (``stancekit.json`` ``rebuttal_threshold``,
+    fitted by ``stancekit calibrate-rebuttals``), read by the tracker."""
+    rebuttal_combiner: RebuttalCombiner | None = None
+    """P(rebuttal) from a pair's features and its threshold (``stancekit.json`` ``rebuttal_combiner``, fitted by
+    ``stancekit calibrate-rebuttals``), used by the tracker in place of the threshold."""
+
+    @property
+    def stance_calibration(self) -> StanceCalibration | None:
+        """The model's fitted stance combiner, if it has one (see :class:`stancekit.stance.StanceCalibration`)."""
+        from stancekit.stance import StanceCalibration
+
+        record = self.stance_calibration_record
+        return StanceCalibration.from_dict(record) if record else None
+
+    def load_calibration(self, stored: ModelConfig, source: str) -> None:
+        """Take the stance combiner, rebuttal threshold and rebuttal combiner of ``stored`` (read from ``source``).
+
+        Raises:
+            ValueError: If a record is malformed, naming the file.
+        """
+        self.stance_calibration_record = dict(stored.stance_calibration) if stored.stance_calibration else None
+        self.stance_calibration  # noqa: B018  # fails now, naming the file, if the record is malformed
+        self.rebuttal_threshold = stored.rebuttal_threshold
+        self.rebuttal_combiner = None
+        if stored.rebuttal_combiner is not None:
+            from stancekit.rebuttals import RebuttalCombiner
+
+            self.rebuttal_combiner = RebuttalCombiner.from_record(
+                stored.rebuttal_combiner, source=f"{source}: {STANCEKIT_CONFIG} rebuttal_combiner"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,7 +273,16 @@ def _as_pair(item: object, index: int) -> tuple[str, str]:
     )
 
 
-def _iter_pairs(pairs: object) -> Iterator[tuple[str, str]]:
+def iter_pairs(pairs: object) -> Iterator[tuple[str, str]]:
+    """Checked (premise, hypothesis) strings from any pair input :meth:`NLIModel.score` accepts.
+
+    Tuples, :class:`PairLike` records or a pandas DataFrame with premise/hypothesis columns; a bad item is an
+    error naming its index.
+
+    Example:
+        >>> list(iter_pairs([("A man sleeps.", "A man is awake.")]))
+        [('A man sleeps.', 'A man is awake.')]
+    """
     if isinstance(pairs, (str, bytes)):
         raise TypeError("pairs must be a sequence of (premise, hypothesis) pairs, got a single string.")
     columns = getattr(pairs, "columns", None)
@@ -219,16 +338,16 @@ class _Plan:
     truncated: bool
 
 
-class NLIModel:
+class NLIModel(StoredCalibration):
     """An NLI cross-encoder that scores (premise, hypothesis) pairs with canonical labels.
 
     Load it with :meth:`from_pretrained` (any hub name or local path of a sequence-classification NLI checkpoint)
     or :meth:`default` (the model shipped with stancekit). Labels come from ``config.id2label``, by name.
 
     Example:
-        >>> model = NLIModel.default()  # doctest: +SKIP
-        >>> model.score([("Afghan soil poses no threat to any nation.", "Afghanistan is a threat.")])[0].label
-        ... # doctest: +SKIP
+        >>> model = NLIModel.default()
+        >>> model.score([("The border is calm and no militants have crossed it.", "Militants crossed the border.")]
+        ...             )[0].label
         <NLILabel.CONTRADICTION: 'contradiction'>
     """
 
@@ -244,32 +363,35 @@ class NLIModel:
         max_length: int | None = None,
         name: str = "",
         schema: LabelSchema | None = None,
+        labels: LabelSpec | None = None,
     ) -> None:
         """Wrap a loaded transformers model and tokenizer; prefer :meth:`from_pretrained`.
+
+        ``labels`` (what :meth:`from_pretrained` resolved) wins over ``label_map`` and ``schema``, which are
+        resolved here when it is not given.
 
         Raises:
             ValueError: If the model's labels cannot be mapped to NLI labels (and no ``schema`` says what they are),
                 a ``schema`` names labels the model does not have, or ``temperature`` is not positive.
         """
-        id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
-        self.label_map: dict[str, str] | None = (
-            {str(k): v.value if isinstance(v, NLILabel) else str(v) for k, v in label_map.items()}
-            if label_map
-            else None
-        )
+        if labels is None:
+            id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
+            if schema is None:
+                labels = LabelSpec.resolve(id2label, label_map=label_map)
+                if labels.schema is not None:  # a partial label_map reads a head of other labels: say so
+                    map_id2label(id2label, label_map=label_map)
+            else:
+                labels = LabelSpec(id2label, None, schema)
+                labels.schema_index  # noqa: B018  # fails now if the schema does not name every logit
+        self.label_spec = labels
+        """What each logit means, resolved once (see :class:`stancekit.schema.LabelSpec`)."""
+        self.label_map: dict[str, str] | None = dict(labels.label_map) if labels.label_map else None
         """The mapping of the checkpoint's labels it was loaded with, kept by :meth:`save_pretrained`."""
-        self.schema = schema
-        self.index_of: dict[NLILabel, int] = {}
-        self._schema_rows: list[int] = []
-        self._nli_columns: list[list[int]] = []
-        if schema is None:
-            self.index_of = {v: k for k, v in map_id2label(id2label, label_map=label_map).items()}
-        else:
-            self._schema_rows = _schema_rows(schema, id2label)
-            self._nli_columns = [
-                [j for j, label in enumerate(schema.labels) if schema.nli_label(label) is nli] for nli in THREE_WAY
-            ]
-        self.two_way = NLILabel.NOT_ENTAILMENT in self.index_of
+        self.schema = labels.schema
+        self.index_of: dict[NLILabel, int] = dict(labels.nli_index)
+        self._schema_rows: list[int] = labels.schema_index
+        self._nli_columns: list[list[int]] = labels.nli_columns
+        self.two_way = labels.two_way
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature!r}.")
         self.temperature = float(temperature)
@@ -281,22 +403,9 @@ class NLIModel:
         self.name = name
         self.max_length = model_window(model, tokenizer, max_length)
         self._length_cache: dict[str, int] = {}
-        self.stance_calibration_record: dict[str, Any] | None = None
-        """The stored stance combiner (``stancekit.json`` ``stance_calibration``), read by :func:`stance`."""
-        self.rebuttal_threshold: float | None = None
-        """The contradiction probability from which a pair is a rebuttal (``stancekit.json``
-        ``rebuttal_threshold``, fitted by ``stancekit calibrate-rebuttals``), read by the tracker."""
-        self.rebuttal_combiner: RebuttalCombiner | None = None
-        """P(rebuttal) from a pair's features and its threshold (``stancekit.json`` ``rebuttal_combiner``,
-        fitted by ``stancekit calibrate-rebuttals``), used by the tracker in place of the threshold."""
-
-    @property
-    def stance_calibration(self) -> StanceCalibration | None:
-        """The model's fitted stance combiner, if it has one (see :class:`stancekit.stance.StanceCalibration`)."""
-        from stancekit.stance import StanceCalibration
-
-        record = self.stance_calibration_record
-        return StanceCalibration.from_dict(record) if record else None
+        self.stance_calibration_record = None
+        self.rebuttal_threshold = None
+        self.rebuttal_combiner = None
 
     @classmethod
     def from_pretrained(
@@ -332,7 +441,10 @@ class NLIModel:
                 the checkpoint has no safetensors weights.
 
         Example:
-            >>> NLIModel.from_pretrained("cross-encoder/nli-deberta-v3-base")  # doctest: +SKIP
+            A hub id (``"cross-encoder/nli-deberta-v3-base"``) loads the same way as a local folder:
+
+            >>> NLIModel.from_pretrained("models/stancekit-nli-minilm-l6", local_files_only=True).two_way
+            False
         """
         from transformers import AutoConfig, AutoTokenizer
 
@@ -345,48 +457,26 @@ class NLIModel:
         }
         config = AutoConfig.from_pretrained(source, **common)
         id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-        stored = _read_stancekit_config(source)
-        if label_map is None:
-            label_map = _stored_label_map(stored, source)
-        schema = _resolve_schema(id2label, label_map, stored)  # fails on labels before loading any weights
+        stored = ModelConfig.read(source)
+        # the labels are resolved once, and fail before any weights load
+        labels = LabelSpec.resolve(
+            id2label, label_map=label_map if label_map is not None else stored.label_map, stored_schema=stored.schema
+        )
         _check_tokenizer_files(source)
         model = load_classifier(source, config, **common)
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
         _check_vocabulary(tokenizer, config, source)
-        if temperature is None:
-            temperature = float(stored.get("temperature", 1.0))
         loaded = cls(
             model,
             tokenizer,
-            label_map=None if schema is not None else label_map,
+            labels=labels,
             device=device,
             precision=precision,
-            temperature=temperature,
+            temperature=stored.temperature if temperature is None else temperature,
             max_length=max_length,
             name=source,
-            schema=schema,
         )
-        if isinstance(stored.get("stance_calibration"), dict):
-            loaded.stance_calibration_record = stored["stance_calibration"]
-            loaded.stance_calibration  # noqa: B018  # fails now, naming the file, if the record is malformed
-        threshold = stored.get("rebuttal_threshold")
-        if threshold is not None:
-            if not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
-                raise ValueError(
-                    f"{source}: {STANCEKIT_CONFIG} rebuttal_threshold must be in (0, 1), got {threshold!r}."
-                )
-            loaded.rebuttal_threshold = float(threshold)
-        combiner = stored.get("rebuttal_combiner")
-        if combiner is not None:
-            from stancekit.rebuttals import RebuttalCombiner
-
-            if not isinstance(combiner, dict):
-                raise ValueError(
-                    f"{source}: {STANCEKIT_CONFIG} rebuttal_combiner must be an object, got {combiner!r}."
-                )
-            loaded.rebuttal_combiner = RebuttalCombiner.from_record(
-                combiner, source=f"{source}: {STANCEKIT_CONFIG} rebuttal_combiner"
-            )
+        loaded.load_calibration(stored, source)
         return loaded
 
     @classmethod
@@ -394,7 +484,9 @@ class NLIModel:
         """Load the NLI model shipped with stancekit (works offline).
 
         Example:
-            >>> model = NLIModel.default()  # doctest: +SKIP
+            >>> model = NLIModel.default()
+            >>> [label.value for label in model.labels]
+            ['entailment', 'neutral', 'contradiction']
         """
         return cls.from_pretrained(default_model_path(), device=device, precision=precision, local_files_only=True)
 
@@ -404,23 +496,19 @@ class NLIModel:
         target.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(target), safe_serialization=True)
         self.tokenizer.save_pretrained(str(target))
-        record = _read_stancekit_config(str(target))
-        record["temperature"] = self.temperature
+        changes: dict[str, Any] = {
+            "temperature": self.temperature,
+            "schema": self.schema,
+            # without the map a saved checkpoint of LABEL_0-style names could not be read
+            "label_map": self.label_map if self.label_map and self.schema is None else None,
+        }
         if self.stance_calibration_record:
-            record["stance_calibration"] = self.stance_calibration_record
+            changes["stance_calibration"] = self.stance_calibration_record
         if self.rebuttal_threshold is not None:
-            record["rebuttal_threshold"] = self.rebuttal_threshold
+            changes["rebuttal_threshold"] = self.rebuttal_threshold
         if self.rebuttal_combiner is not None:
-            record["rebuttal_combiner"] = self.rebuttal_combiner.to_record()
-        if self.schema is not None:
-            record["schema"] = self.schema.to_dict()
-        else:
-            record.pop("schema", None)
-        if self.label_map and self.schema is None:
-            record["label_map"] = self.label_map  # without it the saved checkpoint's labels could not be read
-        else:
-            record.pop("label_map", None)
-        (target / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
+            changes["rebuttal_combiner"] = self.rebuttal_combiner.to_record()
+        update_model_config(target, **changes)
 
     @property
     def labels(self) -> list[NLILabel]:
@@ -472,7 +560,7 @@ class NLIModel:
             ValueError: If a text is missing, NaN or empty (naming its index), or an option is invalid.
 
         Example:
-            >>> model.score([("The talks failed.", "The talks succeeded.")]).labels  # doctest: +SKIP
+            >>> model.score([("The talks failed.", "The talks succeeded.")]).labels
             [<NLILabel.CONTRADICTION: 'contradiction'>]
         """
         parts = list(
@@ -502,8 +590,9 @@ class NLIModel:
         Arguments are those of :meth:`score`, plus ``chunk_size`` (pairs per chunk).
 
         Example:
-            >>> for part in model.iter_score(pair_stream, chunk_size=10_000):  # doctest: +SKIP
-            ...     part.to_pandas().to_parquet(...)
+            >>> stream = (("A man sleeps.", f"A man is awake at {hour}.") for hour in range(25))
+            >>> [len(part) for part in model.iter_score(stream, chunk_size=10)]
+            [10, 10, 5]
         """
         if not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
@@ -511,7 +600,7 @@ class NLIModel:
             raise ValueError(f"combine must be 'max_contradiction' or 'mean', got {combine!r}.")
         if chunk_size <= 0:
             raise ValueError(f"chunk_size must be positive, got {chunk_size!r}.")
-        iterator = _iter_pairs(pairs)
+        iterator = iter_pairs(pairs)
         offset = 0
         while True:
             chunk = list(itertools.islice(iterator, chunk_size))
@@ -557,7 +646,9 @@ class NLIModel:
                 if combine == "mean":
                     vector = ((vector + bvector) / 2).astype(np.float32)
                     chosen = (vector, w, plan, "forward")
-                elif _contradiction_of(bvector) > _contradiction_of(vector):
+                elif contradiction_strength(float(bvector[0]), float(bvector[2])) > contradiction_strength(
+                    float(vector[0]), float(vector[2])
+                ):
                     chosen = (bvector, bw, backward[i], "backward")
             vector, w, plan, direction = chosen
             out[i] = vector
@@ -737,17 +828,11 @@ class NLIModel:
         return result
 
 
-def _contradiction_of(vector: npt.NDArray[np.float32]) -> float:
-    """Contradiction probability, or not_entailment for a two-way model (whose contradiction is NaN)."""
-    value = float(vector[2])
-    return 1.0 - float(vector[0]) if np.isnan(value) else value
-
-
 def model_window(model: Any, tokenizer: Any, max_length: int | None = None) -> int:
     """Tokens per input: the smallest of ``max_length``, the tokenizer's and the model's limits (512 if none is set).
 
     Example:
-        >>> model_window(model, tokenizer)  # doctest: +SKIP
+        >>> model_window(model.model, tokenizer)
         512
     """
     positions = getattr(model.config, "max_position_embeddings", None)
@@ -789,7 +874,10 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
         ValueError: If the checkpoint has no safetensors weights.
 
     Example:
-        >>> load_classifier("models/stancekit-nli-minilm-l6", config)  # doctest: +SKIP
+        >>> from transformers import AutoConfig
+        >>> config = AutoConfig.from_pretrained("models/stancekit-nli-minilm-l6")
+        >>> load_classifier("models/stancekit-nli-minilm-l6", config).dtype
+        torch.float32
     """
     from transformers import AutoModelForSequenceClassification
 
@@ -798,7 +886,7 @@ def load_classifier(source: str, config: Any, **options: Any) -> Any:
         if broken:
             raise ValueError(broken[0])
     try:
-        with _no_loading_bar(Path(source).is_dir()):
+        with no_loading_bar(Path(source).is_dir()):
             model = AutoModelForSequenceClassification.from_pretrained(
                 source, config=config, use_safetensors=True, **options
             )
@@ -835,8 +923,15 @@ def broken_safetensors(folder: str | Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _no_loading_bar(local: bool) -> Iterator[None]:
-    """Hide transformers' "Loading weights" bar for a local folder (it is noise there); hub downloads keep theirs."""
+def no_loading_bar(local: bool) -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar for a local folder (it is noise there); hub downloads keep theirs.
+
+    Example:
+        >>> from transformers.utils import logging as hf_logging
+        >>> with no_loading_bar(True):
+        ...     hf_logging.is_progress_bar_enabled()
+        False
+    """
     from transformers.utils import logging as hf_logging
 
     was_on = hf_logging.is_progress_bar_enabled()
@@ -858,18 +953,18 @@ def read_labels(
         ValueError: If the labels cannot be mapped (as :meth:`NLIModel.from_pretrained`).
 
     Example:
-        >>> read_labels("models/stancekit-nli-minilm-l6")  # doctest: +SKIP
+        >>> read_labels("models/stancekit-nli-minilm-l6")
         (None, False)
     """
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(str(source), trust_remote_code=False)
     id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-    stored = _read_stancekit_config(str(source))
-    if label_map is None:
-        label_map = _stored_label_map(stored, str(source))
-    schema = _resolve_schema(id2label, label_map, stored)
-    two_way = schema is None and NLILabel.NOT_ENTAILMENT in map_id2label(id2label, label_map=label_map).values()
+    stored = ModelConfig.read(source)
+    spec = LabelSpec.resolve(
+        id2label, label_map=label_map if label_map is not None else stored.label_map, stored_schema=stored.schema
+    )
+    schema, two_way = spec.schema, spec.two_way
     return schema, two_way
 
 
@@ -924,81 +1019,3 @@ def _check_vocabulary(tokenizer: Any, config: Any, source: str) -> None:
             "checkpoint's tokenizer files (tokenizer.json, vocab.txt, spm.model, vocab.json + merges.txt) are missing "
             "or incomplete, and every word would be read as unknown. Copy them from the base model's folder."
         )
-
-
-def _stored_label_map(stored: Mapping[str, Any], source: str) -> dict[str, str | NLILabel] | None:
-    """The ``label_map`` a saved model keeps in its ``stancekit.json``, checked."""
-    value = stored.get("label_map")
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ValueError(
-            f"{source}: {STANCEKIT_CONFIG} label_map must map label names to names, got {value!r}; "
-            "fix it or pass label_map= when loading."
-        )
-    return dict(value)
-
-
-def _schema_rows(schema: LabelSchema, id2label: Mapping[int, str]) -> list[int]:
-    """The logit index of each schema label, matched by name against the model's ``id2label``."""
-    index = {name: i for i, name in id2label.items()}
-    missing = [label for label in schema.labels if label not in index]
-    if missing or len(index) != len(schema.labels):
-        raise ValueError(
-            f"the label schema {list(schema.labels)} does not match the model's labels "
-            f"{[id2label[i] for i in sorted(id2label)]}"
-            + (f" ({missing} are missing)" if missing else "")
-            + "; the schema must name every logit of the model, exactly."
-        )
-    return [index[label] for label in schema.labels]
-
-
-def _resolve_schema(
-    id2label: Mapping[int, str], label_map: Mapping[str, str | NLILabel] | None, stored: Mapping[str, Any]
-) -> LabelSchema | None:
-    """The label schema to load a checkpoint with.
-
-    The stored one; else ``None`` for an NLI head; else one built from a ``label_map`` that maps the labels only
-    partly onto NLI (e.g. SUPPORT/UNDERMINE).
-    """
-    if "schema" in stored and not label_map:
-        schema = LabelSchema.from_dict(stored["schema"])
-        _schema_rows(schema, id2label)
-        return None if schema.is_nli and _is_plain_nli(id2label) else schema
-    try:
-        map_id2label(id2label, label_map=label_map)
-        return None
-    except ValueError:
-        if not label_map:
-            raise
-    names = tuple(id2label[i] for i in sorted(id2label))
-    unknown = [k for k in label_map if k not in names]
-    if unknown:
-        raise ValueError(f"label_map names {unknown}, which are not among the model's labels {list(names)}.")
-    return LabelSchema.create(names, label_map)
-
-
-def _is_plain_nli(id2label: Mapping[int, str]) -> bool:
-    try:
-        map_id2label(id2label)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_stancekit_config(source: str) -> dict[str, Any]:
-    path = Path(source) / STANCEKIT_CONFIG
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"{path}, line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}). It holds the "
-            "model's calibration; restore it from the model's source, or delete it to load the bare checkpoint."
-        ) from None
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}.")
-    return data

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stancekit.results import RecordSequence
-from stancekit.scoring import NLIModel, check_text
+from stancekit.scoring import Scorer, check_text, require_scorer
 from stancekit.text import KNOWN_VERBS, base_form, negate
 
 if TYPE_CHECKING:
@@ -111,9 +111,9 @@ class StanceResults(RecordSequence[StanceResult]):
     """Stance of a batch of texts; iterate for :class:`StanceResult`, convert with ``to_pandas``/``to_numpy``.
 
     Example:
-        >>> results = stance(model, ["Afghan soil poses no threat."], "Afghanistan is a threat")  # doctest: +SKIP
-        >>> results[0].label  # doctest: +SKIP
-        <StanceLabel.AGAINST: 'against'>
+        >>> results = stance(model, ["Afghan soil poses no threat."], "Afghanistan is a threat")
+        >>> results[0].label, results.to_pandas().shape
+        (<StanceLabel.AGAINST: 'against'>, (1, 6))
     """
 
     __slots__ = ("_kinds", "_probs", "_targets", "_texts")
@@ -419,7 +419,7 @@ class StanceCalibration:
 
 
 def stance_evidence(
-    model: NLIModel,
+    model: Scorer,
     texts: Sequence[str],
     targets: Sequence[str],
     kinds: Sequence[TargetKind],
@@ -432,7 +432,7 @@ def stance_evidence(
     """``(n, 6)`` :func:`stance_features` of each (text, target) pair; what the calibrated combiner reads.
 
     Example:
-        >>> stance_evidence(model, ["Guns kill."], ["gun control"], ["topic"]).shape  # doctest: +SKIP
+        >>> stance_evidence(model, ["Guns kill."], ["gun control"], ["topic"]).shape
         (1, 6)
     """
     plans: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -455,7 +455,7 @@ def stance_evidence(
 
 
 def stance(
-    model: NLIModel,
+    model: Scorer,
     texts: Sequence[str],
     target: str | Sequence[str],
     *,
@@ -502,7 +502,7 @@ def stance(
         TypeError: If a text or target is not a string.
 
     Example:
-        >>> stance(model, ["Afghan soil poses no threat to any nation."],  # doctest: +SKIP
+        >>> stance(model, ["Afghan soil poses no threat to any nation."],
         ...        "Afghanistan poses a security threat to Central Asia")[0].label
         <StanceLabel.AGAINST: 'against'>
     """
@@ -517,6 +517,7 @@ def stance(
         raise ValueError("negation= applies to a single target; with one target per text, leave it to negate().")
     if target_kind not in ("auto", "proposition", "topic"):
         raise ValueError(f"target_kind must be 'auto', 'proposition' or 'topic', got {target_kind!r}.")
+    require_scorer(model, "stance(model, ...)")
     for i, (text, goal) in enumerate(zip(texts, targets, strict=True)):
         check_text(text, f"texts[{i}]")
         check_text(goal, f"targets[{i}]" if not isinstance(target, str) else "target")
@@ -540,7 +541,7 @@ def stance(
                     f"template placeholder {{{name}}} is unknown: use {{target}} or {{target_lc}} for "
                     f"propositions, {{topic}} for topics; got {list(templates)!r}."
                 ) from None
-    if getattr(model, "schema", None) is not None:  # duck-typed stand-ins need not have one
+    if model.schema is not None:
         return _stance_from_schema(model, texts, targets, batch_size, show_progress_bar)
     features = stance_evidence(
         model,
@@ -552,7 +553,7 @@ def stance(
         batch_size=batch_size,
         show_progress_bar=show_progress_bar,
     )
-    calibration: StanceCalibration | None = getattr(model, "stance_calibration", None)
+    calibration: StanceCalibration | None = model.stance_calibration
     if not calibrated or templates is not None or model.two_way:
         calibration = None
     out = np.zeros((len(texts), 3), dtype=np.float32)
@@ -570,7 +571,7 @@ def _auto_kind(goal: str) -> TargetKind:
 
 
 def _stance_from_schema(
-    model: NLIModel, texts: Sequence[str], targets: Sequence[str], batch_size: int, show_progress_bar: bool | None
+    model: Scorer, texts: Sequence[str], targets: Sequence[str], batch_size: int, show_progress_bar: bool | None
 ) -> StanceResults:
     schema = model.schema
     if schema is None or not schema.has_nli_meaning:

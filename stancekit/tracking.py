@@ -29,7 +29,7 @@ from stancekit.pairing import (
 )
 from stancekit.rebuttals import RebuttalCombiner
 from stancekit.results import PairScore
-from stancekit.scoring import NLIModel
+from stancekit.scoring import NLIModel, Scorer, require_scorer
 from stancekit.stance import StanceResult, TargetKind, most_probable_stance, stance
 from stancekit.store import (
     RELATION_COLUMNS,
@@ -133,7 +133,7 @@ class Tracker:
 
     def __init__(
         self,
-        model: NLIModel | None = None,
+        model: Scorer | None = None,
         *,
         target: str | None = None,
         extractor: ClaimExtractor | None = None,
@@ -156,7 +156,7 @@ class Tracker:
         store: TrackStore | None = None,
     ) -> None:
         """Configure the tracker; nothing is scored until documents or claims are added (or a store is loaded)."""
-        self.model = model if model is not None else NLIModel.default()
+        self.model = require_scorer(model, "Tracker(model=...)") if model is not None else NLIModel.default()
         self.target = target
         self.extractor = extractor or ClaimExtractor()
         self._embedder = embedder
@@ -165,10 +165,10 @@ class Tracker:
         self.different_actors = different_actors
         self.same_target = same_target
         self.time_window = time_window
-        stored = getattr(self.model, "rebuttal_threshold", None)  # models of other libraries have none
+        stored = self.model.rebuttal_threshold
         self.threshold = threshold if threshold is not None else (stored or 0.4)
         if rebuttal_combiner == "model":
-            rebuttal_combiner = getattr(self.model, "rebuttal_combiner", None)
+            rebuttal_combiner = self.model.rebuttal_combiner
         if rebuttal_combiner is not None and not isinstance(rebuttal_combiner, RebuttalCombiner):
             raise TypeError(
                 f"rebuttal_combiner must be 'model', a RebuttalCombiner or None, got {rebuttal_combiner!r}."
@@ -205,7 +205,7 @@ class Tracker:
 
     @classmethod
     def open(
-        cls, path: str | Path, model: NLIModel | None = None, *, readonly: bool = False, **settings: Any
+        cls, path: str | Path, model: Scorer | None = None, *, readonly: bool = False, **settings: Any
     ) -> Tracker:
         """A tracker backed by a persistent store at ``path`` (SQLite; created when missing).
 
@@ -468,7 +468,7 @@ class Tracker:
                 "documents": len(self.documents),
                 "claims": len(self._claims),
                 "relations": len(relations),
-                "model": getattr(self.model, "name", ""),
+                "model": self.model.name,
                 "target": self.target,
                 "scope": self.scope,
                 "top_k": self.top_k,
@@ -550,7 +550,7 @@ class Tracker:
             "target_kind": self.target_kind,
             "templates": list(self.templates) if self.templates is not None else None,
             "negation": self.negation if target == self.target else None,
-            "calibration": getattr(self.model, "stance_calibration_record", None),
+            "calibration": calibration.to_dict() if (calibration := self.model.stance_calibration) else None,
         }
 
     def _stances(self, target: str) -> list[StanceResult]:

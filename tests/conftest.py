@@ -123,6 +123,10 @@ class FakeNLI:
 
     two_way = False
     name = "fake-nli"
+    schema = None  # the rest of the Scorer protocol: an NLI head without stored calibration
+    stance_calibration = None
+    rebuttal_threshold = None
+    rebuttal_combiner = None
 
     def __init__(self):
         self.calls = 0

@@ -42,6 +42,7 @@ PUBLIC_MODULES = [
     "stancekit.documents",
     "stancekit.evaluation",
     "stancekit.io",
+    "stancekit.model_config",
     "stancekit.pairing",
     "stancekit.ray_data",
     "stancekit.results",

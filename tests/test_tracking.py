@@ -271,6 +271,7 @@ def test_an_interrupted_add_leaves_the_tracker_as_it_was(fake_nli):
 
         two_way = False
         name = "flaky"
+        schema = stance_calibration = rebuttal_threshold = rebuttal_combiner = None
 
         def __init__(self):
             self.calls = 0

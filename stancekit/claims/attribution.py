@@ -1297,7 +1297,7 @@ def _phrase(ent: Any) -> str:
     return str(ent.doc[ent.start : max(last + 1, ent.end)].text).rstrip(" ([,;:-")
 
 
-def _fullest(doc: Any, name: str) -> str:
+def fullest_name(doc: Any, name: str) -> str:
     """The longest name of the document's people that ends as ``name`` does ("Salehpour" -> "Sam Salehpour")."""
     last = name.split()[-1]
     names = [str(e.text) for e in doc.ents if e.label_ == "PERSON" and e.text.split()[-1] == last]
@@ -1322,7 +1322,7 @@ def _client_of(advocate: Any, ent: Any, role: Sequence[Any], places: Gazetteer) 
     owner = owners[0]
     doc = advocate.doc
     if owner.ent_type_ == "PERSON":
-        return _fullest(doc, next(e for e in doc.ents if e.start <= owner.i < e.end).text)
+        return fullest_name(doc, next(e for e in doc.ents if e.start <= owner.i < e.end).text)
     if owner.lower_ in ("his", "her"):
         before = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= min(ent.start, advocate.i)]
         before = [e for e in before if e.text != ent.text and e.text.split()[-1] != ent.text.split()[-1]]
@@ -1335,7 +1335,7 @@ def _client_of(advocate: Any, ent: Any, role: Sequence[Any], places: Gazetteer) 
         before = [e for e in before if e.text.split()[-1] not in lawyers]
         subjects = [e for e in before if e.root.dep_ in ("nsubj", "nsubjpass") or e.root.head.dep_ in ("nsubj",)]
         if subjects or before:
-            return _fullest(doc, (subjects or before)[-1].text)
+            return fullest_name(doc, (subjects or before)[-1].text)
     return None
 
 

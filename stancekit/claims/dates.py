@@ -48,7 +48,7 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, min(stops) if stops else len(text)
 
 
-def _frame_date(document: Document, start: int, end: int) -> datetime | None:
+def frame_date(document: Document, start: int, end: int) -> datetime | None:
     """The day a claim was made, when its sentence names it outside the claim itself.
 
     "said on Tuesday", "on May 7, X said": resolved against the document's date, a weekday being the latest such
@@ -64,7 +64,7 @@ def _frame_date(document: Document, start: int, end: int) -> datetime | None:
     if _SAME_DAY.search(frame):  # "earlier that day": the day the article named last before this sentence
         for earlier in reversed(list(_DAY_MENTION.finditer(text, max(0, begin - 1500), begin))):
             if not _DATELINE.match(text[text.rfind("\n", 0, earlier.start()) + 1 : earlier.end() + 1]):
-                return _frame_date(document, earlier.start(), earlier.start())
+                return frame_date(document, earlier.start(), earlier.start())
         return None
     explicit = _DATE.search(frame)
     if explicit:

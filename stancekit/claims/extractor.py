@@ -9,25 +9,25 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from stancekit.claims.attribution import DATELINE as _DATELINE
-from stancekit.claims.dates import _frame_date, explicit_date, sentence_around
+from stancekit.claims.dates import explicit_date, frame_date, sentence_around
 from stancekit.claims.lexicon import (
-    _ADJECTIVE,
-    _BARE_COMPLEMENT,
-    _DENIAL,
-    _GROUPS,
-    _LEADING_CHUNK,
-    _MEDIA,
-    _NAME_TOKEN,
-    _PRONOUN,
-    _REFERENCE,
-    _SEQUENCE,
-    _SPEECH,
-    _STOP_NAME_TOKENS,
-    _TITLE_NOUNS,
-    _VERBS,
     ACTOR_KEYWORDS,
+    ADJECTIVE,
+    BARE_COMPLEMENT,
+    DENIAL,
+    GROUPS,
+    LEADING_CHUNK,
+    MEDIA,
+    NAME_TOKEN,
+    PRONOUN,
+    REFERENCE,
+    SEQUENCE,
+    SPEECH,
+    STOP_NAME_TOKENS,
+    TITLE_NOUNS,
+    VERBS,
 )
-from stancekit.claims.names import _actor_of, _DocState, _Person, _role_tokens, _Speaker, name_key
+from stancekit.claims.names import DocState, Person, Speaker, actor_of_title, name_key, title_tokens
 from stancekit.claims.records import Claim, ClaimKind, ClaimList
 from stancekit.documents import Document
 from stancekit.text import negate, split_sentences
@@ -256,13 +256,13 @@ class ClaimExtractor:
 
     # ------------------------------------------------------------------ people
 
-    def _find_people(self, text: str) -> list[_Person]:
-        people: dict[str, _Person] = {}
-        for match in _SEQUENCE.finditer(text):
+    def _find_people(self, text: str) -> list[Person]:
+        people: dict[str, Person] = {}
+        for match in SEQUENCE.finditer(text):
             tokens = match.group(0).split()
             name_tokens: list[str] = []
             for token in reversed(tokens):
-                if token.lower() in _STOP_NAME_TOKENS or not re.fullmatch(_NAME_TOKEN, token) or len(name_tokens) == 3:
+                if token.lower() in STOP_NAME_TOKENS or not re.fullmatch(NAME_TOKEN, token) or len(name_tokens) == 3:
                     break
                 name_tokens.insert(0, token)
             if not name_tokens:
@@ -271,10 +271,10 @@ class ClaimExtractor:
             name = " ".join(name_tokens)
             after = text[match.end() : match.end() + 120]
             appositive = re.match(
-                rf"^,\s+((?:the|a|an)\s+[^,.;“”]*?\b(?:{_TITLE_NOUNS})\b[^,.;“”]*?)[,.]", after, re.IGNORECASE
+                rf"^,\s+((?:the|a|an)\s+[^,.;“”]*?\b(?:{TITLE_NOUNS})\b[^,.;“”]*?)[,.]", after, re.IGNORECASE
             )
-            has_role = bool(re.search(rf"\b(?:{_TITLE_NOUNS})\b", role, re.IGNORECASE))
-            speaks = bool(re.match(rf"^\s+(?:also\s+|has\s+|had\s+)?(?:{_VERBS})\b", after))
+            has_role = bool(re.search(rf"\b(?:{TITLE_NOUNS})\b", role, re.IGNORECASE))
+            speaks = bool(re.match(rf"^\s+(?:also\s+|has\s+|had\s+)?(?:{VERBS})\b", after))
             if len(name_tokens) < 2 and not (has_role or speaks):
                 continue
             if not (has_role or appositive or speaks):
@@ -282,18 +282,18 @@ class ClaimExtractor:
             key = name_key(name)
             person = people.get(key)
             if person is None:
-                person = _Person(name=name, first_seen=match.start())
+                person = Person(name=name, first_seen=match.start())
                 people[key] = person
             if has_role:
                 person.roles.append(self._expand_counterpart(role, text, match.start(), list(people.values())))
             if appositive:
                 person.roles.append(appositive.group(1))
         for person in people.values():
-            person.actor = next((a for a in (_actor_of(r) for r in person.roles) if a), None)
+            person.actor = next((a for a in (actor_of_title(r) for r in person.roles) if a), None)
         return sorted(people.values(), key=lambda p: p.first_seen)
 
     @staticmethod
-    def _expand_counterpart(role: str, text: str, position: int, known: list[_Person]) -> str:
+    def _expand_counterpart(role: str, text: str, position: int, known: list[Person]) -> str:
         """Expand "his Pakistani counterpart" to "Pakistani Foreign Minister" when "his" is a foreign minister."""
         if "counterpart" not in role.lower():
             return role
@@ -305,47 +305,49 @@ class ClaimExtractor:
 
     # ------------------------------------------------------------------ mentions
 
-    def _resolve(self, phrase: str, state: _DocState, position: int) -> _Speaker | None:
+    def _resolve(self, phrase: str, state: DocState, position: int) -> Speaker | None:
         """Resolve the subject phrase of a speech verb to a speaker, or ``None`` (media, unknown, no subject)."""
         phrase = phrase.strip(" ,;:—–-")
-        if not phrase or _MEDIA.search(phrase):
+        if not phrase or MEDIA.search(phrase):
             return None
         lowered = phrase.lower()
         words = lowered.split()
-        if _PRONOUN.match(phrase):
+        if PRONOUN.match(phrase):
             return state.last_group if lowered == "they" else state.last_person
         spokes = re.match(r"^(?:a|an|the)\s+spokes(?:man|woman|person|people)\s+(?:for|of)\s+(.+)$", phrase, re.I)
         if spokes and not re.search(r",", spokes.group(1)):
             # "a spokesperson for Lizzo's legal team said": the organisation speaks (not the next person named)
             organisation = re.sub(r"^the\s+", "", spokes.group(1).strip(), flags=re.IGNORECASE)
             named = self._resolve(organisation, state, position)
-            return named or _Speaker(name=organisation, actor=self._actor_for(organisation, _actor_of(organisation)))
+            return named or Speaker(
+                name=organisation, actor=self._actor_for(organisation, actor_of_title(organisation))
+            )
         if re.match(r"^the (?:organization|organisation|bloc|alliance)\b", lowered):
             org = state.last_org_before(position)
-            return _Speaker(name=org, actor=_actor_of(org) or org) if org else None
+            return Speaker(name=org, actor=actor_of_title(org) or org) if org else None
         # A named person: full name, or surname (possessive allowed) among the first words of the phrase.
         for i, token in enumerate(phrase.split()[:8]):
             clean = re.sub(r"(?:’s|'s)$", "", token.strip(",.;:"))
             person = state.person_by_surname(clean)
             if person is not None and i <= 6:
                 return self._person_speaker(person)
-        if re.search(rf"\b(?:{_TITLE_NOUNS})\b", " ".join(words[:6])):
+        if re.search(rf"\b(?:{TITLE_NOUNS})\b", " ".join(words[:6])):
             return self._resolve_role(phrase, state, position)
-        for mention, (name, actor) in _GROUPS.items():
+        for mention, (name, actor) in GROUPS.items():
             if lowered == mention or lowered.startswith(mention + " "):
-                return _Speaker(name=name, actor=actor)
+                return Speaker(name=name, actor=actor)
         if len(words) <= 3:
-            for mention, (name, actor) in _GROUPS.items():
+            for mention, (name, actor) in GROUPS.items():
                 if mention in lowered:
-                    return _Speaker(name=name, actor=actor)
+                    return Speaker(name=name, actor=actor)
         return None
 
-    def _resolve_role(self, phrase: str, state: _DocState, position: int) -> _Speaker | None:
+    def _resolve_role(self, phrase: str, state: DocState, position: int) -> Speaker | None:
         role = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", phrase.strip(), flags=re.IGNORECASE)
-        head = re.match(rf"^(?:(?:[A-Z][\w’'\-]*|of|the|for|\([A-Z]+\)|(?i:{_TITLE_NOUNS}))(?:\s+|$))+", role)
+        head = re.match(rf"^(?:(?:[A-Z][\w’'\-]*|of|the|for|\([A-Z]+\)|(?i:{TITLE_NOUNS}))(?:\s+|$))+", role)
         role = head.group(0).strip() if head else role
         role = re.sub(r"\s+(?:of|the|for)$", "", role)
-        tokens = _role_tokens(role)
+        tokens = title_tokens(role)
         if not tokens:
             return None
         matches = [p for p in state.people if tokens <= p.role_tokens()]
@@ -358,22 +360,22 @@ class ClaimExtractor:
         if later and len(tokens) >= 1:
             later[0].roles.append(role)
             if later[0].actor is None:
-                later[0].actor = _actor_of(role)
+                later[0].actor = actor_of_title(role)
             return self._person_speaker(later[0])
         # An unnamed official: name them by the role and the country they serve ("its Deputy Foreign Minister").
-        actor = _actor_of(role)
+        actor = actor_of_title(role)
         if actor is None and re.match(r"^its\b", phrase.strip(), re.IGNORECASE):
             org = state.last_org_before(position)
-            actor = _actor_of(org) if org else None
-        name = f"{_ADJECTIVE.get(actor, actor)} {role}" if actor and not _actor_of(role) else role
+            actor = actor_of_title(org) if org else None
+        name = f"{ADJECTIVE.get(actor, actor)} {role}" if actor and not actor_of_title(role) else role
         name = " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in name.split())
-        return _Speaker(name=name, actor=self._actor_for(name, actor))
+        return Speaker(name=name, actor=self._actor_for(name, actor))
 
-    def _person_speaker(self, person: _Person) -> _Speaker:
+    def _person_speaker(self, person: Person) -> Speaker:
         name = self._canonical_name(person.name)
         if person.actor:
             self._actors.setdefault(name, person.actor)
-        return _Speaker(name=name, actor=self._actor_for(name, person.actor or self._actors.get(name)), person=person)
+        return Speaker(name=name, actor=self._actor_for(name, person.actor or self._actors.get(name)), person=person)
 
     # ------------------------------------------------------------------ extraction
 
@@ -445,7 +447,7 @@ class ClaimExtractor:
             if item.speaker is None and item.kind == "embedded":
                 unsourced.append(item)
                 continue
-            if item.speaker is None or _MEDIA.search(item.speaker):
+            if item.speaker is None or MEDIA.search(item.speaker):
                 continue  # an outlet relaying someone's words is not the speaker; the rules read "X told TASS"
             if item.kind == "embedded":  # inside its denial by nature: only an identical span is a duplicate
                 overlaps = any((c.start, c.end) == (item.start, item.end) for c in [*claims, *added])
@@ -508,7 +510,7 @@ class ClaimExtractor:
                 continue
             plain = re.sub(r"[’']s?$", "", item.speaker)  # "Amir-Abdollahian’s call": the person
             name = self._canonical_name(plain) if item.speaker_kind == "person" else plain
-            speaker = _Speaker(name=name, actor=self._actor_for(name, item.actor))
+            speaker = Speaker(name=name, actor=self._actor_for(name, item.actor))
             sentence_start = text.rfind("\n", 0, item.start) + 1
             sentence_end = text.find("\n", item.end)
             sentence = text[sentence_start : sentence_end if sentence_end >= 0 else len(text)].strip()
@@ -570,7 +572,7 @@ class ClaimExtractor:
             if not others:
                 continue
             source = min(others, key=lambda c: abs(c.start - item.start))
-            speaker = _Speaker(name=source.speaker or "", actor=source.actor)
+            speaker = Speaker(name=source.speaker or "", actor=source.actor)
             content = document.text[item.start : item.end]
             added.append(
                 self._claim(
@@ -594,7 +596,7 @@ class ClaimExtractor:
         Putin said" -> Russia); an organisation speaks for itself, or for the state it is an organ of. A person
         with no side named stays ``None``.
         """
-        from stancekit.claims.attribution import _fullest, gazetteer, person_sides
+        from stancekit.claims.attribution import fullest_name, gazetteer, person_sides
 
         places = gazetteer()
         sides = person_sides(parsed, places, title=title)
@@ -620,7 +622,7 @@ class ClaimExtractor:
                     label = "PERSON" if wanted == "person" else "ORG"
                     before = [e for e in parsed.ents if e.label_ == label and e.end_char <= claim.start]
                     if before:
-                        claim = replace(claim, speaker=_fullest(parsed, before[-1].text), actor=None)
+                        claim = replace(claim, speaker=fullest_name(parsed, before[-1].text), actor=None)
             if claim.speaker and claim.actor not in known:  # rules' guess from an unknown title: the parse decides
                 side = sides.get(claim.speaker.lower()) or sides.get(claim.speaker.lower().split()[-1])
                 if side is not None:
@@ -659,13 +661,13 @@ class ClaimExtractor:
 
     def _rule_claims(self, document: Document) -> list[Claim]:
         text = document.text
-        state = _DocState(text)
+        state = DocState(text)
         state.people = self._find_people(text)
         for person in state.people:  # register full names first, so bare surnames map to them
             self._canonical_name(person.name)
         claims: list[Claim] = []
         paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-        pending_colon: _Speaker | None = None
+        pending_colon: Speaker | None = None
         for p_start, p_end in paragraphs:
             offset = p_start
             dateline = _DATELINE.match(text[p_start:p_end])
@@ -678,7 +680,7 @@ class ClaimExtractor:
                 if not any(q[0] < s_end and s_start < q[1] for q in quotes)
             ]
             events = sorted([(q[0], "quote", q) for q in quotes] + [(s[0], "sentence", s) for s in sentences])
-            paragraph_speaker: _Speaker | None = None
+            paragraph_speaker: Speaker | None = None
             colon_speaker, pending_colon = pending_colon, None
             for _, what, span in events:
                 if what == "quote":
@@ -709,7 +711,7 @@ class ClaimExtractor:
                     continue
                 s_start, s_end = span  # type: ignore[misc]
                 sentence = text[s_start:s_end]
-                colon = re.search(rf"^(?P<who>.{{1,80}}?)\s+(?:{_VERBS})(?:\s+[^:“”\"]{{0,60}})?:\s*$", sentence)
+                colon = re.search(rf"^(?P<who>.{{1,80}}?)\s+(?:{VERBS})(?:\s+[^:“”\"]{{0,60}})?:\s*$", sentence)
                 if colon:
                     pending_colon = self._resolve(colon.group("who"), state, s_start)
                     if pending_colon:
@@ -749,7 +751,7 @@ class ClaimExtractor:
                     )
         return sorted(claims, key=lambda c: c.start)
 
-    def _note_speaker(self, state: _DocState, speaker: _Speaker) -> None:
+    def _note_speaker(self, state: DocState, speaker: Speaker) -> None:
         if speaker.person is not None:
             state.last_person = speaker
         else:
@@ -759,7 +761,7 @@ class ClaimExtractor:
         self,
         document: Document,
         content: str,
-        speaker: _Speaker,
+        speaker: Speaker,
         kind: ClaimKind,
         start: int,
         end: int,
@@ -769,10 +771,10 @@ class ClaimExtractor:
     ) -> Claim:
         end = start + len(document.text[start:end].rstrip())  # the span stops at its last character
         content = _claim_text(content, kind)
-        stated = _frame_date(document, start, end)
+        stated = frame_date(document, start, end)
         written = explicit_date(sentence, document, paragraph)
         context = None
-        if _REFERENCE.match(content) and previous and previous[-1].doc == document.id:
+        if REFERENCE.match(content) and previous and previous[-1].doc == document.id:
             context = previous[-1].text
         return Claim(
             text=content[:1].upper() + content[1:] if kind == "direct_quote" else content,
@@ -816,14 +818,14 @@ class ClaimExtractor:
         before = text[max(0, q_start - 40) : q_start].rstrip(" ")
         if not before or before[-1] in "\n.!?,:;—–-(" or before.endswith(("”", '"')):
             return True
-        return bool(re.search(rf"(?:\bthat|(?:{_VERBS}))$", before))
+        return bool(re.search(rf"(?:\bthat|(?:{VERBS}))$", before))
 
     def _quote_speaker(
-        self, text: str, p_start: int, p_end: int, q_start: int, q_end: int, state: _DocState
-    ) -> _Speaker | None:
+        self, text: str, p_start: int, p_end: int, q_start: int, q_end: int, state: DocState
+    ) -> Speaker | None:
         after = text[q_end:p_end]
         trailing = re.match(
-            rf"^\s*,?\s*(?:{_VERBS})\s+(?P<who2>[A-Z][^.,“”\"]{{1,60}})|^\s*(?P<who>[^.“”\"]{{1,80}}?)\s+(?:also\s+)?(?:{_VERBS})\b",
+            rf"^\s*,?\s*(?:{VERBS})\s+(?P<who2>[A-Z][^.,“”\"]{{1,60}})|^\s*(?P<who>[^.“”\"]{{1,80}}?)\s+(?:also\s+)?(?:{VERBS})\b",
             after,
         )
         if trailing:
@@ -833,7 +835,7 @@ class ClaimExtractor:
                 return speaker
         before = text[p_start:q_start]
         leading = re.search(
-            rf"(?P<who>[^.!?“”\"]{{1,120}})\s+(?:also\s+)?(?:{_VERBS})(?:\s+[^.“”\"]{{0,60}}?)?(?:\s+that)?\s*[:,]?\s*$",
+            rf"(?P<who>[^.!?“”\"]{{1,120}})\s+(?:also\s+)?(?:{VERBS})(?:\s+[^.“”\"]{{0,60}}?)?(?:\s+that)?\s*[:,]?\s*$",
             before,
         )
         if leading:
@@ -863,14 +865,14 @@ class ClaimExtractor:
         """Drop leading adverbial chunks ("In response to X, …", "Earlier, …") from a subject phrase."""
         phrase = re.split(r",\s+but\s+|;\s+", phrase)[-1]
         chunks = [c.strip() for c in phrase.split(",")]
-        while len(chunks) > 1 and _LEADING_CHUNK.match(chunks[0]):
+        while len(chunks) > 1 and LEADING_CHUNK.match(chunks[0]):
             chunks.pop(0)
         while len(chunks) > 1 and re.match(r"^(?:or|and)\b", chunks[0]):
             chunks.pop(0)
         subject = chunks[0] if chunks else phrase
         return re.sub(r"^(?:also|previously|earlier)\s+", "", subject, flags=re.IGNORECASE)
 
-    def _reported(self, sentence: str, s_start: int, state: _DocState) -> tuple[_Speaker, str, int] | None:
+    def _reported(self, sentence: str, s_start: int, state: DocState) -> tuple[Speaker, str, int] | None:
         according = re.match(
             r"^(?:according to|from the perspective of|in the view of)\s+([^,]{2,80}),\s*(.+)$",
             sentence,
@@ -881,14 +883,14 @@ class ClaimExtractor:
             if speaker is None:
                 return None
             return speaker, according.group(2), s_start + according.start(2)
-        for verb in _SPEECH.finditer(sentence):
+        for verb in SPEECH.finditer(sentence):
             subject = self._subject(sentence[: verb.start()])
             speaker = self._resolve(subject, state, s_start + verb.start())
             if speaker is None:
                 continue
             rest = sentence[verb.end() :]
             verb_text = verb.group(0)
-            if _DENIAL.match(verb_text):
+            if DENIAL.match(verb_text):
                 denial = self._denial(sentence, verb.end())
                 if denial is not None:
                     return speaker, denial[0], s_start + denial[1]
@@ -898,7 +900,7 @@ class ClaimExtractor:
                 that = (
                     that if verb_text.startswith(("said", "told", "assured", "warned", "reminded", "stated")) else None
                 )
-            if that or (_BARE_COMPLEMENT.match(verb_text) and not re.match(r"^\s*(?:[,:]|$)", rest)):
+            if that or (BARE_COMPLEMENT.match(verb_text) and not re.match(r"^\s*(?:[,:]|$)", rest)):
                 offset = verb.end() + (that.end() if that else 0)
                 content = sentence[offset:]
                 content = re.sub(r",\s+[A-Z][\w ]{1,30}\s+reported\.?$", ".", content)  # ", TOLOnews reported."

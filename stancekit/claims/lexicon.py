@@ -40,7 +40,7 @@ Order matters: the first actor whose keyword appears wins, so organisations come
 belong to them ("CSTO Secretary General" is CSTO, not Russia). Pass ``actor_map=`` to override per speaker.
 """
 
-_ADJECTIVE = {
+ADJECTIVE = {
     "Russia": "Russian",
     "Pakistan": "Pakistani",
     "Tajikistan": "Tajik",
@@ -48,7 +48,7 @@ _ADJECTIVE = {
     "India": "Indian",
 }
 
-_GROUPS: dict[str, tuple[str, str]] = {  # mention (lower case) -> (speaker, actor)
+GROUPS: dict[str, tuple[str, str]] = {  # mention (lower case) -> (speaker, actor)
     "the taliban": ("Taliban", "Taliban"),
     "taliban": ("Taliban", "Taliban"),
     "the islamic emirate": ("Islamic Emirate", "Taliban"),
@@ -63,7 +63,7 @@ _GROUPS: dict[str, tuple[str, str]] = {  # mention (lower case) -> (speaker, act
     "csto": ("CSTO", "CSTO"),
     "nato": ("NATO", "NATO"),
 }
-_ORGS = {  # mention -> canonical organisation, for "the organization" / "its"
+ORGS = {  # mention -> canonical organisation, for "the organization" / "its"
     "collective security treaty organization": "CSTO",
     "csto": "CSTO",
     "taliban": "Taliban",
@@ -73,18 +73,18 @@ _ORGS = {  # mention -> canonical organisation, for "the organization" / "its"
     "pakistan": "Pakistan",
     "tajikistan": "Tajikistan",
 }
-_MEDIA = re.compile(
+MEDIA = re.compile(
     r"\b(?:tass|tolonews|ria novosti|interfax|reuters|associated press|afp|news agency|media|outlets?|"
     r"newspaper|report(?:ed|s)? by|a report|website|magazine|channel|the agency)\b",
     re.IGNORECASE,
 )
 
-_TITLE_NOUNS = (
+TITLE_NOUNS = (
     "minister|president|secretary[- ]general|secretary|spokesperson|spokesman|spokeswoman|analyst|counterpart|"
     "ambassador|chief|director|envoy|commander|chairman|governor|premier|chancellor|expert|head|deputy|official|"
     "representative|adviser|advisor|general"
 )
-_STOP_NAME_TOKENS = (
+STOP_NAME_TOKENS = (
     frozenset(
         """russian russia pakistani pakistan tajikistan tajik afghan afghanistan american chinese indian iranian uzbek
     kazakh kyrgyz foreign defense defence minister ministry deputy secretary general secretary-general president
@@ -94,28 +94,28 @@ _STOP_NAME_TOKENS = (
     may june july august september october november december monday tuesday wednesday thursday friday saturday
     sunday according however earlier additionally meanwhile in on at""".split()
     )
-    | frozenset(_TITLE_NOUNS.replace("[- ]", "|").split("|"))
+    | frozenset(TITLE_NOUNS.replace("[- ]", "|").split("|"))
     | frozenset(word for words in ACTOR_KEYWORDS.values() for keyword in words for word in keyword.split())
 )
-_NAME_TOKEN = r"[A-Z][a-z’'\-]+"
-_SEQUENCE = re.compile(rf"(?:(?:[A-Z][\w’'\-]*|of|the|for|(?i:{_TITLE_NOUNS}))\s+)*{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*")
+NAME_TOKEN = r"[A-Z][a-z’'\-]+"
+SEQUENCE = re.compile(rf"(?:(?:[A-Z][\w’'\-]*|of|the|for|(?i:{TITLE_NOUNS}))\s+)*{NAME_TOKEN}(?:\s+{NAME_TOKEN})*")
 
-_VERBS = (
+VERBS = (
     r"said|says|say|saying|stated|stating|added|adds|noted|notes|stressed|stresses|emphasized|emphasised|"
     r"highlighted|underscored|believes|believed|warned|warns|told|claimed|claims|asserted|asserting|argued|argues|"
     r"insisted|rejected|rejects|reject|denied|denies|dismissed|dismisses|reminded|mentioned|reiterated|assured|"
     r"explained|announced|accused|urged|acknowledged|confirmed|suggested|described|called on|called for|"
     r"expressed (?:concerns?|fears?|hope)|issued a warning|has warned|note"
 )
-_SPEECH = re.compile(rf"(?<![\w’'])(?:{_VERBS})\b")
+SPEECH = re.compile(rf"(?<![\w’'])(?:{VERBS})\b")
 # Verbs whose clause complement may come without "that" ("Lavrov says the US …"); others need "that" to take
 # the complement alone, and otherwise the whole sentence is the claim ("Lavrov stressed the need to …").
-_BARE_COMPLEMENT = re.compile(r"^(?:said|says|say|stated|believes|believed|claimed|claims|added)$")
-_LEADING_CHUNK = re.compile(
+BARE_COMPLEMENT = re.compile(r"^(?:said|says|say|stated|believes|believed|claimed|claims|added)$")
+LEADING_CHUNK = re.compile(
     r"^(?:in|after|during|at|on|earlier|however|additionally|meanwhile|although|while|when|despite|following|"
     r"also|previously|last|this|from|with|by|for|or|and|as|speaking|later|then|but|yet)\b",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
-_DENIAL = re.compile(r"^(?:rejected|rejects|reject|denied|denies|dismissed|dismisses)$")
-_REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)
+PRONOUN = re.compile(r"^(?:he|she|they)$", re.IGNORECASE)
+DENIAL = re.compile(r"^(?:rejected|rejects|reject|denied|denies|dismissed|dismisses)$")
+REFERENCE = re.compile(r"^(?:this|that|these|those|such|they|the latter)\b", re.IGNORECASE)

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from stancekit.claims.lexicon import _ORGS, ACTOR_KEYWORDS
+from stancekit.claims.lexicon import ACTOR_KEYWORDS, ORGS
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +26,8 @@ def name_key(name: str) -> str:
     return " ".join(text.split())
 
 
-def _actor_of(phrase: str) -> str | None:
+def actor_of_title(phrase: str) -> str | None:
+    """The actor a title or organisation phrase names by its keywords ("Russian Defence Minister" -> Russia)."""
     lowered = phrase.lower()
     for actor, keywords in ACTOR_KEYWORDS.items():
         if any(re.search(rf"(?<![a-z]){re.escape(k)}", lowered) for k in keywords):
@@ -34,7 +35,8 @@ def _actor_of(phrase: str) -> str | None:
     return None
 
 
-def _role_tokens(role: str) -> frozenset[str]:
+def title_tokens(role: str) -> frozenset[str]:
+    """The words of a role that identify it ("the Russian defence minister" -> russia, defense, minister)."""
     words = re.findall(r"[a-z]+", role.lower().replace("’s", "").replace("'s", ""))
     normal = {"russian": "russia", "pakistani": "pakistan", "tajik": "tajikistan", "defence": "defense"}
     return frozenset(
@@ -46,7 +48,9 @@ def _role_tokens(role: str) -> frozenset[str]:
 
 
 @dataclass(slots=True)
-class _Person:
+class Person:
+    """A person named in a document: the full name, where first seen, the roles given and the actor."""
+
     name: str
     first_seen: int
     roles: list[str] = field(default_factory=list)
@@ -54,34 +58,39 @@ class _Person:
 
     @property
     def surname(self) -> str:
+        """The last word of the name."""
         return self.name.split()[-1]
 
     def role_tokens(self) -> frozenset[str]:
+        """The identifying words of all the person's roles and actor (see :func:`title_tokens`)."""
         tokens: set[str] = set()
         for role in self.roles:
-            tokens |= _role_tokens(role)
+            tokens |= title_tokens(role)
         if self.actor:
-            tokens |= _role_tokens(self.actor)
+            tokens |= title_tokens(self.actor)
         return frozenset(tokens)
 
 
 @dataclass(slots=True)
-class _Speaker:
+class Speaker:
+    """Who speaks a claim: a name, its actor and the person it resolved to, if any."""
+
     name: str
     actor: str | None
-    person: _Person | None = None
+    person: Person | None = None
 
 
-class _DocState:
+class DocState:
     """Per-document memory: people introduced, the last speaker, the last organisation mentioned."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.people: list[_Person] = []
-        self.last_person: _Speaker | None = None
-        self.last_group: _Speaker | None = None
+        self.people: list[Person] = []
+        self.last_person: Speaker | None = None
+        self.last_group: Speaker | None = None
 
-    def person_by_surname(self, token: str) -> _Person | None:
+    def person_by_surname(self, token: str) -> Person | None:
+        """The person a bare surname (or a family name written first) refers to, if introduced."""
         key = name_key(token)
         for person in self.people:
             if name_key(person.surname) == key or name_key(person.name) == key:
@@ -94,9 +103,10 @@ class _DocState:
         return None
 
     def last_org_before(self, position: int) -> str | None:
+        """The organisation mentioned last before ``position``, as its actor name."""
         best: tuple[int, str] | None = None
         lowered = self.text[:position].lower()
-        for mention, org in _ORGS.items():
+        for mention, org in ORGS.items():
             index = lowered.rfind(mention)
             if index >= 0 and (best is None or index > best[0]):
                 best = (index, org)

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stancekit.model_config import ModelConfig
+
 __all__ = ["DATA_LICENCES", "render_model_card", "write_model_card"]
 
 DATA_LICENCES: dict[str, str] = {
@@ -236,7 +238,7 @@ def write_model_card(
         >>> write_model_card("models/m", "models/m/eval.json", command="stancekit train-nli ...")  # doctest: +SKIP
     """
     directory = Path(model_dir)
-    record = json.loads((directory / "stancekit.json").read_text(encoding="utf-8"))
+    record = ModelConfig.read(directory).to_record()
     reports = json.loads(Path(eval_json).read_text(encoding="utf-8"))
     stance_reports = json.loads(Path(stance_json).read_text(encoding="utf-8")) if stance_json else None
     card = render_model_card(

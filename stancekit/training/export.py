@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from stancekit.model_config import STANCEKIT_CONFIG
+
 __all__ = ["export_model"]
 
 _COPY = (
@@ -20,7 +22,7 @@ _COPY = (
     "tokenizer_config.json",
     "special_tokens_map.json",
     "vocab.txt",
-    "stancekit.json",
+    STANCEKIT_CONFIG,
 )
 
 

@@ -27,18 +27,11 @@ from transformers import Trainer
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import fit_temperature_to_targets, top_label_ece
 from stancekit.data import LabeledPair, PairSource, as_pairs, check_splits, split_dev
-from stancekit.schema import LabelSchema
-from stancekit.scoring import (
-    STANCEKIT_CONFIG,
-    NLIModel,
-    _no_loading_bar,
-    _read_stancekit_config,
-    default_model_path,
-    load_classifier,
-    model_window,
-)
+from stancekit.model_config import ModelConfig
+from stancekit.schema import LabelSchema, LabelSpec
+from stancekit.scoring import NLIModel, default_model_path, load_classifier, model_window, no_loading_bar
 from stancekit.training._encoding import encode_pairs
-from stancekit.types import NLILabel, Precision, map_id2label
+from stancekit.types import NLILabel, Precision
 
 logger = logging.getLogger(__name__)
 
@@ -210,24 +203,14 @@ def _head(model: torch.nn.Module, n_labels: int) -> tuple[torch.nn.Module, str, 
     return found
 
 
-def _nli_rows(config: Any, stored: Mapping[str, Any]) -> dict[NLILabel, int] | None:
+def _nli_rows(config: Any, stored: ModelConfig) -> dict[NLILabel, int] | None:
     """The base head's logit index of each NLI label, or ``None`` when the base has no NLI head."""
     id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-    if "schema" in stored:
-        schema = LabelSchema.from_dict(stored["schema"])
-        index = {name: i for i, name in id2label.items()}
-        rows: dict[NLILabel, int] = {}
-        for label in schema.labels:
-            rows.setdefault(schema.nli_label(label), index[label])
-        return rows if schema.has_nli_meaning else None
     try:
-        mapped = map_id2label(id2label)
+        spec = LabelSpec.resolve(id2label, label_map=stored.label_map, stored_schema=stored.schema)
     except ValueError:
         return None
-    rows = {label: i for i, label in mapped.items()}
-    if NLILabel.NOT_ENTAILMENT in rows:  # a two-way head: neutral and contradiction both start from not_entailment
-        rows[NLILabel.NEUTRAL] = rows[NLILabel.CONTRADICTION] = rows[NLILabel.NOT_ENTAILMENT]
-    return rows
+    return spec.nli_rows()
 
 
 def build_model(
@@ -251,7 +234,7 @@ def build_model(
     source = str(base if base is not None else default_model_path())
     common: dict[str, Any] = {"trust_remote_code": False}
     config = AutoConfig.from_pretrained(source, **common)
-    stored = _read_stancekit_config(source)
+    stored = ModelConfig.read(source)
     model = load_classifier(source, config, **common)
     tokenizer = AutoTokenizer.from_pretrained(source, **common)
     rows = _nli_rows(config, stored) if warm_start else None
@@ -261,7 +244,7 @@ def build_model(
     warm = rows is not None
     with torch.no_grad():
         if rows is not None:
-            temperature = float(stored.get("temperature", 1.0))
+            temperature = stored.temperature
             index = [rows.get(schema.nli_label(label), rows.get(NLILabel.NEUTRAL)) for label in schema.labels]
             if any(i is None for i in index):
                 warm = False
@@ -445,7 +428,7 @@ def fit(
     if last:
         logger.info("resuming from %s", last)
     started = time.perf_counter()
-    with _no_loading_bar(not config.show_progress):  # checkpoint saves draw "Writing model shards" bars
+    with no_loading_bar(not config.show_progress):  # checkpoint saves draw "Writing model shards" bars
         state = trainer.train(resume_from_checkpoint=last)
         logits = _logits_of(trainer.predict(dev_ds).predictions)
     seconds = time.perf_counter() - started
@@ -461,7 +444,7 @@ def fit(
         if "eval_macro_f1" in entry
     ]
     saved: Any = trainer.model  # the best checkpoint's weights (load_best_model_at_end)
-    with _no_loading_bar(not config.show_progress):
+    with no_loading_bar(not config.show_progress):
         saved.save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
     result = FitResult(
@@ -498,7 +481,7 @@ def fit(
             "history": history,
         },
     }
-    (out / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    ModelConfig.from_record(json.loads(json.dumps(record, default=str))).write(out)
     (out / "README.md").write_text(render_finetune_card(result, record), encoding="utf-8")
     logger.info(
         "saved %s: dev macro-F1 %.4f, %d steps in %.0fs, T=%.3f", out, best, result.steps, seconds, temperature

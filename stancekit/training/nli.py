@@ -28,7 +28,7 @@ from stancekit._assets import minilm_path
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import expected_calibration_error, fit_temperature, label_targets, partial_label_nll
 from stancekit.io import NLIExample, read_nli_dir, replace_folder
-from stancekit.scoring import STANCEKIT_CONFIG
+from stancekit.model_config import ModelConfig
 from stancekit.training._encoding import encode_pairs
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
@@ -470,11 +470,10 @@ def _recover(folder: Path) -> None:
 
 def _earlier_stages(base: str | None) -> list[dict[str, Any]]:
     """The training records of the runs a base model trained with this recipe came from, oldest first."""
-    path = Path(base) / STANCEKIT_CONFIG if base else None
-    if path is None or not path.is_file():
+    if not base:
         return []
-    training = json.loads(path.read_text(encoding="utf-8")).get("training")
-    if not isinstance(training, dict) or "steps_trained" not in training:
+    training = dict(ModelConfig.read(base).training or {})
+    if "steps_trained" not in training:
         return []  # not made by train_nli (e.g. a fine-tuned stance model)
     earlier = training.pop("earlier_stages", [])
     return [*earlier, training]
@@ -516,19 +515,16 @@ def _finalise(
     final = out / "model"
     model.save_pretrained(str(final), safe_serialization=True)
     AutoTokenizer.from_pretrained(str(out / "best")).save_pretrained(str(final))
-    record = {
-        "temperature": temperature,
-        "training": {
-            **{k: v for k, v in asdict(config).items() if k not in ("data_dir", "output_dir")},
-            "pairs_per_source": counts,
-            "truncated_training_pairs": truncated,
-            "steps_trained": step,
-            "steps_planned": total,
-            "dev_ece_before": ece_before,
-            "dev_ece_after": ece_after,
-            "dev_history": history,
-            "earlier_stages": _earlier_stages(config.base_model),
-        },
+    training = {
+        **{k: v for k, v in asdict(config).items() if k not in ("data_dir", "output_dir")},
+        "pairs_per_source": counts,
+        "truncated_training_pairs": truncated,
+        "steps_trained": step,
+        "steps_planned": total,
+        "dev_ece_before": ece_before,
+        "dev_ece_after": ece_after,
+        "dev_history": history,
+        "earlier_stages": _earlier_stages(config.base_model),
     }
-    (final / STANCEKIT_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
+    ModelConfig(temperature=temperature, training=training).write(final)
     return final
