@@ -2,8 +2,9 @@
 
 Each name is built on first use and shared by every example of the session: ``model`` (the shipped NLI model),
 ``tokenizer``, ``documents`` (the seeds), ``claims`` (extracted from them), ``tracker`` (a tracker run over them),
-``gold`` (the small annotated news folder of the tests), ``pairs`` (candidate claim pairs) and ``tmp`` (a fresh
-folder for examples that write files). Paths in examples are relative to the repository root.
+``gold`` (the small annotated news folder of the tests), ``pairs`` (candidate claim pairs), ``examples`` (three
+labelled NLI pairs), ``train_file`` (eight PRO/CON pairs to fine-tune on) and ``tmp`` (a fresh folder for
+examples that write files). Paths in examples are relative to the repository root.
 """
 
 from __future__ import annotations
@@ -58,6 +59,45 @@ def _gold() -> Any:
     return load_news_gold(ROOT / "tests" / "fixtures" / "news_mini")
 
 
+def _examples() -> Any:
+    from stancekit.io import NLIExample
+    from stancekit.types import NLILabel
+
+    return [
+        NLIExample(premise="A man sleeps.", hypothesis="A man is sleeping.", label=NLILabel.ENTAILMENT),
+        NLIExample(
+            premise="A woman plays a guitar.", hypothesis="A woman is cooking dinner.", label=NLILabel.CONTRADICTION
+        ),
+        NLIExample(
+            premise="A dog runs on the beach.", hypothesis="The dog is chasing a ball.", label=NLILabel.NEUTRAL
+        ),
+    ]
+
+
+@functools.cache
+def _train_file() -> Path:
+    import json
+    import tempfile
+
+    rows = [
+        ("Taxes fund schools and hospitals.", "PRO"),
+        ("Higher taxes pay for better roads.", "PRO"),
+        ("Public services need more money.", "PRO"),
+        ("The finance minister spoke on Monday.", "PRO"),
+        ("Higher taxes drive businesses away.", "CON"),
+        ("Families already pay too much.", "CON"),
+        ("Tax rises slow the economy.", "CON"),
+        ("Tax cuts created jobs last year.", "CON"),
+    ]
+    path = Path(tempfile.mkdtemp(prefix="stancekit-doctest-")) / "train.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"premise": p, "hypothesis": "Taxes should be raised.", "label": y}) + "\n" for p, y in rows
+        )
+    )
+    return path
+
+
 @functools.cache
 def _pairs() -> Any:
     from stancekit.pairing import TfidfEmbedder, candidate_pairs
@@ -73,6 +113,8 @@ _MAKERS: dict[str, Callable[[], Any]] = {
     "tracker": _tracker,
     "gold": _gold,
     "pairs": _pairs,
+    "examples": _examples,
+    "train_file": _train_file,
 }
 
 

@@ -945,8 +945,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
     Example:
-        >>> main(["score", "seeds/pairs.jsonl", "--out", "scored.jsonl"])  # doctest: +SKIP
+        >>> main(["score", "seeds/pairs.jsonl", "--out", str(tmp / "scored.jsonl")])
         0
+        >>> len((tmp / "scored.jsonl").read_text().splitlines())
+        6
     """
     args = build_parser().parse_args(argv)
     logging.basicConfig(

@@ -30,6 +30,7 @@ __all__ = [
     "NLIEvalReport",
     "StanceEvalReport",
     "StanceRecord",
+    "confusion_lines",
     "evaluate",
     "evaluate_nli",
     "evaluate_nli_sets",
@@ -71,9 +72,9 @@ class NLIEvalReport:
         ece: Expected calibration error of the top-label confidence (three-way gold labels only).
 
     Example:
-        >>> report = evaluate_nli(model, examples, name="mnli")  # doctest: +SKIP
-        >>> round(report.accuracy, 3)  # doctest: +SKIP
-        0.781
+        >>> report = evaluate_nli(model, examples, name="mini")
+        >>> report.n, report.accuracy, report.labels
+        (3, 1.0, ('entailment', 'neutral', 'contradiction'))
     """
 
     name: str
@@ -101,10 +102,8 @@ class NLIEvalReport:
         width = max(len(label) for label in self.labels) + 2
         lines = [
             f"{self.name}: n={self.n} accuracy={self.accuracy:.4f} macro-F1={self.macro_f1:.4f} ECE={self.ece:.4f}",
-            " " * width + "".join(f"{label[:12]:>14}" for label in self.labels) + "   (rows gold, columns predicted)",
+            *confusion_lines(self.labels, self.confusion, width=width, note="rows gold, columns predicted"),
         ]
-        for label, row in zip(self.labels, self.confusion, strict=True):
-            lines.append(f"{label:<{width}}" + "".join(f"{count:>14}" for count in row))
         return "\n".join(lines)
 
 
@@ -128,7 +127,12 @@ def evaluate_nli(
         ValueError: If ``examples`` is empty.
 
     Example:
-        >>> print(evaluate_nli(NLIModel.default(), read_nli_file("snli/test.jsonl.gz"), name="snli"))  # doctest: +SKIP
+        >>> print(evaluate_nli(model, examples, name="mini"))  # doctest: +NORMALIZE_WHITESPACE
+        mini: n=3 accuracy=1.0000 macro-F1=1.0000 ECE=0.1243
+                           entailment       neutral  contradictio   (rows gold, columns predicted)
+        entailment                  1             0             0
+        neutral                     0             1             0
+        contradiction               0             0             1
     """
     from sklearn.metrics import confusion_matrix, f1_score
 
@@ -179,8 +183,11 @@ def evaluate_nli_sets(
         batch_size: Pairs per forward pass.
 
     Example:
-        >>> for report in evaluate_nli_sets(NLIModel.default(), "data"):  # doctest: +SKIP
-        ...     print(report)
+        >>> (tmp / "snli").mkdir()
+        >>> _ = (tmp / "snli" / "test.jsonl").write_text(
+        ...     '{"premise": "A man sleeps.", "hypothesis": "A man is sleeping.", "label": "entailment"}')
+        >>> [(r.name, r.n) for r in evaluate_nli_sets(model, tmp)]  # the sets with files, of NLI_BENCHMARKS
+        [('snli_test', 1)]
     """
     root = Path(data_dir)
     reports = []
@@ -203,7 +210,8 @@ def reports_to_pandas(reports: Sequence[NLIEvalReport]) -> pd.DataFrame:
     """One row per report: name, n, accuracy, macro_f1, ece.
 
     Example:
-        >>> reports_to_pandas(evaluate_nli_sets(model, "data")).set_index("name")  # doctest: +SKIP
+        >>> reports_to_pandas([evaluate_nli(model, examples, name="mini")]).columns.tolist()
+        ['name', 'n', 'accuracy', 'macro_f1', 'ece']
     """
     import pandas as pd
 
@@ -246,8 +254,11 @@ class ClassificationReport:
         baseline: The same figures for the base model (zero-shot through the label mapping), if evaluated.
 
     Example:
-        >>> report = evaluate(model, "dev.jsonl", base=NLIModel.default())  # doctest: +SKIP
-        >>> print(report)  # doctest: +SKIP
+        >>> rows = [{"premise": "Taxes fund schools.", "hypothesis": "Raise taxes.", "label": "PRO"},
+        ...         {"premise": "Higher taxes drive firms away.", "hypothesis": "Raise taxes.", "label": "CON"}]
+        >>> report = evaluate(model, rows, label_map={"PRO": "entailment", "CON": "contradiction"})
+        >>> report.labels, report.n
+        (('CON', 'PRO'), 2)
     """
 
     name: str
@@ -321,7 +332,8 @@ def schema_probabilities(
 
     Example:
         >>> schema = LabelSchema.create(["PRO", "CON"], {"PRO": "entailment", "CON": "contradiction"})
-        >>> schema_probabilities(NLIModel.default(), [("Taxes fund schools.", "Tax more.")], schema)  # doctest: +SKIP
+        >>> schema_probabilities(model, [("Taxes fund schools.", "Tax more.")], schema).shape
+        (1, 2)
     """
     results = model.score(pairs, batch_size=batch_size)
     if model.schema is not None:
@@ -381,8 +393,11 @@ def evaluate(
             NLI model cannot be mapped onto.
 
     Example:
-        >>> print(evaluate(model, "perspectrum/dev.jsonl.gz", base=NLIModel.default(),  # doctest: +SKIP
-        ...                column_mapping={"perspective": "premise", "claim": "hypothesis"}))
+        >>> rows = [{"perspective": "Taxes fund schools.", "claim": "Raise taxes.", "stance": "PRO"},
+        ...         {"perspective": "Taxes drive firms away.", "claim": "Raise taxes.", "stance": "CON"}]
+        >>> evaluate(model, rows, column_mapping={"perspective": "premise", "claim": "hypothesis", "stance": "label"},
+        ...          label_map={"PRO": "entailment", "CON": "contradiction"}).n
+        2
     """
     pairs = as_pairs(data, name, column_mapping)
     gold_labels = sorted({p.label for p in pairs})
@@ -440,9 +455,33 @@ def _class_lines(
     lines = [f"{'':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for m in per_class:
         lines.append(f"{m.label:<{width}}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>10}")
-    lines.append(" " * width + "".join(f"{m.label[:12]:>{cell}}" for m in per_class) + "   (rows gold)")
-    for m, row in zip(per_class, confusion, strict=True):
-        lines.append(f"{m.label:<{width}}" + "".join(f"{count:>{cell}}" for count in row))
+    lines.extend(confusion_lines([m.label for m in per_class], confusion, width=width, cell=cell))
+    return lines
+
+
+def confusion_lines(
+    labels: Sequence[str],
+    confusion: Sequence[Sequence[int]],
+    *,
+    width: int | None = None,
+    cell: int = 14,
+    note: str = "rows gold",
+) -> list[str]:
+    """A confusion matrix as text lines: a header of the labels, then one row per gold label.
+
+    The one text rendering of a confusion matrix, used by every report's ``str``.
+
+    Example:
+        >>> for line in confusion_lines(["favor", "against"], [[3, 1], [0, 4]], cell=8):
+        ...     print(line)
+                    favor against   (rows gold)
+        favor           3       1
+        against         0       4
+    """
+    width = width if width is not None else max(len(label) for label in labels) + 2
+    lines = [" " * width + "".join(f"{label[:12]:>{cell}}" for label in labels) + f"   ({note})"]
+    for label, row in zip(labels, confusion, strict=True):
+        lines.append(f"{label:<{width}}" + "".join(f"{count:>{cell}}" for count in row))
     return lines
 
 
@@ -571,7 +610,9 @@ class StanceEvalReport:
         baseline: The same figures for a second model (e.g. the shipped one), if evaluated.
 
     Example:
-        >>> print(evaluate_stance(NLIModel.default(), "stance.jsonl"))  # doctest: +SKIP
+        >>> report = evaluate_stance(model, "seeds/annotated/stance_examples.jsonl")
+        >>> report.n, report.two_way, report.confusion[2]  # none: 11 of 16 right
+        (48, False, (1, 4, 11))
     """
 
     name: str
@@ -585,6 +626,11 @@ class StanceEvalReport:
     confusion: tuple[tuple[int, ...], ...]
     ece: float
     baseline: StanceEvalReport | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The stances in the order of ``confusion`` rows and columns (as every report has, for plotting)."""
+        return tuple(m.label for m in self.per_class)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary."""
@@ -674,8 +720,9 @@ def evaluate_stance(
     scored two-way (the prediction read between favor and against).
 
     Example:
-        >>> print(evaluate_stance(NLIModel.default(), "semeval_dev.jsonl", label_map={"NONE": "none"}))
-        ... # doctest: +SKIP
+        >>> rows = [{"text": "Kabul poses no threat to anyone.", "target": "Afghanistan is a threat", "label": "CON"}]
+        >>> evaluate_stance(model, rows, label_map={"CON": "against"}).accuracy
+        1.0
     """
     if isinstance(data, Sequence) and data and all(isinstance(r, StanceRecord) for r in data):
         rows: list[StanceRecord] = list(data)

@@ -96,8 +96,10 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         ValueError: On a line that is not a JSON object, naming the file and the line number.
 
     Example:
-        >>> for number, record in iter_jsonl("seeds/pairs.jsonl"):  # doctest: +SKIP
+        >>> for number, record in iter_jsonl("seeds/pairs.jsonl"):
         ...     print(number, record["premise"][:40])
+        ...     break
+        1 TASS reports Shoigu saying, “The situati
     """
     with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
@@ -140,8 +142,10 @@ def atomic_writer(path: str | Path, what: str = "output") -> Iterator[IO[str]]:
     The file gets the permissions a plain ``open()`` would (the umask), not the temporary file's 0600.
 
     Example:
-        >>> with atomic_writer("out.jsonl") as handle:  # doctest: +SKIP
-        ...     handle.write("{}")
+        >>> with atomic_writer(tmp / "out.jsonl") as handle:
+        ...     _ = handle.write("{}")
+        >>> (tmp / "out.jsonl").read_text()
+        '{}'
     """
     target = check_output_file(path, what)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -163,7 +167,11 @@ def replace_folder(staging: Path, folder: Path) -> None:
     An interruption leaves either the old folder (or ``folder.old``) or the new one, never a mix of both.
 
     Example:
-        >>> replace_folder(Path("run/checkpoint.partial"), Path("run/checkpoint"))  # doctest: +SKIP
+        >>> (tmp / "checkpoint.partial").mkdir()
+        >>> _ = (tmp / "checkpoint.partial" / "state.json").write_text("{}")
+        >>> replace_folder(tmp / "checkpoint.partial", tmp / "checkpoint")
+        >>> sorted(p.name for p in tmp.iterdir())
+        ['checkpoint']
     """
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -192,7 +200,10 @@ def read_nli_file(path: str | Path, *, source: str = "") -> list[NLIExample]:
         ValueError: Naming the line for a missing field, an empty text or an unknown label.
 
     Example:
-        >>> examples = read_nli_file("data/snli/test.jsonl.gz", source="snli/test")  # doctest: +SKIP
+        >>> path = tmp / "test.jsonl"
+        >>> _ = path.write_text('{"premise": "A man sleeps.", "hypothesis": "He is awake.", "label": "contradiction"}')
+        >>> read_nli_file(path, source="snli/test")[0].label
+        <NLILabel.CONTRADICTION: 'contradiction'>
     """
     examples = []
     for number, record in iter_jsonl(path):
@@ -241,7 +252,12 @@ def read_nli_dir(
         FileNotFoundError: If ``data_dir`` has no such files.
 
     Example:
-        >>> examples = read_nli_dir("data", exclude=["anli", "snli/test"])  # doctest: +SKIP
+        >>> for name in ("snli", "anli"):
+        ...     (tmp / name).mkdir()
+        ...     _ = (tmp / name / "test.jsonl").write_text(
+        ...         '{"premise": "A man sleeps.", "hypothesis": "A man rests.", "label": "entailment"}')
+        >>> [e.source for e in read_nli_dir(tmp, exclude=["anli"])]
+        ['snli/test']
     """
     root = Path(data_dir)
     files = sorted(p for p in root.glob("*/*.jsonl*") if p.suffix in (".jsonl", ".gz"))

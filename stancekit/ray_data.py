@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from stancekit.io import replace_folder
 from stancekit.model_config import ModelConfig
-from stancekit.results import ScoreResults
+from stancekit.results import SCORE_COLUMNS, ScoreResults
 from stancekit.scoring import NLIModel, StoredCalibration, default_model_path, read_labels
 from stancekit.types import Precision
 
@@ -45,19 +45,7 @@ __all__ = [
     "stance_dataset",
 ]
 
-PAIR_COLUMNS = (
-    "label",
-    "entailment",
-    "neutral",
-    "contradiction",
-    "not_entailment",
-    "direction",
-    "window",
-    "windows",
-    "window_start",
-    "window_end",
-    "truncated",
-)
+PAIR_COLUMNS = SCORE_COLUMNS[2:]
 """Columns :func:`score_dataset` adds: those of ``ScoreResults.to_pandas()`` besides the two texts (a model with its
 own label schema adds ``schema_label`` and one ``p_<label>`` column per label)."""
 
@@ -377,7 +365,13 @@ class RayNLIModel(StoredCalibration):
         options: Passed to :func:`score_dataset` (``concurrency``, ``num_cpus``, ``num_gpus`` …).
 
     Example:
-        >>> tracker = Tracker(RayNLIModel(concurrency=8), embedder=RayEmbedder())  # doctest: +SKIP
+        The labels and calibration are read on the driver; no cluster starts until it scores:
+
+        >>> remote = RayNLIModel(concurrency=8)
+        >>> remote.two_way, remote.stance_calibration == model.stance_calibration
+        (False, True)
+        >>> from stancekit.tracking import Tracker
+        >>> tracker = Tracker(remote, embedder=RayEmbedder())  # scores on Ray when documents are added
     """
 
     def __init__(self, model: str | None = None, *, precision: Precision = "auto", **options: Any) -> None:
@@ -418,7 +412,7 @@ class RayNLIModel(StoredCalibration):
             **self.options,
         )
         scored = ds.to_pandas().sort_values("_row").reset_index(drop=True) if len(frame) else frame
-        return _results_from_frame(scored, self)
+        return ScoreResults.from_pandas(scored, two_way=self.two_way, schema=self.schema)
 
 
 def _blocks(frame: pd.DataFrame, rows: int) -> ray.data.Dataset:
@@ -428,34 +422,6 @@ def _blocks(frame: pd.DataFrame, rows: int) -> ray.data.Dataset:
     parts = [frame.iloc[i : i + rows] for i in range(0, len(frame), rows)] or [frame]
     dataset: ray.data.Dataset = ray.data.from_pandas(parts)
     return dataset
-
-
-def _results_from_frame(frame: pd.DataFrame, model: RayNLIModel) -> ScoreResults:
-    n = len(frame)
-
-    def column(name: str, dtype: Any) -> npt.NDArray[Any] | None:
-        return frame[name].to_numpy(dtype=dtype) if n else None
-
-    probs: npt.NDArray[np.float32] = (
-        frame[["entailment", "neutral", "contradiction"]].to_numpy(np.float32) if n else np.zeros((0, 3), np.float32)
-    )
-    schema_probs = None
-    if model.schema is not None and n:
-        schema_probs = frame[[f"p_{label}" for label in model.schema.labels]].to_numpy(np.float32)
-    return ScoreResults(
-        premises=frame["premise"].tolist(),
-        hypotheses=frame["hypothesis"].tolist(),
-        probabilities=probs,
-        two_way=model.two_way,
-        schema=model.schema,
-        schema_probabilities=schema_probs,
-        directions=frame["direction"].tolist() if n else None,
-        window=column("window", np.int64),
-        windows=column("windows", np.int64),
-        window_start=column("window_start", np.int64),
-        window_end=column("window_end", np.int64),
-        truncated=column("truncated", bool),
-    )
 
 
 class _EmbedWorker:
@@ -483,7 +449,9 @@ class RayEmbedder:
         precision: As in :class:`~stancekit.pairing.MiniLMEmbedder` (``auto``: bf16 only where native).
 
     Example:
-        >>> vectors = RayEmbedder(concurrency=4).encode(texts)  # doctest: +SKIP
+        >>> embedder = RayEmbedder(concurrency=4)  # vectors = embedder.encode(texts) runs on the cluster
+        >>> embedder.corpus_dependent, embedder.rows_per_batch
+        (False, 1024)
     """
 
     corpus_dependent = False

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from stancekit.schema import LabelSchema
 
 __all__ = [
+    "SCORE_COLUMNS",
     "Direction",
     "PairScore",
     "RecordList",
@@ -32,6 +33,26 @@ R = TypeVar("R")
 
 Direction = Literal["forward", "backward"]
 """Which direction decided a pair's scores: premise→hypothesis (forward) or hypothesis→premise (backward)."""
+
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    "premise",
+    "hypothesis",
+    "label",
+    "entailment",
+    "neutral",
+    "contradiction",
+    "not_entailment",
+    "direction",
+    "window",
+    "windows",
+    "window_start",
+    "window_end",
+    "truncated",
+)
+"""The columns of :meth:`ScoreResults.to_pandas`, in order; a model with its own label schema adds
+``schema_label`` (third) and one ``p_<label>`` column per label (last). The one list of them: Ray Data and the
+command line read it from here."""
 
 
 def _none_if_nan(value: float) -> float | None:
@@ -338,28 +359,70 @@ class ScoreResults(RecordSequence[PairScore]):
         """One row per pair: texts, label, the three probabilities, not_entailment and provenance columns."""
         import pandas as pd
 
-        frame: pd.DataFrame = pd.DataFrame(
-            {
-                "premise": self._premises,
-                "hypothesis": self._hypotheses,
-                "label": [label.value for label in self._labels],
-                "entailment": self._probs[:, 0],
-                "neutral": self._probs[:, 1],
-                "contradiction": self._probs[:, 2],
-                "not_entailment": 1.0 - self._probs[:, 0],
-                "direction": self._directions,
-                "window": self._window,
-                "windows": self._windows,
-                "window_start": self._window_start,
-                "window_end": self._window_end,
-                "truncated": self._truncated,
-            }
-        )
+        columns = {
+            "premise": self._premises,
+            "hypothesis": self._hypotheses,
+            "label": [label.value for label in self._labels],
+            "entailment": self._probs[:, 0],
+            "neutral": self._probs[:, 1],
+            "contradiction": self._probs[:, 2],
+            "not_entailment": 1.0 - self._probs[:, 0],
+            "direction": self._directions,
+            "window": self._window,
+            "windows": self._windows,
+            "window_start": self._window_start,
+            "window_end": self._window_end,
+            "truncated": self._truncated,
+        }
+        frame: pd.DataFrame = pd.DataFrame({name: columns[name] for name in SCORE_COLUMNS})
         if self.schema is not None:
             frame.insert(2, "schema_label", self.schema_labels)
             for j, label in enumerate(self.schema.labels):
                 frame[f"p_{label}"] = self._schema_probs[:, j]
         return frame
+
+    @classmethod
+    def from_pandas(cls, frame: pd.DataFrame, *, two_way: bool, schema: LabelSchema | None = None) -> ScoreResults:
+        """The results a frame of :meth:`to_pandas` columns holds (e.g. one scored on Ray workers).
+
+        Raises:
+            ValueError: If a column of :data:`SCORE_COLUMNS` (or a ``p_<label>`` column of ``schema``) is missing.
+
+        Example:
+            >>> frame = model.score([("A man sleeps.", "A man is sleeping.")]).to_pandas()
+            >>> ScoreResults.from_pandas(frame, two_way=False).to_pandas().equals(frame)
+            True
+        """
+        own = [f"p_{label}" for label in schema.labels] if schema is not None else []
+        missing = [c for c in (*SCORE_COLUMNS, *own) if c not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"the frame lacks the columns {missing} of ScoreResults.to_pandas(); it has {list(frame.columns)}."
+            )
+        n = len(frame)
+
+        def column(name: str, dtype: Any) -> npt.NDArray[Any] | None:
+            return frame[name].to_numpy(dtype=dtype) if n else None
+
+        probabilities = (
+            frame[["entailment", "neutral", "contradiction"]].to_numpy(np.float32)
+            if n
+            else np.zeros((0, 3), np.float32)
+        )
+        return cls(
+            premises=frame["premise"].tolist(),
+            hypotheses=frame["hypothesis"].tolist(),
+            probabilities=probabilities,
+            two_way=two_way,
+            schema=schema,
+            schema_probabilities=frame[own].to_numpy(np.float32) if schema is not None and n else None,
+            directions=frame["direction"].tolist() if n else None,
+            window=column("window", np.int64),
+            windows=column("windows", np.int64),
+            window_start=column("window_start", np.int64),
+            window_end=column("window_end", np.int64),
+            truncated=column("truncated", bool),
+        )
 
     def __repr__(self) -> str:
         """A short text table: label and probabilities of the first pairs."""

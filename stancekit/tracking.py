@@ -125,9 +125,9 @@ class Tracker:
             runs (prefer :meth:`open`); what it holds is loaded, and only what is new is extracted and scored.
 
     Example:
-        >>> tracker = Tracker(target="Afghanistan poses a security threat to Central Asia")  # doctest: +SKIP
-        >>> tracker.add_documents(read_documents("seeds"))  # doctest: +SKIP
-        >>> tracker.rebuttals[0].b.speaker  # doctest: +SKIP
+        >>> from stancekit.documents import read_documents
+        >>> tracker = Tracker(model, target="Afghanistan poses a security threat to Central Asia")
+        >>> tracker.add_documents(read_documents("seeds")).rebuttals[0].b.speaker
         'Zabihullah Mujahid'
     """
 
@@ -228,8 +228,10 @@ class Tracker:
             StoreError: If the file is not a stancekit store or is of a newer layout.
 
         Example:
-            >>> with Tracker.open("tracks.db", target="Afghanistan poses a threat") as tracker:  # doctest: +SKIP
-            ...     tracker.add_documents(read_documents("seeds"))
+            >>> from stancekit.documents import read_documents
+            >>> with Tracker.open(tmp / "tracks.db", model, target="Afghanistan poses a threat") as tracker:
+            ...     len(tracker.add_documents(read_documents("seeds")).claims)
+            55
         """
         store = TrackStore(path, readonly=readonly)
         try:

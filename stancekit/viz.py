@@ -60,7 +60,9 @@ def stance_timeline(
         ValueError: If no claim has a date.
 
     Example:
-        >>> fig = stance_timeline(tracker)  # doctest: +SKIP
+        >>> fig = stance_timeline(tracker)
+        >>> fig.axes[0].get_ylabel()
+        'P(favor) - P(against)'
     """
     import pandas as pd
 
@@ -100,7 +102,8 @@ def contradiction_heatmap(source: Any, *, ax: Axes | None = None) -> Figure:
         The figure, each cell annotated with its count.
 
     Example:
-        >>> fig = contradiction_heatmap(tracker)  # doctest: +SKIP
+        >>> contradiction_heatmap(tracker).axes[0].get_title()
+        'Contradictions between actors'
     """
     frame = _frame(source, "relations_frame")
     actors: list[str] = []
@@ -138,7 +141,10 @@ def confusion_matrix(report: Any, *, normalise: bool = False, ax: Axes | None = 
         ax: Axes to draw on.
 
     Example:
-        >>> fig = confusion_matrix(evaluate(model, "dev.jsonl"))  # doctest: +SKIP
+        >>> from stancekit.evaluation import evaluate_stance
+        >>> fig = confusion_matrix(evaluate_stance(model, "seeds/annotated/stance_examples.jsonl"), normalise=True)
+        >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+        ['favor', 'against', 'none']
     """
     labels = list(report.labels)
     matrix = np.asarray(report.confusion, dtype=np.float64)
@@ -204,7 +210,10 @@ def reliability_diagram(
         ValueError: If the shapes disagree.
 
     Example:
-        >>> fig = reliability_diagram(results.to_numpy(), gold)  # doctest: +SKIP
+        >>> results = model.score([(e.premise, e.hypothesis) for e in examples])
+        >>> gold = np.array([0, 2, 1])  # entailment, contradiction, neutral: the columns of to_numpy()
+        >>> reliability_diagram(results.to_numpy(), gold).axes[0].get_title()  # doctest: +ELLIPSIS
+        'Reliability (ECE ...)'
     """
     from stancekit.calibration import top_label_ece
 

@@ -16,7 +16,9 @@ def encode_pairs(
         makes them) and the indices of the pairs that were truncated, for the caller to report.
 
     Example:
-        >>> columns, truncated = encode_pairs(tokenizer, ["A man sleeps."], ["A man rests."], 128)  # doctest: +SKIP
+        >>> columns, truncated = encode_pairs(tokenizer, ["A man sleeps."], ["A man rests."], 128)
+        >>> sorted(columns), truncated
+        (['attention_mask', 'input_ids', 'token_type_ids'], [])
     """
     encoded = tokenizer(list(premises), list(hypotheses), truncation=False, verbose=False)
     columns = {key: list(value) for key, value in encoded.items()}

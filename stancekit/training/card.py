@@ -64,7 +64,10 @@ def render_model_card(
     """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports.
 
     Example:
-        >>> print(render_model_card(record, reports, command="stancekit train-nli ...", name="m"))  # doctest: +SKIP
+        >>> record = ModelConfig.read("models/stancekit-nli-minilm-l6").to_record()
+        >>> reports = json.loads(Path("models/stancekit-nli-minilm-l6/eval.json").read_text())
+        >>> render_model_card(record, reports, command="stancekit train-nli ...", name="m").splitlines()[:3]
+        ['---', 'language: en', 'license: apache-2.0']
     """
     training = record.get("training", {})
     stages: list[dict[str, Any]] = [*training.get("earlier_stages", []), training]
@@ -235,7 +238,9 @@ def write_model_card(
     """Write ``README.md`` into ``model_dir`` from its ``stancekit.json`` and an ``evaluate-nli --json`` file.
 
     Example:
-        >>> write_model_card("models/m", "models/m/eval.json", command="stancekit train-nli ...")  # doctest: +SKIP
+        >>> _ = ModelConfig.read("models/stancekit-nli-minilm-l6").write(tmp)
+        >>> write_model_card(tmp, "models/stancekit-nli-minilm-l6/eval.json", command="stancekit train-nli ...").name
+        'README.md'
     """
     directory = Path(model_dir)
     record = ModelConfig.read(directory).to_record()

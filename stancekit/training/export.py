@@ -30,7 +30,9 @@ def export_model(source: str | Path, target: str | Path, *, half: bool = True) -
     """Write ``source``'s weights (fp16 when ``half``) and its tokenizer, config and ``stancekit.json`` to ``target``.
 
     Example:
-        >>> export_model("runs/nli/model", "models/stancekit-nli-minilm-l6")  # doctest: +SKIP
+        >>> folder = export_model("models/stancekit-nli-minilm-l6", tmp / "copy")
+        >>> sorted(p.name for p in folder.iterdir())
+        ['config.json', 'model.safetensors', 'stancekit.json', 'tokenizer.json', 'tokenizer_config.json']
     """
     from safetensors.torch import load_file, save_file
 

@@ -139,8 +139,11 @@ class FitResult:
         dev_ece_after: Dev ECE after calibration.
 
     Example:
-        >>> result = fit("train.jsonl", FinetuneConfig(output_dir="runs/mine"))  # doctest: +SKIP
-        >>> result.load().score([("A text.", "A claim.")])  # doctest: +SKIP
+        >>> config = FinetuneConfig(output_dir=tmp / "mine", label_map={"PRO": "entailment", "CON": "contradiction"},
+        ...                         max_steps=2, batch_size=4, dev_fraction=0.25, show_progress=False)
+        >>> result = fit(train_file, config)
+        >>> result.steps, result.load().schema.labels
+        (2, ('CON', 'PRO'))
     """
 
     model_dir: Path
@@ -166,7 +169,11 @@ class SchemaTrainer(Trainer):
     """A :class:`transformers.Trainer` whose loss can weight classes; everything else is the Trainer's own.
 
     Example:
-        >>> trainer = SchemaTrainer(model=model, args=args, class_weights=torch.tensor([1.0, 3.0]))  # doctest: +SKIP
+        >>> from transformers import TrainingArguments
+        >>> args = TrainingArguments(output_dir=str(tmp), report_to=[], use_cpu=True)
+        >>> trainer = SchemaTrainer(model=model.model, args=args, class_weights=torch.tensor([1.0, 3.0, 1.0]))
+        >>> trainer.class_weights.tolist()
+        [1.0, 3.0, 1.0]
     """
 
     def __init__(self, *args: Any, class_weights: torch.Tensor | None = None, **kwargs: Any) -> None:
@@ -226,8 +233,10 @@ def build_model(
         ``(model, tokenizer, warm_started)``.
 
     Example:
-        >>> model, tokenizer, warm = build_model(None, LabelSchema.create(["PRO", "CON"],  # doctest: +SKIP
+        >>> net, tokenizer, warm = build_model(None, LabelSchema.create(["PRO", "CON"],
         ...     {"PRO": "entailment", "CON": "contradiction"}))
+        >>> net.config.id2label, warm
+        ({0: 'PRO', 1: 'CON'}, True)
     """
     from transformers import AutoConfig, AutoTokenizer
 
@@ -325,11 +334,10 @@ def fit(
         ValueError: For bad data or settings, naming the split, row, field and value.
 
     Example:
-        >>> result = fit("perspectrum/train.jsonl.gz", FinetuneConfig(output_dir="runs/p",  # doctest: +SKIP
-        ...     label_map={"SUPPORT": "entailment", "UNDERMINE": "contradiction"}),
-        ...     column_mapping={"perspective": "premise", "claim": "hypothesis"})
-        >>> result.load().score([("Taxes fund schools.", "Raise taxes.")])[0].schema_label  # doctest: +SKIP
-        'SUPPORT'
+        >>> result = fit(train_file, FinetuneConfig(output_dir=tmp / "p", max_steps=2, batch_size=4, dev_fraction=0.25,
+        ...     label_map={"PRO": "entailment", "CON": "contradiction"}, show_progress=False))
+        >>> result.load().score([("Taxes fund schools.", "Raise taxes.")])[0].schema_label
+        'PRO'
     """
     from datasets import Dataset
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments, set_seed

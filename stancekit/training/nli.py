@@ -56,7 +56,9 @@ def base_encoder_path() -> str:
         ImportError: If that package is not installed, with the command that installs it.
 
     Example:
-        >>> NLITrainingConfig(data_dir="data", output_dir="runs/x", base_model=base_encoder_path())  # doctest: +SKIP
+        >>> config = NLITrainingConfig(data_dir="data", output_dir="runs/x", base_model=base_encoder_path())
+        >>> Path(config.base_model, "config.json").is_file()
+        True
     """
     return minilm_path(
         needed_for='Training from the default base (pip install "stancekit[train]", or pass base_model=)'
