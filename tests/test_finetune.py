@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import ID2LABEL, save_tiny
 
+from conftest import ID2LABEL, save_tiny
 from stancekit import NLIModel
 from stancekit.cli import main
 from stancekit.data import LabeledPair, check_splits, load_pairs, split_dev

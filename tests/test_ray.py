@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import ray
-from conftest import ID2LABEL, save_tiny
 from test_tracking import RUSSIA, TALIBAN, TARGET
 
+from conftest import ID2LABEL, save_tiny
 from stancekit import NLIModel
 from stancekit.pairing import TfidfEmbedder
 from stancekit.ray_data import PairScorer, RayNLIModel, _map, score_dataset, score_files, stance_dataset

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import ID2LABEL, save_tiny
 
+from conftest import ID2LABEL, save_tiny
 from stancekit import NLILabel, NLIModel, PairScore, ScoreResults, TextPair, make_pairs
 
 PAIRS = [

