@@ -253,7 +253,7 @@ def test_every_training_setting_is_on_the_command_line_once():
     from stancekit.training.nli import NLITrainingConfig
     from stancekit.training.options import option_flags
 
-    for config, hidden in ((NLITrainingConfig, {"exclude", "extra"}), (FinetuneConfig, set())):
+    for config, hidden in ((NLITrainingConfig, {"exclude", "extra"}), (FinetuneConfig, {"trainer_options"})):
         flags = option_flags(config)
         assert set(flags) | hidden == {f.name for f in dataclasses.fields(config)}
         assert len(set(flags.values())) == len(flags)  # no flag sets two fields
@@ -296,3 +296,17 @@ def test_the_command_line_builds_the_configs_it_describes():
     )
     with pytest.raises(SystemExit):
         parser.parse_args(["finetune", "train.jsonl", "--out", "m", "--precision", "fp8"])
+
+
+def test_finetune_settings_become_trainer_arguments_in_one_place(tmp_path):
+    from stancekit.training.finetune import FinetuneConfig
+
+    config = FinetuneConfig(
+        output_dir=tmp_path, max_steps=40, warmup_ratio=0.25, trainer_options={"max_grad_norm": 0.5}
+    )
+    args = config.training_arguments(tmp_path / "checkpoints", train_pairs=100)
+    assert args.max_steps == 40 and args.warmup_steps == 10 and args.max_grad_norm == 0.5
+    assert args.learning_rate == config.learning_rate and args.per_device_train_batch_size == config.batch_size
+    bad = FinetuneConfig(output_dir=tmp_path, trainer_options={"no_such_argument": 1})
+    with pytest.raises(ValueError, match=r"trainer_options \{'no_such_argument': 1\}.*only arguments of"):
+        bad.training_arguments(tmp_path, train_pairs=10)

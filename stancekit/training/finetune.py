@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from transformers import Trainer
+from transformers import Trainer, TrainingArguments
 
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import fit_temperature_to_targets, top_label_ece
@@ -70,6 +70,8 @@ class FinetuneConfig:
         calibrate: Fit a softmax temperature on the dev split and store it with the model.
         show_progress: Show progress bars.
         resume: Resume from the newest checkpoint in ``output_dir/checkpoints`` when there is one.
+        trainer_options: Any further :class:`transformers.TrainingArguments` (e.g.
+            ``{"gradient_accumulation_steps": 4}``), applied over those these settings give.
 
     Example:
         >>> FinetuneConfig(output_dir="runs/perspectrum", label_map={"SUPPORT": "entailment"}).epochs
@@ -104,6 +106,7 @@ class FinetuneConfig:
     calibrate: bool = option(True, off="--no-calibrate", help="do not fit a temperature on the dev split")
     show_progress: bool = option(True, off="--quiet", help="no progress bars")
     resume: bool = option(True, off="--no-resume", help="start over: clear OUT's checkpoints instead of resuming them")
+    trainer_options: Mapping[str, Any] = option({}, hidden=True)
 
     def __post_init__(self) -> None:
         """Check every setting, naming the field and value."""
@@ -125,6 +128,71 @@ class FinetuneConfig:
                 raise ValueError(f"FinetuneConfig.{name} has an invalid value: {getattr(self, name)!r}.")
         if self.labels is not None:
             object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "trainer_options", dict(self.trainer_options))
+
+    def training_arguments(
+        self,
+        output_dir: str | Path,
+        *,
+        train_pairs: int,
+        dtype: torch.dtype | None = None,
+        device: torch.device | None = None,
+    ) -> TrainingArguments:
+        """The :class:`transformers.TrainingArguments` these settings give, for ``train_pairs`` training pairs.
+
+        The one place where a setting becomes a Trainer argument; ``trainer_options`` are applied last.
+
+        Raises:
+            ValueError: If ``trainer_options`` names an argument TrainingArguments does not have.
+
+        Example:
+            >>> more = {"gradient_accumulation_steps": 4}
+            >>> config = FinetuneConfig(output_dir=tmp, eval_every=50, trainer_options=more)
+            >>> args = config.training_arguments(tmp / "checkpoints", train_pairs=800)
+            >>> args.eval_steps, args.warmup_steps, args.gradient_accumulation_steps
+            (50, 15, 4)
+        """
+        from transformers import TrainingArguments
+
+        steps_per_epoch = math.ceil(train_pairs / self.batch_size)
+        total_steps = self.max_steps or math.ceil(self.epochs * steps_per_epoch)
+        strategy = "steps" if self.eval_every else "epoch"
+        settings: dict[str, Any] = {
+            "output_dir": str(output_dir),
+            "num_train_epochs": self.epochs,
+            "max_steps": self.max_steps or -1,
+            "per_device_train_batch_size": self.batch_size,
+            "per_device_eval_batch_size": max(32, self.batch_size),
+            "learning_rate": self.learning_rate,
+            "weight_decay": self.weight_decay,
+            # a count, not a ratio: transformers 5 dropped warmup_ratio and reads a float warmup_steps < 1 as a
+            # ratio, transformers 4 would read it as zero steps
+            "warmup_steps": math.ceil(self.warmup_ratio * total_steps),
+            "eval_strategy": strategy,
+            "save_strategy": strategy,
+            "eval_steps": self.eval_every,
+            "save_steps": self.eval_every or 500,
+            "save_total_limit": 2,
+            "load_best_model_at_end": True,
+            "metric_for_best_model": "macro_f1",
+            "greater_is_better": True,
+            "logging_steps": max(1, min(50, steps_per_epoch // 4)),
+            "seed": self.seed,
+            "data_seed": self.seed,
+            "bf16": dtype == torch.bfloat16,
+            "fp16": dtype == torch.float16,
+            "use_cpu": device is None or device.type == "cpu",
+            "report_to": "none",
+            "disable_tqdm": not self.show_progress,
+            "dataloader_num_workers": 0,
+        }
+        try:
+            return TrainingArguments(**{**settings, **self.trainer_options})
+        except TypeError as error:
+            raise ValueError(
+                f"FinetuneConfig.trainer_options {dict(self.trainer_options)!r}: {error}; give only arguments of "
+                "transformers.TrainingArguments."
+            ) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -347,7 +415,7 @@ def fit(
         'PRO'
     """
     from datasets import Dataset
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, TrainingArguments, set_seed
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, set_seed
 
     train_pairs = as_pairs(train, "train", column_mapping)
     dev_pairs = as_pairs(dev, "dev", column_mapping) if dev is not None else None
@@ -384,38 +452,7 @@ def fit(
     train_ds = Dataset.from_dict(_encode(tokenizer, train_pairs, schema, max_length, "train"))
     dev_ds = Dataset.from_dict(_encode(tokenizer, dev_pairs, schema, max_length, "dev"))
 
-    steps_per_epoch = math.ceil(len(train_pairs) / config.batch_size)
-    total_steps = config.max_steps or math.ceil(config.epochs * steps_per_epoch)
-    strategy = "steps" if config.eval_every else "epoch"
-    args = TrainingArguments(
-        output_dir=str(out / "checkpoints"),
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=max(32, config.batch_size),
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        # a count, not a ratio: transformers 5 dropped warmup_ratio and reads a float warmup_steps < 1 as a
-        # ratio, transformers 4 would read it as zero steps
-        warmup_steps=math.ceil(config.warmup_ratio * total_steps),
-        eval_strategy=strategy,
-        save_strategy=strategy,
-        eval_steps=config.eval_every,
-        save_steps=config.eval_every or 500,
-        save_total_limit=2,
-        load_best_model_at_end=True,
-        metric_for_best_model="macro_f1",
-        greater_is_better=True,
-        logging_steps=max(1, min(50, steps_per_epoch // 4)),
-        seed=config.seed,
-        data_seed=config.seed,
-        bf16=dtype == torch.bfloat16,
-        fp16=dtype == torch.float16,
-        use_cpu=device.type == "cpu",
-        report_to="none",
-        disable_tqdm=not config.show_progress,
-        dataloader_num_workers=0,
-    )
+    args = config.training_arguments(out / "checkpoints", train_pairs=len(train_pairs), dtype=dtype, device=device)
     weights = None
     if config.class_weighting:
         counts = Counter(p.label for p in train_pairs)
