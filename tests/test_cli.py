@@ -127,18 +127,19 @@ def test_a_signal_leaves_no_partial_output(tmp_path, tiny_model_dir, signal_name
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name.startswith(".out.jsonl") for p in tmp_path.iterdir()):
         time.sleep(0.05)  # wait until the partial file exists
+    assert process.poll() is None, "the command ended before it was signalled"  # else the test proves nothing
     process.send_signal(getattr(signal, signal_name))
     assert process.wait(timeout=60) != 0
     assert not out.exists() and not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_track_refuses_a_bad_report_path_before_any_work(tmp_path, capsys, monkeypatch):
-    import stancekit.cli as cli
+    import stancekit.cli.common as common
 
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded before --out was checked")
 
-    monkeypatch.setattr(cli, "_load_model", no_model)
+    monkeypatch.setattr(common, "load_model", no_model)
     args = ["track", "seeds", "--out", str(tmp_path / "nowhere" / "report.html")]
     assert main(args) == 2
     err = capsys.readouterr().err
