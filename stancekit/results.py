@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
+from stancekit.text import clip
 from stancekit.types import NLILabel
 
 if TYPE_CHECKING:
@@ -453,8 +454,7 @@ class ScoreResults(RecordSequence[PairScore]):
 
 
 def _clip(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return clip(" ".join(text.split()), width)
 
 
 def _as_dict(record: PairScore) -> dict[str, Any]:

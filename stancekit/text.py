@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["KNOWN_VERBS", "base_form", "negate", "split_sentences"]
+__all__ = ["KNOWN_VERBS", "base_form", "clip", "negate", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
     [
@@ -220,3 +220,13 @@ def _third_person(verb: str) -> str:
     if verb.endswith(("ch", "sh", "ss", "x", "z", "o")):
         return verb + "es"
     return verb + "s"
+
+
+def clip(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut (for tables and summaries).
+
+    Example:
+        >>> clip("Afghanistan poses a threat to Central Asia", 20)
+        'Afghanistan poses a…'
+    """
+    return text if len(text) <= width else text[: width - 1] + "…"

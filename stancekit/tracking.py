@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import math
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -58,8 +56,6 @@ _STANCE_CHUNK = 2048
 """Texts whose stance is scored, and committed to a store, at a time."""
 _EXTERNAL = "external"
 """The extractor fingerprint of a stored document whose claims were added directly (``add_claims``)."""
-
-_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 
 
 def _denial_links(claims: Sequence[Claim]) -> list[tuple[int, int, str]]:
@@ -818,43 +814,11 @@ class Tracker:
         """A readable summary: stance per actor, then each dispute's actors' stances and strongest rebuttals.
 
         Disputes come strongest rebuttal first (then by size), at most ``disputes`` of them, each with its ``top``
-        strongest rebuttals.
+        strongest rebuttals (see :func:`stancekit.report.summary_text`).
         """
-        lines = [
-            f"{len(self.documents)} documents, {len(self.claims)} claims in {len(set(self._disputes.values()))} "
-            f"disputes; {self.stats.candidates} candidate pairs of {self.stats.all_pairs} "
-            f"({self.stats.pruned_fraction:.0%} pruned), {len(self.rebuttals)} rebuttals"
-        ]
-        if self.target:
-            lines.append(f"\nStance toward: {self.target}")
-            table = self.actor_stance()
-            for row in table.itertuples():
-                lines.append(
-                    f"  {row.actor:<22} {row.claims:>3} claims  {row.stance:<8} "
-                    f"(favor {row.favor:.2f}, against {row.against:.2f}, none {row.none:.2f})"
-                )
-        order = self.dispute_order()
-        if order:
-            lines.append("\nBy dispute, strongest rebuttal first (later reply ← earlier claim):")
-        rebuttals = self.rebuttals_by_dispute()
-        sizes = Counter(self.dispute_of(c) for c in self.claims)
-        for dispute in order[:disputes]:
-            group = rebuttals.get(dispute, RelationList())
-            lines.append(f"  [{dispute}] {sizes[dispute]} claims, {len(group)} rebuttals")
-            if self.target and sizes[dispute]:
-                cells = self.actor_stance(dispute=dispute)
-                shown = ", ".join(f"{r.actor} {r.stance} ({r.claims})" for r in cells.itertuples())
-                lines.append(f"    stance: {shown}")
-            for r in group[:top]:
-                lag = f", {r.lag.days} days later" if r.lag is not None else ""
-                why = f" [{r.reason}]" if r.reason and r.reason != "contradiction" else ""
-                lines.append(
-                    f"    {r.score:.2f}  {r.b.speaker} ({r.b.actor}) rebuts {r.a.speaker} ({r.a.actor}){lag}{why}\n"
-                    f"          claim: {_clip(r.a.text, 108)}\n          reply: {_clip(r.b.text, 108)}"
-                )
-        if len(order) > disputes:
-            lines.append(f"  … and {len(order) - disputes} more disputes (tracker.disputes_frame() lists them all)")
-        return "\n".join(lines)
+        from stancekit.report import summary_text
+
+        return summary_text(self, top=top, disputes=disputes)
 
     def rebuttals_by_dispute(self) -> dict[str, RelationList]:
         """The rebuttals of each dispute (see :attr:`disputes`), strongest first; disputes by their strongest."""
@@ -912,180 +876,25 @@ class Tracker:
 
     def _repr_html_(self) -> str:
         """Summary tables for Jupyter."""
+        from stancekit.report import rebuttal_table
+
         parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
         if self.target:
             parts.append(self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"))
         if self.rebuttals:
-            parts.append(_rebuttal_table(self.rebuttals[:10]))
+            parts.append(rebuttal_table(self.rebuttals[:10]))
         return "".join(parts)
 
     def to_html(self, path: str | Path, *, title: str = "stancekit report") -> Path:
         """Write a self-contained HTML report: stance per actor, the timeline, and each dispute's own.
 
         Each dispute has its actors' stance, its timeline and its rebuttals; a filter at the top shows one dispute
-        (inline script and styles: the file needs nothing beside it).
+        (inline script and styles: the file needs nothing beside it). See :func:`stancekit.report.html_report`.
         """
-        order = self.dispute_order()
-        number = {d: str(i) for i, d in enumerate(order)}
-        sections = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(repr(self))}</p>"]
-        options = "".join(f"<option value='{number[d]}'>{html.escape(_clip(d, 90))}</option>" for d in order)
-        sections.append(
-            "<p><label>Show <select id='dispute-filter'><option value='all'>all disputes</option>"
-            f"{options}</select></label></p>"
-        )
-        frame = self.disputes_frame()
-        records = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
-        rows = "".join(
-            f"<tr data-dispute='{number[r['dispute']]}'><td>{html.escape(r['dispute'])}</td><td>{r['documents']}</td>"
-            f"<td>{r['claims']}</td><td>{html.escape(r['actors'])}</td><td>{r['rebuttals']}</td>"
-            f"<td>{'' if not r['rebuttals'] else format(r['strongest'], '.2f')}</td>"
-            f"<td>{_day(r['first'])}</td><td>{_day(r['last'])}</td></tr>"
-            for r in records
-        )
-        sections += [
-            "<h2>Disputes</h2>",
-            "<p>Articles grouped into stories by shared subject and time; claims are paired within one.</p>",
-            "<table><thead><tr><th>dispute</th><th>documents</th><th>claims</th><th>actors</th><th>rebuttals</th>"
-            f"<th>strongest</th><th>from</th><th>to</th></tr></thead><tbody>{rows}</tbody></table>",
-        ]
-        colours: dict[str, str] = {}
-        if self.target:
-            everyone = sorted({c.actor or "unknown" for c in self.claims})
-            colours = {a: _COLOURS[i % len(_COLOURS)] for i, a in enumerate(everyone)}
-            sections += [
-                "<section class='overall'>",
-                f"<h2>Stance toward “{html.escape(self.target)}”, all disputes</h2>",
-                self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"),
-                "<h3>Timeline</h3>",
-                _timeline_svg(self.stance_timeline(), colours=colours),
-                "<p>Each point is a claim: favor - against (from -1, against, to +1, favor), coloured by actor.</p>",
-                "</section>",
-            ]
-        sections.append("<h2>By dispute</h2>")
-        rebuttals = self.rebuttals_by_dispute()
-        for dispute in order:
-            part = [f"<section data-dispute='{number[dispute]}'><h3>{html.escape(dispute)}</h3>"]
-            if self.target:
-                part += [
-                    f"<h4>Stance toward “{html.escape(self.target)}”</h4>",
-                    self.actor_stance(dispute=dispute).to_html(index=False, float_format=lambda v: f"{v:.2f}"),
-                    _timeline_svg(self.stance_timeline(dispute=dispute), height=220, colours=colours),
-                ]
-            group = rebuttals.get(dispute)
-            part.append("<h4>Rebuttals, strongest first</h4>")
-            part.append(_rebuttal_table(group) if group else "<p>None found.</p>")
-            sections.append("".join(part) + "</section>")
-        claims_rows = "".join(
-            f"<tr data-dispute='{number.get(self.dispute_of(c), '')}'><td>{_day(c.date)}</td>"
-            f"<td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
-            f"<td>{html.escape(c.text)}</td></tr>"
-            for c in self.claims
-        )
-        sections += [
-            "<h2>Claims</h2>",
-            "<table><thead><tr><th>date</th><th>speaker</th><th>actor</th><th>kind</th><th>claim</th></tr></thead>"
-            f"<tbody>{claims_rows}</tbody></table>",
-        ]
-        style = (
-            "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
-            "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
-            "section{border-top:2px solid #ddd;margin-top:1.5em}select{max-width:700px}"
-        )
-        script = (  # the filter: one dispute's rows and section, or everything; #dispute=N in the address opens one
-            "var f=document.getElementById('dispute-filter');function show(v){f.value=v;"
-            "document.querySelectorAll('[data-dispute]').forEach(function(n){"
-            "n.style.display=(v==='all'||n.getAttribute('data-dispute')===v)?'':'none';});"
-            "document.querySelectorAll('.overall').forEach(function(n){n.style.display=v==='all'?'':'none';});}"
-            "f.addEventListener('change',function(e){show(e.target.value);});"
-            "var m=location.hash.match(/dispute=(\\d+)/);"
-            "if(m&&f.querySelector('option[value=\"'+m[1]+'\"]'))show(m[1]);"
-        )
-        document = (
-            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(sections)}<script>{script}</script></body></html>"
-        )
+        from stancekit.report import html_report
+
         target = Path(path)
+        document = html_report(self, title=title)
         with atomic_writer(target) as handle:
             handle.write(document)
         return target
-
-
-def _day(value: Any) -> str:
-    """A date as YYYY-MM-DD, or empty for none (or NaT)."""
-    if value is None or value != value:
-        return ""
-    return str(value.date()) if hasattr(value, "date") else str(value)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _rebuttal_table(rebuttals: Sequence[Relation]) -> str:
-    rows = "".join(
-        f"<tr><td>{r.score:.2f}</td><td>{html.escape(r.a.speaker or '')} ({html.escape(r.a.actor or '')})<br>"
-        f"{r.a.date.date() if r.a.date else ''}</td><td>{html.escape(r.a.text)}</td>"
-        f"<td>{html.escape(r.b.speaker or '')} ({html.escape(r.b.actor or '')})<br>"
-        f"{r.b.date.date() if r.b.date else ''}</td><td>{html.escape(r.b.text)}</td>"
-        f"<td>{r.lag.days if r.lag is not None else ''}</td><td>{html.escape(r.reason)}</td></tr>"
-        for r in rebuttals
-    )
-    score = "P(rebuttal)" if any(r.rebuttal_probability is not None for r in rebuttals) else "P(contradiction)"
-    return (
-        f"<table><thead><tr><th>{score}</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
-        f"<th>rebuttal</th><th>lag (days)</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-
-
-def _timeline_svg(
-    timeline: pd.DataFrame, *, width: int = 900, height: int = 320, colours: Mapping[str, str] | None = None
-) -> str:
-    """An inline SVG scatter of favor - against per claim over time, one colour per actor.
-
-    Pass ``colours`` (actor -> colour) so that the charts of one report agree.
-    """
-    dated = timeline.dropna(subset=["date"])
-    if dated.empty:
-        return "<p>No dated claims.</p>"
-    times = [d.timestamp() for d in dated["date"]]
-    low, high = min(times), max(times)
-    marks = [(low, dated["date"].min()), (high, dated["date"].max())] if high > low else [(low, dated["date"].min())]
-    if high == low:  # one day: put it in the middle, not against the axis
-        low, high = low - 86400.0, high + 86400.0
-    span = high - low
-    left, right, top, bottom = 60, width - 180, 20, height - 40
-
-    def x(t: float) -> float:
-        return float(left + (t - low) / span * (right - left))
-
-    def y(v: float) -> float:
-        return top + (1 - (v + 1) / 2) * (bottom - top)
-
-    actors = sorted(dated["actor"].fillna("unknown").unique())
-    colour = dict(colours) if colours else {}
-    for a in actors:
-        colour.setdefault(a, _COLOURS[len(colour) % len(_COLOURS)])
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-size='12'>",
-        f"<line x1='{left}' y1='{y(0)}' x2='{right}' y2='{y(0)}' stroke='#999' stroke-dasharray='4'/>",
-        f"<line x1='{left}' y1='{top}' x2='{left}' y2='{bottom}' stroke='#333'/>",
-        f"<text x='5' y='{y(1) + 4}'>favor</text><text x='5' y='{y(-1) + 4}'>against</text>",
-    ]
-    for t, label in marks:
-        parts.append(f"<text x='{x(t) - 30}' y='{height - 10}'>{label.date().isoformat()}</text>")
-    for row in dated.itertuples():
-        actor = row.actor if isinstance(row.actor, str) else "unknown"
-        value = float(row.favor) - float(row.against)
-        tooltip = html.escape(f"{row.speaker} ({actor}), {row.date.date()}: {row.claim} [{row.stance}]")
-        jitter = (zlib.crc32(str(row.claim).encode()) % 11 - 5) * 1.5 if not math.isnan(value) else 0
-        parts.append(
-            f"<circle cx='{x(row.date.timestamp()) + jitter:.1f}' cy='{y(value):.1f}' r='5' fill='{colour[actor]}' "
-            f"fill-opacity='0.75'><title>{tooltip}</title></circle>"
-        )
-    for i, actor in enumerate(actors):
-        parts.append(
-            f"<circle cx='{right + 20}' cy='{top + 10 + 18 * i}' r='5' fill='{colour[actor]}'/>"
-            f"<text x='{right + 30}' y='{top + 14 + 18 * i}'>{html.escape(actor)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)

@@ -44,6 +44,7 @@ PUBLIC_MODULES = [
     "stancekit.io",
     "stancekit.model_config",
     "stancekit.pairing",
+    "stancekit.report",
     "stancekit.ray_data",
     "stancekit.results",
     "stancekit.schema",

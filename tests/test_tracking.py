@@ -310,7 +310,7 @@ def test_inside_a_dispute_pairs_are_not_cut_by_similarity(fake_nli):
 def test_a_one_day_timeline_is_drawn_mid_plot():
     import re
 
-    from stancekit.tracking import _timeline_svg
+    from stancekit.report import timeline_svg
 
     day = pd.Timestamp("2026-01-21", tz="UTC")
     frame = pd.DataFrame(
@@ -324,7 +324,7 @@ def test_a_one_day_timeline_is_drawn_mid_plot():
             "against": [0.1, 0.8],
         }
     )
-    svg = _timeline_svg(frame, width=900)
+    svg = timeline_svg(frame, width=900)
     xs = [float(v) for v in re.findall(r"<circle cx='([\d.]+)' cy='[\d.]+' r='5' fill='[^']+' fill-opacity", svg)]
     assert xs and all(300 < v < 500 for v in xs)  # the middle of the 60..720 plot, not its left edge
     assert svg.count(">2026-01-21</text>") == 1  # one date label, not the same day twice
