@@ -54,7 +54,7 @@ def test_a_long_premise_fits_its_windows_in_both_directions(folders, kind, recwa
     assert forward.windows > 1 and both.windows > 1
     assert bool([w for w in recwarn if "truncated" in str(w.message)]) is (longest > model.max_length)
     # every window, joined as the model sees it, fits: nothing was cut
-    plan = model._plan(LONG, "the talks failed .", {})
+    plan = model.windows.plan(LONG, "the talks failed .", {})
     for start, end in plan.spans:
         ids = model.tokenizer(LONG[start:end], "the talks failed .")["input_ids"]
         single = len(split_sentences(LONG[start:end])) == 1

@@ -223,7 +223,7 @@ def test_long_premise_is_windowed_with_provenance(tiny_model):
     alone = tiny_model.score([(window_text, hypothesis)]).to_numpy()[0]
     np.testing.assert_allclose(results.to_numpy()[0], alone, atol=1e-5)
     # No window scores higher entailment or contradiction than the aggregate's deciding value.
-    spans = tiny_model._plan(premise, hypothesis, {}).spans
+    spans = tiny_model.windows.plan(premise, hypothesis, {}).spans
     per_window = tiny_model.score([(premise[s:e], hypothesis) for s, e in spans]).to_numpy()
     decided = max(per_window[:, 0].max(), per_window[:, 2].max())
     assert math.isclose(max(record.entailment, record.contradiction), decided, abs_tol=1e-5)
@@ -246,15 +246,15 @@ def test_iter_score_streams_in_chunks(tiny_model):
 
 
 def test_token_length_cache_stays_bounded_over_a_stream(tiny_model, monkeypatch):
-    import stancekit.scoring as scoring
+    import stancekit.scoring.windows as windows
 
-    monkeypatch.setattr(scoring, "_LENGTH_CACHE_SIZE", 20)
+    monkeypatch.setattr(windows, "LENGTH_CACHE_SIZE", 20)
     # premises repeat across chunks (a cached text must survive the clearing), hypotheses are all new
     pairs = [(f"the man sleeps {i % 3} .", f"the dog runs {i} .") for i in range(50)]
     reference = tiny_model.score(pairs[:5]).labels
     sizes = []
     for part in tiny_model.iter_score(pairs, chunk_size=8):
-        sizes.append(len(tiny_model._length_cache))
+        sizes.append(len(tiny_model.windows.cache))
         assert len(part) <= 8
     assert max(sizes) <= 20 and len(sizes) == 7  # 53 distinct texts went through a cache of 20
     assert tiny_model.score(pairs[:5]).labels == reference  # clearing the cache changes no result
@@ -279,19 +279,19 @@ def test_bf16_precision_runs_and_agrees_on_labels(tiny_model_dir):
 
 
 def test_a_full_length_cache_is_kept_when_every_text_is_already_in_it(tiny_model, monkeypatch):
-    import stancekit.scoring as scoring
+    import stancekit.scoring.windows as windows
 
-    monkeypatch.setattr(scoring, "_LENGTH_CACHE_SIZE", 4)
-    tiny_model._length_cache.clear()
+    monkeypatch.setattr(windows, "LENGTH_CACHE_SIZE", 4)
+    tiny_model.windows.cache.clear()
     texts = ["a b", "c d e", "f", "g h i j"]
-    first = tiny_model._token_lengths(texts)
-    assert len(tiny_model._length_cache) == 4
-    assert tiny_model._token_lengths(texts[:1]) == first[:1]  # a cached text: no clearing, no re-tokenising
-    assert len(tiny_model._length_cache) == 4
-    assert tiny_model._token_lengths(["k l"]) == [
+    first = tiny_model.windows.token_lengths(texts)
+    assert len(tiny_model.windows.cache) == 4
+    assert tiny_model.windows.token_lengths(texts[:1]) == first[:1]  # a cached text: no clearing, no re-tokenising
+    assert len(tiny_model.windows.cache) == 4
+    assert tiny_model.windows.token_lengths(["k l"]) == [
         len(tiny_model.tokenizer("k l", add_special_tokens=False)["input_ids"])
     ]
-    assert len(tiny_model._length_cache) == 1  # a new text at the bound clears the cache first
+    assert len(tiny_model.windows.cache) == 1  # a new text at the bound clears the cache first
 
 
 def test_tiny_model_fixture_has_a_real_vocabulary(tiny_model):

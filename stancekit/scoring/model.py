@@ -1,13 +1,11 @@
-"""The NLI scoring engine: any sequence-classification NLI checkpoint behind one typed API."""
+"""The NLI model behind one typed API, the Scorer protocol it satisfies, and the calibrations it carries."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -16,11 +14,19 @@ import numpy.typing as npt
 import torch
 
 from stancekit._device import resolve_device, resolve_precision
-from stancekit.io import is_missing
 from stancekit.model_config import STANCEKIT_CONFIG, ModelConfig, update_model_config
 from stancekit.results import Direction, ScoreResults, contradiction_strength
 from stancekit.schema import LabelSchema, LabelSpec
-from stancekit.text import split_sentences
+from stancekit.scoring.inputs import PairLike, iter_pairs
+from stancekit.scoring.loading import (
+    check_local_path,
+    check_tokenizer_files,
+    check_vocabulary,
+    default_model_path,
+    load_classifier,
+    model_window,
+)
+from stancekit.scoring.windows import Plan, Unit, WindowPlanner, aggregate
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
 if TYPE_CHECKING:
@@ -29,49 +35,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "Combine",
-    "NLIModel",
-    "PairLike",
-    "Scorer",
-    "StoredCalibration",
-    "TextPair",
-    "check_text",
-    "default_model_path",
-    "iter_pairs",
-    "load_classifier",
-    "make_pairs",
-    "model_window",
-    "no_loading_bar",
-    "read_labels",
-    "require_scorer",
-]
 
 Combine = Literal["max_contradiction", "mean"]
 """How to combine the two directions of a pair: keep the direction with the higher contradiction, or average."""
 
-DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
+
 _STREAM_CHUNK = 8192
-
-
-@runtime_checkable
-class PairLike(Protocol):
-    """Anything with ``premise`` and ``hypothesis`` text attributes (e.g. :class:`TextPair`).
-
-    Example:
-        >>> isinstance(TextPair(premise="p", hypothesis="h"), PairLike)
-        True
-    """
-
-    @property
-    def premise(self) -> str:
-        """The premise text."""
-        ...
-
-    @property
-    def hypothesis(self) -> str:
-        """The hypothesis text."""
-        ...
 
 
 @runtime_checkable
@@ -180,164 +149,6 @@ class StoredCalibration:
             )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TextPair:
-    """A (premise, hypothesis) pair as a typed record.
-
-    Example:
-        >>> TextPair(premise="Kabul said no threat comes from Afghanistan.", hypothesis="Afghanistan is a threat.")
-        TextPair(premise='Kabul said no threat comes from Afghanistan.', hypothesis='Afghanistan is a threat.')
-    """
-
-    premise: str
-    hypothesis: str
-
-    def __post_init__(self) -> None:
-        """Validate both texts."""
-        check_text(self.premise, "TextPair.premise")
-        check_text(self.hypothesis, "TextPair.hypothesis")
-
-
-_LENGTH_CACHE_SIZE = 50_000
-"""Distinct texts whose token length :class:`NLIModel` remembers (repeated premises are measured once)."""
-
-
-def check_text(value: object, where: str) -> str:
-    """``value`` itself when it is a text with something to read; else an error naming ``where`` and the value.
-
-    Example:
-        >>> check_text("Kabul denies it.", "texts[0]")
-        'Kabul denies it.'
-        >>> check_text("  ", "texts[3]")
-        Traceback (most recent call last):
-        ...
-        ValueError: texts[3] is empty or whitespace ('  '); every pair needs two non-empty texts.
-    """
-    if is_missing(value):
-        raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
-    if not isinstance(value, str):
-        raise TypeError(f"{where} must be a str, got {type(value).__name__} ({value!r}).")
-    if not value.strip():
-        raise ValueError(f"{where} is empty or whitespace ({value!r}); every pair needs two non-empty texts.")
-    if not _visible(value):
-        raise ValueError(
-            f"{where} has only invisible characters ({value!r}: zero-width, direction or byte-order marks); "
-            "every pair needs two texts with something to read."
-        )
-    return value
-
-
-def _visible(text: str) -> bool:
-    """Whether a text has a character that is neither whitespace nor an invisible format character (Cf, Cc)."""
-    import unicodedata
-
-    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
-
-
-def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextPair]:
-    """Zip two equally long sequences of texts into validated :class:`TextPair` records.
-
-    Raises:
-        ValueError: If the lengths differ, or a text is missing or empty (naming its index).
-        TypeError: If a text is not a string.
-
-    Example:
-        >>> make_pairs(["A dog runs."], ["An animal moves."])[0].hypothesis
-        'An animal moves.'
-    """
-    if len(premises) != len(hypotheses):
-        raise ValueError(
-            f"premises and hypotheses must have the same length, got {len(premises)} premises and "
-            f"{len(hypotheses)} hypotheses."
-        )
-    return [
-        TextPair(premise=check_text(p, f"premises[{i}]"), hypothesis=check_text(h, f"hypotheses[{i}]"))
-        for i, (p, h) in enumerate(zip(premises, hypotheses, strict=True))
-    ]
-
-
-def _as_pair(item: object, index: int) -> tuple[str, str]:
-    if isinstance(item, PairLike):
-        return (
-            check_text(item.premise, f"pairs[{index}].premise"),
-            check_text(item.hypothesis, f"pairs[{index}].hypothesis"),
-        )
-    if isinstance(item, (tuple, list)) and len(item) == 2:
-        return (
-            check_text(item[0], f"pairs[{index}][0] (premise)"),
-            check_text(item[1], f"pairs[{index}][1] (hypothesis)"),
-        )
-    raise TypeError(
-        f"pairs[{index}] must be a (premise, hypothesis) tuple or a record with .premise and .hypothesis, "
-        f"got {type(item).__name__} ({item!r:.80})."
-    )
-
-
-def iter_pairs(pairs: object) -> Iterator[tuple[str, str]]:
-    """Checked (premise, hypothesis) strings from any pair input :meth:`NLIModel.score` accepts.
-
-    Tuples, :class:`PairLike` records or a pandas DataFrame with premise/hypothesis columns; a bad item is an
-    error naming its index.
-
-    Example:
-        >>> list(iter_pairs([("A man sleeps.", "A man is awake.")]))
-        [('A man sleeps.', 'A man is awake.')]
-    """
-    if isinstance(pairs, (str, bytes)):
-        raise TypeError("pairs must be a sequence of (premise, hypothesis) pairs, got a single string.")
-    columns = getattr(pairs, "columns", None)
-    if columns is not None:  # a pandas DataFrame
-        missing = [c for c in ("premise", "hypothesis") if c not in columns]
-        if missing:
-            raise ValueError(
-                f"the DataFrame needs the columns ['premise', 'hypothesis'], but {missing} are missing "
-                f"(found {list(columns)}); rename them, e.g. df.rename(columns={{'text': 'premise'}})."
-            )
-        pairs = zip(pairs["premise"].tolist(), pairs["hypothesis"].tolist(), strict=True)  # type: ignore[index]
-    if not isinstance(pairs, Iterable):
-        raise TypeError(f"pairs must be an iterable of (premise, hypothesis) pairs, got {type(pairs).__name__}.")
-    for index, item in enumerate(pairs):
-        yield _as_pair(item, index)
-
-
-def default_model_path() -> Path:
-    """Where the shipped default model lives: inside the installed package, or ``models/`` of a source checkout.
-
-    Raises:
-        FileNotFoundError: If neither holds the model.
-
-    Example:
-        >>> default_model_path().name
-        'stancekit-nli-minilm-l6'
-    """
-    here = Path(__file__).resolve().parent
-    candidates = [here / "_models" / DEFAULT_MODEL_NAME, here.parent / "models" / DEFAULT_MODEL_NAME]
-    for candidate in candidates:
-        if (candidate / "config.json").exists():
-            return candidate
-    raise FileNotFoundError(
-        f"the default model {DEFAULT_MODEL_NAME!r} is not installed (looked in {[str(c) for c in candidates]}). "
-        "Reinstall stancekit, or pass a hub name or local path to NLIModel.from_pretrained()."
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Unit:
-    """One model input: a directional premise window and its hypothesis."""
-
-    premise: str
-    hypothesis: str
-
-
-@dataclass(slots=True)
-class _Plan:
-    """How one directional pair maps onto units: one per premise window."""
-
-    units: list[int]
-    spans: list[tuple[int, int]]
-    truncated: bool
-
-
 class NLIModel(StoredCalibration):
     """An NLI cross-encoder that scores (premise, hypothesis) pairs with canonical labels.
 
@@ -401,8 +212,9 @@ class NLIModel(StoredCalibration):
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.name = name
-        self.max_length = model_window(model, tokenizer, max_length)
-        self._length_cache: dict[str, int] = {}
+        self._max_length = model_window(model, tokenizer, max_length)
+        self.windows = WindowPlanner(tokenizer, self.max_length)
+        """Plans premise windows and caches token counts (see :class:`WindowPlanner`)."""
         self.stance_calibration_record = None
         self.rebuttal_threshold = None
         self.rebuttal_combiner = None
@@ -449,7 +261,7 @@ class NLIModel(StoredCalibration):
         from transformers import AutoConfig, AutoTokenizer
 
         source = str(model_name_or_path)
-        _check_local_path(source)
+        check_local_path(source)
         common: dict[str, Any] = {
             "revision": revision,
             "local_files_only": local_files_only,
@@ -462,10 +274,10 @@ class NLIModel(StoredCalibration):
         labels = LabelSpec.resolve(
             id2label, label_map=label_map if label_map is not None else stored.label_map, stored_schema=stored.schema
         )
-        _check_tokenizer_files(source)
+        check_tokenizer_files(source)
         model = load_classifier(source, config, **common)
         tokenizer = AutoTokenizer.from_pretrained(source, **common)
-        _check_vocabulary(tokenizer, config, source)
+        check_vocabulary(tokenizer, config, source)
         loaded = cls(
             model,
             tokenizer,
@@ -509,6 +321,16 @@ class NLIModel(StoredCalibration):
         if self.rebuttal_combiner is not None:
             changes["rebuttal_combiner"] = self.rebuttal_combiner.to_record()
         update_model_config(target, **changes)
+
+    @property
+    def max_length(self) -> int:
+        """Tokens per model input: the window long premises are split to fit."""
+        return self._max_length
+
+    @max_length.setter
+    def max_length(self, value: int) -> None:
+        self._max_length = int(value)
+        self.windows.max_length = self._max_length
 
     @property
     def labels(self) -> list[NLILabel]:
@@ -619,16 +441,16 @@ class NLIModel(StoredCalibration):
         combine: Combine,
         show_progress_bar: bool | None,
     ) -> ScoreResults:
-        units: dict[_Unit, int] = {}
-        self._token_lengths([text for pair in chunk for text in pair])  # one batched call, not two per pair
-        forward = [self._plan(p, h, units) for p, h in chunk]
+        units: dict[Unit, int] = {}
+        self.windows.token_lengths([text for pair in chunk for text in pair])  # one batched call, not two per pair
+        forward = [self.windows.plan(p, h, units) for p, h in chunk]
         # backward: the hypothesis is scored as premise against the (windowed) premise, so a long premise still fits
-        backward = [self._plan(h, p, units, split="hypothesis") for p, h in chunk] if both_directions else []
+        backward = [self.windows.plan(h, p, units, split="hypothesis") for p, h in chunk] if both_directions else []
         probs, cut = self._run(list(units), batch_size, show_progress_bar)
         for plan in forward + backward:
             plan.truncated = plan.truncated or bool(cut[plan.units].any())
         self._warn_truncation(forward + backward)
-        fwd = [self._aggregate(plan, probs) for plan in forward]
+        fwd = [aggregate(plan, probs, two_way=self.two_way) for plan in forward]
         n = len(chunk)
         out = np.zeros((n, probs.shape[1]), dtype=np.float32)
         directions: list[Direction] = ["forward"] * n
@@ -639,9 +461,9 @@ class NLIModel(StoredCalibration):
         truncated = np.zeros(n, bool)
         for i, (vector, w) in enumerate(fwd):
             plan = forward[i]
-            chosen: tuple[npt.NDArray[np.float32], int, _Plan, Direction] = (vector, w, plan, "forward")
+            chosen: tuple[npt.NDArray[np.float32], int, Plan, Direction] = (vector, w, plan, "forward")
             if both_directions:
-                bvector, bw = self._aggregate(backward[i], probs)
+                bvector, bw = aggregate(backward[i], probs, two_way=self.two_way)
                 truncated[i] = backward[i].truncated
                 if combine == "mean":
                     vector = ((vector + bvector) / 2).astype(np.float32)
@@ -674,60 +496,7 @@ class NLIModel(StoredCalibration):
 
     # ------------------------------------------------------------------ internals
 
-    def _token_lengths(self, texts: Sequence[str]) -> list[int]:
-        unique = dict.fromkeys(texts)
-        missing = [t for t in unique if t not in self._length_cache]
-        if len(self._length_cache) + len(missing) > _LENGTH_CACHE_SIZE:  # a stream must not grow it without limit
-            self._length_cache.clear()  # cleared before this call's texts are looked up, never in between
-            missing = list(unique)
-        if missing:
-            encoded = self.tokenizer(missing, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-            self._length_cache.update(zip(missing, (len(ids) for ids in encoded), strict=True))
-        return [self._length_cache[t] for t in texts]
-
-    def _budget(self, hypothesis: str) -> int:
-        """Premise tokens that fit beside ``hypothesis`` in one window."""
-        specials = int(self.tokenizer.num_special_tokens_to_add(pair=True))
-        return self.max_length - specials - self._token_lengths([hypothesis])[0]
-
-    def _plan(self, premise: str, hypothesis: str, units: dict[_Unit, int], *, split: str = "premise") -> _Plan:
-        """Windows of the long side (``split``: the premise, or for the backward direction the hypothesis slot)."""
-        long_text, other = (premise, hypothesis) if split == "premise" else (hypothesis, premise)
-
-        def unit(window: str) -> _Unit:
-            return _Unit(window, other) if split == "premise" else _Unit(other, window)
-
-        budget = self._budget(other)
-        if self._token_lengths([long_text])[0] <= budget:
-            return _Plan([units.setdefault(unit(long_text), len(units))], [(0, len(long_text))], False)
-        spans = split_sentences(long_text) or [(0, len(long_text))]
-        lengths = self._token_lengths([long_text[s:e] for s, e in spans])
-        groups: list[list[int]] = []
-        used = 0
-        for i, n in enumerate(lengths):
-            # A first guess: the sum of the sentences' counts and a token per join; checked exactly below
-            if groups and used + n + 1 <= budget:
-                groups[-1].append(i)
-                used += n + 1
-            else:
-                groups.append([i])
-                used = n
-        windows: list[tuple[int, int]] = []
-        truncated = budget < 1
-        while groups:
-            group = groups.pop(0)
-            start, end = spans[group[0]][0], spans[group[-1]][1]
-            if len(group) > 1 and self._token_lengths([long_text[start:end]])[0] > budget:
-                # joins cost more than guessed (byte-level BPE counts "\n\n" and leading spaces): split the group
-                half = len(group) // 2
-                groups[:0] = [group[:half], group[half:]]
-                continue
-            truncated = truncated or (len(group) == 1 and lengths[group[0]] > budget)
-            windows.append((start, end))
-        ids = [units.setdefault(unit(long_text[s:e]), len(units)) for s, e in windows]
-        return _Plan(ids, windows, truncated)
-
-    def _warn_truncation(self, plans: Sequence[_Plan]) -> None:
+    def _warn_truncation(self, plans: Sequence[Plan]) -> None:
         count = sum(plan.truncated for plan in plans)
         if count:
             warnings.warn(
@@ -737,23 +506,13 @@ class NLIModel(StoredCalibration):
                 stacklevel=4,
             )
 
-    def _aggregate(self, plan: _Plan, probs: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], int]:
-        rows = probs[plan.units]
-        if len(rows) == 1:
-            return rows[0], 0
-        best_e = int(np.argmax(rows[:, 0]))
-        if self.two_way:
-            return rows[best_e], best_e
-        best_c = int(np.argmax(rows[:, 2]))
-        return (rows[best_e], best_e) if rows[best_e, 0] >= rows[best_c, 2] else (rows[best_c], best_c)
-
     def _show_bar(self, show_progress_bar: bool | None, n_batches: int) -> bool:
         if show_progress_bar is not None:
             return show_progress_bar
         return n_batches > 1 and logger.getEffectiveLevel() <= logging.INFO
 
     def _run(
-        self, units: list[_Unit], batch_size: int, show_progress_bar: bool | None
+        self, units: list[Unit], batch_size: int, show_progress_bar: bool | None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
         """Probabilities for each unit, in length-sorted batches, and which units were cut.
 
@@ -826,196 +585,3 @@ class NLIModel(StoredCalibration):
             result[:, 1] = probs[:, self.index_of[NLILabel.NEUTRAL]]
             result[:, 2] = probs[:, self.index_of[NLILabel.CONTRADICTION]]
         return result
-
-
-def model_window(model: Any, tokenizer: Any, max_length: int | None = None) -> int:
-    """Tokens per input: the smallest of ``max_length``, the tokenizer's and the model's limits (512 if none is set).
-
-    Example:
-        >>> model_window(model.model, tokenizer)
-        512
-    """
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if isinstance(positions, int) and getattr(model.config, "model_type", "") in _OFFSET_POSITIONS:
-        # RoBERTa-style embeddings number positions from pad_token_id + 1: 514 positions hold 512 tokens
-        positions -= int(getattr(model.config, "pad_token_id", 1) or 0) + 1
-    limits = [
-        n
-        for n in (max_length, getattr(tokenizer, "model_max_length", None), positions)
-        if isinstance(n, int) and 0 < n < 100_000
-    ]
-    return min(limits) if limits else 512
-
-
-# Model types whose position ids start after the padding index (create_position_ids_from_input_ids)
-_OFFSET_POSITIONS = frozenset(
-    {
-        "roberta",
-        "roberta-prelayernorm",
-        "xlm-roberta",
-        "xlm-roberta-xl",
-        "camembert",
-        "mpnet",
-        "data2vec-text",
-        "longformer",
-        "luke",
-        "xmod",
-        "ibert",
-        "markuplm",
-        "mluke",
-    }
-)
-
-
-def load_classifier(source: str, config: Any, **options: Any) -> Any:
-    """A sequence-classification model from safetensors only (never pickled weights), in fp32.
-
-    Raises:
-        ValueError: If the checkpoint has no safetensors weights.
-
-    Example:
-        >>> from transformers import AutoConfig
-        >>> config = AutoConfig.from_pretrained("models/stancekit-nli-minilm-l6")
-        >>> load_classifier("models/stancekit-nli-minilm-l6", config).dtype
-        torch.float32
-    """
-    from transformers import AutoModelForSequenceClassification
-
-    if Path(source).is_dir():
-        broken = broken_safetensors(source)
-        if broken:
-            raise ValueError(broken[0])
-    try:
-        with no_loading_bar(Path(source).is_dir()):
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, config=config, use_safetensors=True, **options
-            )
-    except OSError as error:
-        if "safetensors" in str(error).lower():
-            raise ValueError(
-                f"{source} has no safetensors weights; stancekit never loads pickled (.bin) weights. "
-                "Convert the checkpoint with safetensors first, or use a checkpoint that ships model.safetensors."
-            ) from error
-        raise
-    return model.float()  # weights may be stored in half precision; compute stays fp32 or autocast
-
-
-def broken_safetensors(folder: str | Path) -> list[str]:
-    """One line per ``*.safetensors`` file in ``folder`` that cannot be read (truncated or corrupted); empty if none.
-
-    Example:
-        >>> broken_safetensors("models/stancekit-nli-minilm-l6")
-        []
-    """
-    from safetensors import safe_open
-
-    problems = []
-    for path in sorted(Path(folder).glob("*.safetensors")):
-        try:
-            with safe_open(str(path), framework="pt") as handle:
-                handle.keys()
-        except Exception as error:  # SafetensorError is neither OSError nor ValueError
-            problems.append(
-                f"{path}: not a readable safetensors file ({error}); it is truncated or corrupted: "
-                "download or save the model again."
-            )
-    return problems
-
-
-@contextlib.contextmanager
-def no_loading_bar(local: bool) -> Iterator[None]:
-    """Hide transformers' "Loading weights" bar for a local folder (it is noise there); hub downloads keep theirs.
-
-    Example:
-        >>> from transformers.utils import logging as hf_logging
-        >>> with no_loading_bar(True):
-        ...     hf_logging.is_progress_bar_enabled()
-        False
-    """
-    from transformers.utils import logging as hf_logging
-
-    was_on = hf_logging.is_progress_bar_enabled()
-    if local and was_on:
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        if local and was_on:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
-
-
-def read_labels(
-    source: str | Path, *, label_map: Mapping[str, str | NLILabel] | None = None
-) -> tuple[LabelSchema | None, bool]:
-    """A checkpoint's label schema (``None`` for an NLI head) and whether it is two-way, from its config alone.
-
-    Raises:
-        ValueError: If the labels cannot be mapped (as :meth:`NLIModel.from_pretrained`).
-
-    Example:
-        >>> read_labels("models/stancekit-nli-minilm-l6")
-        (None, False)
-    """
-    from transformers import AutoConfig
-
-    config = AutoConfig.from_pretrained(str(source), trust_remote_code=False)
-    id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
-    stored = ModelConfig.read(source)
-    spec = LabelSpec.resolve(
-        id2label, label_map=label_map if label_map is not None else stored.label_map, stored_schema=stored.schema
-    )
-    schema, two_way = spec.schema, spec.two_way
-    return schema, two_way
-
-
-def _check_local_path(source: str) -> None:
-    """Refuse a name that can only be a local path when nothing is there.
-
-    Absolute, ``./``, ``~`` or deeper than ``namespace/name``: the hub client would call it a malformed repo id.
-    """
-    path = Path(source).expanduser()
-    looks_local = path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1 or "\\" in source
-    if not looks_local:
-        return
-    try:
-        path.resolve(strict=True)
-    except (OSError, RuntimeError) as error:  # missing, or a symlink loop
-        reason = "a symlink loop" if "loop" in str(error).lower() or isinstance(error, RuntimeError) else "missing"
-        raise FileNotFoundError(
-            f"no model at {source} ({reason}): give a local folder with config.json and model.safetensors, or a "
-            "hub id such as 'cross-encoder/nli-deberta-v3-base'."
-        ) from None
-    if path.is_dir() and not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{source} has no config.json: it is not a saved model folder.")
-
-
-_TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.txt",
-    "vocab.json",
-    "spm.model",
-    "sentencepiece.bpe.model",
-    "tokenizer.model",
-    "sentencepiece.model",
-)
-
-
-def _check_tokenizer_files(source: str) -> None:
-    """Refuse a local folder with no tokenizer files: transformers would build a near-empty vocabulary from nothing."""
-    folder = Path(source)
-    if folder.is_dir() and not any((folder / name).is_file() for name in _TOKENIZER_FILES):
-        raise ValueError(
-            f"{source} has no tokenizer files (none of {', '.join(_TOKENIZER_FILES)}): every word would be "
-            "unknown to the model. Save the tokenizer beside the weights (tokenizer.save_pretrained(folder))."
-        )
-
-
-def _check_vocabulary(tokenizer: Any, config: Any, source: str) -> None:
-    """Refuse a tokenizer far smaller than the model's vocabulary (its files are missing: every word is unknown)."""
-    vocab_size = int(getattr(config, "vocab_size", 0) or 0)
-    if vocab_size and len(tokenizer) < vocab_size // 2:
-        raise ValueError(
-            f"{source}: the tokenizer has {len(tokenizer)} tokens but the model's vocabulary has {vocab_size}: the "
-            "checkpoint's tokenizer files (tokenizer.json, vocab.txt, spm.model, vocab.json + merges.txt) are missing "
-            "or incomplete, and every word would be read as unknown. Copy them from the base model's folder."
-        )
