@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from stancekit.claims import Claim
 from stancekit.pairing import Relation, RelationList
+from stancekit.results import html_table
 from stancekit.text import clip
 
 if TYPE_CHECKING:
@@ -95,18 +97,19 @@ def html_report(tracker: Tracker, *, title: str = "stancekit report") -> str:
     )
     frame = tracker.disputes_frame()
     records = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
-    rows = "".join(
-        f"<tr data-dispute='{number[r['dispute']]}'><td>{html.escape(r['dispute'])}</td><td>{r['documents']}</td>"
-        f"<td>{r['claims']}</td><td>{html.escape(r['actors'])}</td><td>{r['rebuttals']}</td>"
-        f"<td>{'' if not r['rebuttals'] else format(r['strongest'], '.2f')}</td>"
-        f"<td>{_day(r['first'])}</td><td>{_day(r['last'])}</td></tr>"
+    rows = [
+        [html.escape(r["dispute"]), r["documents"], r["claims"], html.escape(r["actors"]), r["rebuttals"],
+         "" if not r["rebuttals"] else format(r["strongest"], ".2f"), _day(r["first"]), _day(r["last"])]
         for r in records
-    )
+    ]  # fmt: skip
     sections += [
         "<h2>Disputes</h2>",
         "<p>Articles grouped into stories by shared subject and time; claims are paired within one.</p>",
-        "<table><thead><tr><th>dispute</th><th>documents</th><th>claims</th><th>actors</th><th>rebuttals</th>"
-        f"<th>strongest</th><th>from</th><th>to</th></tr></thead><tbody>{rows}</tbody></table>",
+        html_table(
+            ["dispute", "documents", "claims", "actors", "rebuttals", "strongest", "from", "to"],
+            rows,
+            row_attributes=[f"data-dispute='{number[r['dispute']]}'" for r in records],
+        ),
     ]
     colours: dict[str, str] = {}
     if tracker.target:
@@ -135,16 +138,14 @@ def html_report(tracker: Tracker, *, title: str = "stancekit report") -> str:
         part.append("<h4>Rebuttals, strongest first</h4>")
         part.append(rebuttal_table(group) if group else "<p>None found.</p>")
         sections.append("".join(part) + "</section>")
-    claims_rows = "".join(
-        f"<tr data-dispute='{number.get(tracker.dispute_of(c), '')}'><td>{_day(c.date)}</td>"
-        f"<td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
-        f"<td>{html.escape(c.text)}</td></tr>"
+    claims_rows = [
+        [_day(c.date), html.escape(c.speaker or ""), html.escape(c.actor or ""), c.kind, html.escape(c.text)]
         for c in tracker.claims
-    )
+    ]
+    attributes = [f"data-dispute='{number.get(tracker.dispute_of(c), '')}'" for c in tracker.claims]
     sections += [
         "<h2>Claims</h2>",
-        "<table><thead><tr><th>date</th><th>speaker</th><th>actor</th><th>kind</th><th>claim</th></tr></thead>"
-        f"<tbody>{claims_rows}</tbody></table>",
+        html_table(["date", "speaker", "actor", "kind", "claim"], claims_rows, row_attributes=attributes),
     ]
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
@@ -181,19 +182,18 @@ def rebuttal_table(rebuttals: Sequence[Relation]) -> str:
         >>> rebuttal_table(tracker.rebuttals[:1]).count("<tr>")
         2
     """
-    rows = "".join(
-        f"<tr><td>{r.score:.2f}</td><td>{html.escape(r.a.speaker or '')} ({html.escape(r.a.actor or '')})<br>"
-        f"{r.a.date.date() if r.a.date else ''}</td><td>{html.escape(r.a.text)}</td>"
-        f"<td>{html.escape(r.b.speaker or '')} ({html.escape(r.b.actor or '')})<br>"
-        f"{r.b.date.date() if r.b.date else ''}</td><td>{html.escape(r.b.text)}</td>"
-        f"<td>{r.lag.days if r.lag is not None else ''}</td><td>{html.escape(r.reason)}</td></tr>"
+
+    def who(claim: Claim) -> str:
+        day = claim.date.date() if claim.date else ""
+        return f"{html.escape(claim.speaker or '')} ({html.escape(claim.actor or '')})<br>{day}"
+
+    rows = [
+        [f"{r.score:.2f}", who(r.a), html.escape(r.a.text), who(r.b), html.escape(r.b.text),
+         r.lag.days if r.lag is not None else "", html.escape(r.reason)]
         for r in rebuttals
-    )
+    ]  # fmt: skip
     score = "P(rebuttal)" if any(r.rebuttal_probability is not None for r in rebuttals) else "P(contradiction)"
-    return (
-        f"<table><thead><tr><th>{score}</th><th>claim by</th><th>claim</th><th>rebuttal by</th>"
-        f"<th>rebuttal</th><th>lag (days)</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    return html_table([score, "claim by", "claim", "rebuttal by", "rebuttal", "lag (days)", "why"], rows)
 
 
 def timeline_svg(

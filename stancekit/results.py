@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -27,6 +27,7 @@ __all__ = [
     "RecordSequence",
     "ScoreResults",
     "contradiction_strength",
+    "html_table",
     "more_contradictory",
 ]
 
@@ -442,15 +443,30 @@ class ScoreResults(RecordSequence[PairScore]):
             cells = [html.escape(_clip(record.premise, 80)), html.escape(_clip(record.hypothesis, 80))]
             cells.append(f"<b>{record.label.value}</b>")
             cells += ["-" if v is None else f"{v:.3f}" for v in record.scores.values()]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            rows.append(cells)
         more = f"<p>… {len(self) - 50} more</p>" if len(self) > 50 else ""
-        header = "".join(
-            f"<th>{h}</th>" for h in ("premise", "hypothesis", "label", "entailment", "neutral", "contradiction")
-        )
-        return (
-            f"<p><b>ScoreResults</b>: {len(self)} pairs</p><table><thead><tr>{header}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{more}"
-        )
+        header = ("premise", "hypothesis", "label", "entailment", "neutral", "contradiction")
+        return f"<p><b>ScoreResults</b>: {len(self)} pairs</p>{html_table(header, rows)}{more}"
+
+
+def html_table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, row_attributes: Sequence[str] | None = None
+) -> str:
+    """An HTML table: the header names (escaped here) and rows of cells already rendered as HTML.
+
+    The one way stancekit writes a table (Jupyter views, the HTML report); ``row_attributes`` gives each row's
+    ``<tr>`` its attributes (e.g. ``data-dispute='3'``).
+
+    Example:
+        >>> html_table(["actor", "stance"], [["Russia", "<b>favor</b>"]])
+        '<table><thead><tr><th>actor</th><th>stance</th></tr></thead><tbody><tr><td>Russia</td><td><b>favor</b></td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in header)
+    body = []
+    for i, row in enumerate(rows):
+        attributes = f" {row_attributes[i]}" if row_attributes is not None and row_attributes[i] else ""
+        body.append(f"<tr{attributes}>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _clip(text: str, width: int = 40) -> str:
@@ -514,16 +530,10 @@ class RecordList(list[R]):
         rows = [self._row(r) for r in self[:50]]
         if not rows:
             return f"<p><b>{type(self).__name__}</b>: no {self.title}</p>"
-        header = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_clip(_cell(v), 160))}</td>" for v in row.values()) + "</tr>"
-            for row in rows
-        )
+        body = [[html.escape(_clip(_cell(v), 160)) for v in row.values()] for row in rows]
         more = f"<p>… {len(self) - 50} more</p>" if len(self) > 50 else ""
-        return (
-            f"<p><b>{type(self).__name__}</b>: {len(self)} {self.title}</p><table><thead><tr>{header}</tr></thead>"
-            f"<tbody>{body}</tbody></table>{more}"
-        )
+        table = html_table(list(rows[0]), body)
+        return f"<p><b>{type(self).__name__}</b>: {len(self)} {self.title}</p>{table}{more}"
 
 
 def _cell(value: object) -> str:

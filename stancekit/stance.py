@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from stancekit.results import RecordSequence
+from stancekit.results import RecordSequence, html_table
 from stancekit.scoring import Scorer, check_text, require_scorer
 from stancekit.text import KNOWN_VERBS, base_form, negate
 
@@ -194,15 +194,12 @@ class StanceResults(RecordSequence[StanceResult]):
 
     def _repr_html_(self) -> str:
         """An HTML table for Jupyter."""
-        rows = "".join(
-            f"<tr><td>{html.escape(r.text[:120])}</td><td>{html.escape(r.target[:60])}</td><td><b>{r.label.value}</b>"
-            f"</td><td>{r.favor:.3f}</td><td>{r.against:.3f}</td><td>{r.none:.3f}</td></tr>"
+        rows = [
+            [html.escape(r.text[:120]), html.escape(r.target[:60]), f"<b>{r.label.value}</b>", f"{r.favor:.3f}",
+             f"{r.against:.3f}", f"{r.none:.3f}"]
             for r in self[:50]
-        )
-        return (
-            "<table><thead><tr><th>text</th><th>target</th><th>stance</th><th>favor</th><th>against</th>"
-            f"<th>none</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        ]  # fmt: skip
+        return html_table(["text", "target", "stance", "favor", "against", "none"], rows)
 
 
 def most_probable_stance(favor: float, against: float, none: float) -> StanceLabel:

@@ -310,3 +310,18 @@ def test_finetune_settings_become_trainer_arguments_in_one_place(tmp_path):
     bad = FinetuneConfig(output_dir=tmp_path, trainer_options={"no_such_argument": 1})
     with pytest.raises(ValueError, match=r"trainer_options \{'no_such_argument': 1\}.*only arguments of"):
         bad.training_arguments(tmp_path, train_pairs=10)
+
+
+def test_every_html_table_is_written_by_one_function():
+    writers = []
+    for path, tree in _modules():
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "<table" in node.value:
+                if id(node) not in docstrings and path.name != "results.py":
+                    writers.append(f"{path.name}:{node.lineno}")
+    assert writers == []  # results.html_table writes them all (Jupyter views and the HTML report)

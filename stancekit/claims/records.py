@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from stancekit.results import RecordList
+from stancekit.results import RecordList, html_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,12 +114,9 @@ def claims_html(claims: Sequence[Claim], *, limit: int = 50) -> str:
         >>> claims_html(claims)[:52]
         '<table><thead><tr><th>speaker</th><th>actor</th><th>'
     """
-    rows = "".join(
-        f"<tr><td>{html.escape(c.speaker or '')}</td><td>{html.escape(c.actor or '')}</td><td>{c.kind}</td>"
-        f"<td>{c.date.date() if c.date else ''}</td><td>{html.escape(c.text[:160])}</td></tr>"
+    rows = [
+        [html.escape(c.speaker or ""), html.escape(c.actor or ""), c.kind, c.date.date() if c.date else "",
+         html.escape(c.text[:160])]
         for c in claims[:limit]
-    )
-    return (
-        "<table><thead><tr><th>speaker</th><th>actor</th><th>kind</th><th>date</th><th>claim</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
+    ]  # fmt: skip
+    return html_table(["speaker", "actor", "kind", "date", "claim"], rows)
