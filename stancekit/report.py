@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from stancekit.tracking import Tracker
 
-__all__ = ["COLOURS", "html_report", "rebuttal_table", "summary_text", "timeline_svg"]
+__all__ = ["COLOURS", "html_report", "rebuttal_table", "summary_text", "timeline_points", "timeline_svg"]
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 """The actors' colours, in order, shared by every chart of one report."""
@@ -196,6 +196,26 @@ def rebuttal_table(rebuttals: Sequence[Relation]) -> str:
     return html_table([score, "claim by", "claim", "rebuttal by", "rebuttal", "lag (days)", "why"], rows)
 
 
+def timeline_points(timeline: pd.DataFrame) -> pd.DataFrame:
+    """The dated claims of a stance timeline as the points every chart draws.
+
+    Adds ``net`` (P(favor) - P(against), in [-1, 1]) and ``day``, and names a claim without an actor "unknown".
+
+    Example:
+        >>> points = timeline_points(tracker.stance_timeline())
+        >>> bool(points["net"].between(-1, 1).all()), bool(points["date"].isna().any())
+        (True, False)
+    """
+    import pandas as pd
+
+    points = timeline[timeline["date"].notna()].copy()
+    points["actor"] = points["actor"].where(points["actor"].map(lambda a: isinstance(a, str)), "unknown")
+    points["net"] = points["favor"].astype("float64") - points["against"].astype("float64")
+    points["day"] = pd.to_datetime(points["date"]).dt.normalize()
+    out: pd.DataFrame = points
+    return out
+
+
 def timeline_svg(
     timeline: pd.DataFrame, *, width: int = 900, height: int = 320, colours: Mapping[str, str] | None = None
 ) -> str:
@@ -207,7 +227,7 @@ def timeline_svg(
         >>> timeline_svg(tracker.stance_timeline()).count("<circle") > len(tracker.claims)  # claims + legend
         True
     """
-    dated = timeline.dropna(subset=["date"])
+    dated = timeline_points(timeline)
     if dated.empty:
         return "<p>No dated claims.</p>"
     times = [d.timestamp() for d in dated["date"]]
@@ -224,7 +244,7 @@ def timeline_svg(
     def y(v: float) -> float:
         return top + (1 - (v + 1) / 2) * (bottom - top)
 
-    actors = sorted(dated["actor"].fillna("unknown").unique())
+    actors = sorted(dated["actor"].unique())
     colour = dict(colours) if colours else {}
     for a in actors:
         colour.setdefault(a, COLOURS[len(colour) % len(COLOURS)])
@@ -236,13 +256,12 @@ def timeline_svg(
     ]
     for t, label in marks:
         parts.append(f"<text x='{x(t) - 30}' y='{height - 10}'>{label.date().isoformat()}</text>")
-    for row in dated.itertuples():
-        actor = row.actor if isinstance(row.actor, str) else "unknown"
-        value = float(row.favor) - float(row.against)
-        tooltip = html.escape(f"{row.speaker} ({actor}), {row.date.date()}: {row.claim} [{row.stance}]")
-        jitter = (zlib.crc32(str(row.claim).encode()) % 11 - 5) * 1.5 if not math.isnan(value) else 0
+    for row in dated.to_dict("records"):
+        actor, value, day = str(row["actor"]), float(row["net"]), row["date"]
+        tooltip = html.escape(f"{row['speaker']} ({actor}), {day.date()}: {row['claim']} [{row['stance']}]")
+        jitter = (zlib.crc32(str(row["claim"]).encode()) % 11 - 5) * 1.5 if not math.isnan(value) else 0
         parts.append(
-            f"<circle cx='{x(row.date.timestamp()) + jitter:.1f}' cy='{y(value):.1f}' r='5' fill='{colour[actor]}' "
+            f"<circle cx='{x(day.timestamp()) + jitter:.1f}' cy='{y(value):.1f}' r='5' fill='{colour[actor]}' "
             f"fill-opacity='0.75'><title>{tooltip}</title></circle>"
         )
     for i, actor in enumerate(actors):

@@ -64,15 +64,11 @@ def stance_timeline(
         >>> fig.axes[0].get_ylabel()
         'P(favor) - P(against)'
     """
-    import pandas as pd
+    from stancekit.report import timeline_points
 
-    frame = _frame(source, "stance_timeline", target=target).copy()
-    frame = frame[frame["date"].notna()]
+    frame = timeline_points(_frame(source, "stance_timeline", target=target))
     if frame.empty:
         raise ValueError("no claim has a date; give the documents dates (metadata) to draw a timeline.")
-    frame["actor"] = frame["actor"].fillna("unknown")
-    frame["net"] = frame["favor"] - frame["against"]
-    frame["day"] = pd.to_datetime(frame["date"]).dt.normalize()
     if actors is not None:
         frame = frame[frame["actor"].isin(list(actors))]
     figure, axes = _axes(ax, (9, 4.5))
