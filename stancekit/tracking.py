@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
-__all__ = ["Tracker"]
+__all__ = ["Tracker", "TrackerSettings"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,18 +81,17 @@ def _denial_links(claims: Sequence[Claim]) -> list[tuple[int, int, str]]:
     return links
 
 
-class Tracker:
-    """Follows who said what about a target, which statements rebut which, and how stances change over time.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackerSettings:
+    """How a :class:`Tracker` reads, pairs and scores.
 
-    Add documents (or claims) at any time; claims are extracted, candidate pairs retrieved by embedding
-    similarity and classed with the NLI model, and each claim's stance toward the target is scored. Scores are
-    cached by model and texts, so adding documents later only scores what is new.
+    Every option but its parts (model, extractor, embedder, rebuttal combiner, store). Checked on creation; a
+    tracker keeps its own as ``tracker.settings``, and ``Tracker(settings=..., **options)`` starts from one and
+    changes some. The store keys its cached results by what these decide.
 
-    Args:
-        model: The NLI model (default: the shipped one).
-        target: The proposition whose stance is tracked, e.g. "Afghanistan poses a security threat to Central Asia".
-        extractor: Claim extractor (default: a new :class:`ClaimExtractor`).
-        embedder: Sentence embedder for retrieval (default: MiniLM if installed, else TF-IDF).
+    Attributes:
+        target: The proposition whose stance is tracked, e.g. "Afghanistan poses a security threat to Central
+            Asia".
         top_k: Partners retrieved per claim.
         min_similarity: Minimum cosine similarity of a candidate pair; default none inside a scoped dispute
             (``scope="story"`` or ``"target"``, where a denial and the claim it denies are often worded far apart:
@@ -103,22 +104,85 @@ class Tracker:
         threshold: Minimum probability of the argmax label for a pair to support or contradict (the
             contradiction threshold applies when there is no rebuttal combiner; default: the model's stored
             ``rebuttal_threshold``, else 0.4).
-        rebuttal_combiner: ``"model"`` (the default) decides rebuttals with the model's fitted
-            :class:`~stancekit.rebuttals.RebuttalCombiner` when it has one; pass a combiner of your own, or
-            ``None`` for the contradiction threshold alone.
         templates: Stance hypothesis templates (default: those of the target's kind; custom ones turn the model's
             stance calibration off).
         negation: The target's negation (default: rule-based).
         target_kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (see :func:`stancekit.stance.target_kind`).
         batch_size: NLI batch size.
         scope: Which claims may rebut each other: ``"story"`` (the default: claims of one dispute, documents
-            grouped by :attr:`disputes`), ``"target"`` (claims that take a stance toward the target) or ``"all"``.
-            A denial and the allegation it reports are always paired.
+            grouped by :attr:`Tracker.disputes`), ``"target"`` (claims that take a stance toward the target) or
+            ``"all"``. A denial and the allegation it reports are always paired.
         story_similarity: Cosine similarity of two documents' mean claim embeddings from which they are one story.
         story_window: Documents further apart in time are not one story (``None``: no limit).
         disputes: Document id -> dispute label, overriding the grouping for the documents it names.
+
+    Example:
+        >>> settings = TrackerSettings(target="Afghanistan poses a threat", scope="target")
+        >>> settings.pair_floor, dataclasses.replace(settings, scope="all").pair_floor
+        (-1.0, 0.3)
+        >>> TrackerSettings(scope="target")
+        Traceback (most recent call last):
+        ValueError: scope='target' pairs the claims that take a stance toward the target: pass target=.
+    """
+
+    target: str | None = None
+    top_k: int = 10
+    min_similarity: float | None = None
+    different_actors: bool = True
+    same_target: bool = False
+    time_window: timedelta | None = None
+    threshold: float | None = None
+    templates: tuple[str, ...] | None = None
+    negation: str | None = None
+    target_kind: TargetKind | Literal["auto"] = "auto"
+    batch_size: int = 32
+    scope: Literal["story", "target", "all"] = "story"
+    story_similarity: float = 0.55
+    story_window: timedelta | None = timedelta(days=60)
+    disputes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check the options, naming the one that is wrong."""
+        if self.scope not in ("story", "target", "all"):
+            raise ValueError(f"scope must be 'story', 'target' or 'all', got {self.scope!r}.")
+        if self.scope == "target" and not self.target:
+            raise ValueError("scope='target' pairs the claims that take a stance toward the target: pass target=.")
+        if not 0 < self.story_similarity <= 1:
+            raise ValueError(f"story_similarity must be in (0, 1], got {self.story_similarity!r}.")
+        if self.templates is not None:
+            object.__setattr__(self, "templates", tuple(self.templates))
+        object.__setattr__(self, "disputes", dict(self.disputes or {}))
+
+    @property
+    def pair_floor(self) -> float:
+        """The minimum similarity of a candidate pair in effect (see ``min_similarity``)."""
+        if self.min_similarity is not None:
+            return self.min_similarity
+        return 0.3 if self.scope == "all" else -1.0
+
+
+_SETTINGS = frozenset(f.name for f in dataclasses.fields(TrackerSettings))
+
+
+class Tracker:
+    """Follows who said what about a target, which statements rebut which, and how stances change over time.
+
+    Add documents (or claims) at any time; claims are extracted, candidate pairs retrieved by embedding
+    similarity and classed with the NLI model, and each claim's stance toward the target is scored. Scores are
+    cached by model and texts, so adding documents later only scores what is new.
+
+    Args:
+        model: The NLI model (default: the shipped one).
+        settings: How it reads, pairs and scores (:class:`TrackerSettings`); ``options`` change some of them.
+        extractor: Claim extractor (default: a new :class:`ClaimExtractor`).
+        embedder: Sentence embedder for retrieval (default: MiniLM if installed, else TF-IDF).
+        rebuttal_combiner: ``"model"`` (the default) decides rebuttals with the model's fitted
+            :class:`~stancekit.rebuttals.RebuttalCombiner` when it has one; pass a combiner of your own, or
+            ``None`` for the contradiction threshold alone.
         store: A :class:`~stancekit.store.TrackStore` that keeps documents, claims, scores and results across
             runs (prefer :meth:`open`); what it holds is loaded, and only what is new is extracted and scored.
+        options: Fields of :class:`TrackerSettings` (``target=``, ``scope=``, ``top_k=`` …); each is also readable
+            as an attribute of the tracker (``tracker.target``).
 
     Example:
         >>> from stancekit.documents import read_documents
@@ -131,38 +195,26 @@ class Tracker:
         self,
         model: Scorer | None = None,
         *,
-        target: str | None = None,
+        settings: TrackerSettings | None = None,
         extractor: ClaimExtractor | None = None,
         embedder: Embedder | None = None,
-        top_k: int = 10,
-        min_similarity: float | None = None,
-        different_actors: bool = True,
-        same_target: bool = False,
-        time_window: timedelta | None = None,
-        threshold: float | None = None,
-        templates: Sequence[str] | None = None,
-        negation: str | None = None,
-        target_kind: TargetKind | Literal["auto"] = "auto",
-        batch_size: int = 32,
-        scope: Literal["story", "target", "all"] = "story",
-        story_similarity: float = 0.55,
-        story_window: timedelta | None = timedelta(days=60),
-        disputes: Mapping[str, str] | None = None,
         rebuttal_combiner: RebuttalCombiner | Literal["model"] | None = "model",
         store: TrackStore | None = None,
+        **options: Any,
     ) -> None:
         """Configure the tracker; nothing is scored until documents or claims are added (or a store is loaded)."""
+        unknown = sorted(set(options) - _SETTINGS)
+        if unknown:
+            raise TypeError(f"Tracker got unknown options {unknown}; the options are those of TrackerSettings: "
+                            f"{sorted(_SETTINGS)}.")  # fmt: skip
+        self.settings = dataclasses.replace(settings or TrackerSettings(), **options)
+        """How this tracker reads, pairs and scores (see :class:`TrackerSettings`)."""
         self.model = require_scorer(model, "Tracker(model=...)") if model is not None else NLIModel.default()
-        self.target = target
         self.extractor = extractor or ClaimExtractor()
         self._embedder = embedder
-        self.top_k = top_k
-        self.min_similarity = min_similarity if min_similarity is not None else (0.3 if scope == "all" else -1.0)
-        self.different_actors = different_actors
-        self.same_target = same_target
-        self.time_window = time_window
         stored = self.model.rebuttal_threshold
-        self.threshold = threshold if threshold is not None else (stored or 0.4)
+        self.threshold = self.settings.threshold if self.settings.threshold is not None else (stored or 0.4)
+        """The contradiction threshold in effect (the setting, else the model's stored one, else 0.4)."""
         if rebuttal_combiner == "model":
             rebuttal_combiner = self.model.rebuttal_combiner
         if rebuttal_combiner is not None and not isinstance(rebuttal_combiner, RebuttalCombiner):
@@ -170,20 +222,6 @@ class Tracker:
                 f"rebuttal_combiner must be 'model', a RebuttalCombiner or None, got {rebuttal_combiner!r}."
             )
         self.rebuttal_combiner: RebuttalCombiner | None = rebuttal_combiner
-        self.templates = tuple(templates) if templates is not None else None
-        self.negation = negation
-        self.target_kind: TargetKind | Literal["auto"] = target_kind
-        self.batch_size = batch_size
-        if scope not in ("story", "target", "all"):
-            raise ValueError(f"scope must be 'story', 'target' or 'all', got {scope!r}.")
-        if scope == "target" and not target:
-            raise ValueError("scope='target' pairs the claims that take a stance toward the target: pass target=.")
-        if not 0 < story_similarity <= 1:
-            raise ValueError(f"story_similarity must be in (0, 1], got {story_similarity!r}.")
-        self.scope = scope
-        self.story_similarity = story_similarity
-        self.story_window = story_window
-        self._dispute_override = dict(disputes or {})
         self._disputes: dict[str, str] = {}
         self.documents: list[Document] = []
         self._claims: dict[str, Claim] = {}
@@ -198,6 +236,17 @@ class Tracker:
         self._records: dict[str, dict[str, Any]] = {}
         if store is not None:
             self._load_store(store)
+
+    @property
+    def min_similarity(self) -> float:
+        """The minimum similarity of a candidate pair in effect (:attr:`TrackerSettings.pair_floor`)."""
+        return self.settings.pair_floor
+
+    def __getattr__(self, name: str) -> Any:
+        """A setting read as an attribute (``tracker.target``, ``tracker.scope``): see :attr:`settings`."""
+        if name in _SETTINGS and "settings" in self.__dict__:
+            return getattr(self.__dict__["settings"], name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
     def open(
@@ -315,7 +364,7 @@ class Tracker:
             missing = [k for k in missing if k not in self._nli_cache]
         for start in range(0, len(missing), _SCORE_CHUNK):
             part = missing[start : start + _SCORE_CHUNK]
-            scored = list(self.model.score(part, batch_size=self.batch_size))
+            scored = list(self.model.score(part, batch_size=self.settings.batch_size))
             self._nli_cache.update(zip(part, scored, strict=True))
             if self._writes():
                 assert self.store is not None
@@ -430,9 +479,9 @@ class Tracker:
 
     def _update(self) -> None:
         claims: list[Claim] = self.claims
-        if self.target:
-            stances = self._stances(self.target)
-            if self.same_target or self.scope == "target":
+        if self.settings.target:
+            stances = self._stances(self.settings.target)
+            if self.settings.same_target or self.scope == "target":
                 claims = [c for c, r in zip(claims, stances, strict=True) if r.label.value != "none"]
         if getattr(self.embedder, "corpus_dependent", False):
             self._vectors.clear()  # e.g. TF-IDF: vectors of different fits are not comparable
@@ -441,10 +490,10 @@ class Tracker:
         pairs, stats = candidate_pairs(
             claims,
             embeddings=matrix,
-            top_k=self.top_k,
-            min_similarity=self.min_similarity,
-            different_actors=self.different_actors,
-            time_window=self.time_window,
+            top_k=self.settings.top_k,
+            min_similarity=self.settings.pair_floor,
+            different_actors=self.settings.different_actors,
+            time_window=self.settings.time_window,
             groups=[disputes.get(c.doc, c.doc) for c in claims] if self.scope == "story" else None,
             links=_denial_links(claims),
         )
@@ -453,7 +502,7 @@ class Tracker:
             self.model,
             pairs,
             threshold=self.threshold,
-            batch_size=self.batch_size,
+            batch_size=self.settings.batch_size,
             cache=self._nli_cache,
             combiner=self.rebuttal_combiner,
         )
@@ -467,9 +516,9 @@ class Tracker:
                 "claims": len(self._claims),
                 "relations": len(relations),
                 "model": self.model.name,
-                "target": self.target,
-                "scope": self.scope,
-                "top_k": self.top_k,
+                "target": self.settings.target,
+                "scope": self.settings.scope,
+                "top_k": self.settings.top_k,
                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             self.store.save_results(disputes, relations, run)
@@ -513,10 +562,10 @@ class Tracker:
                 sums[index[claim.doc]] += row
             vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
             dates = {d.id: d.published for d in self.documents}
-            alike = np.argwhere(np.triu(vectors @ vectors.T >= self.story_similarity, k=1))
+            alike = np.argwhere(np.triu(vectors @ vectors.T >= self.settings.story_similarity, k=1))
             for i, j in alike.tolist():  # only the alike pairs are looked at one by one
                 a, b = dates.get(docs[i]), dates.get(docs[j])
-                if self.story_window is not None and a and b and abs(a - b) > self.story_window:
+                if self.settings.story_window is not None and a and b and abs(a - b) > self.settings.story_window:
                     continue
                 parent[root(j)] = root(i)
         members: dict[int, list[str]] = {}
@@ -532,7 +581,7 @@ class Tracker:
             more = f" +{len(group) - 1} more" if len(group) > 1 else ""
             label = first + more + (f" ({named})" if named else "")
             labels.update({d: label for d in group})
-        labels.update(self._dispute_override)
+        labels.update(self.settings.disputes)
         return labels
 
     @property
@@ -545,9 +594,9 @@ class Tracker:
         return {
             "model": fingerprint(self._model_record()),
             "target": target,
-            "target_kind": self.target_kind,
-            "templates": list(self.templates) if self.templates is not None else None,
-            "negation": self.negation if target == self.target else None,
+            "target_kind": self.settings.target_kind,
+            "templates": list(self.settings.templates) if self.settings.templates is not None else None,
+            "negation": self.settings.negation if target == self.settings.target else None,
             "calibration": calibration.to_dict() if (calibration := self.model.stance_calibration) else None,
         }
 
@@ -564,16 +613,16 @@ class Tracker:
                     text=text, target=target, label=label, favor=favor, against=against, none=none
                 )
             todo = [t for t in todo if (target, t) not in self._stance_cache]
-        negation = self.negation if target == self.target else None
+        negation = self.settings.negation if target == self.settings.target else None
         for start in range(0, len(todo), _STANCE_CHUNK):
             results = stance(
                 self.model,
                 todo[start : start + _STANCE_CHUNK],
                 target,
-                templates=self.templates,
+                templates=self.settings.templates,
                 negation=negation,
-                target_kind=self.target_kind,
-                batch_size=self.batch_size,
+                target_kind=self.settings.target_kind,
+                batch_size=self.settings.batch_size,
             )
             for result in results:
                 self._stance_cache[(target, result.text)] = result
@@ -617,10 +666,10 @@ class Tracker:
         pairs, _ = candidate_pairs(
             claims,
             embeddings=matrix,
-            top_k=self.top_k,
-            min_similarity=self.min_similarity,
+            top_k=self.settings.top_k,
+            min_similarity=self.settings.pair_floor,
             different_actors=False,
-            time_window=self.time_window,
+            time_window=self.settings.time_window,
             groups=[
                 f"{self._disputes.get(c.doc, c.doc) if self.scope == 'story' else ''}\x00{c.actor}" for c in claims
             ],
@@ -628,7 +677,7 @@ class Tracker:
         same = [p for p in pairs if p.a.speaker != p.b.speaker or p.a.doc != p.b.doc]
         self._prefetch_scores([(p.a.text, p.b.text) for p in same] + [(p.b.text, p.a.text) for p in same])
         relations = relate(
-            self.model, same, threshold=self.threshold, batch_size=self.batch_size, cache=self._nli_cache
+            self.model, same, threshold=self.threshold, batch_size=self.settings.batch_size, cache=self._nli_cache
         )
         return RelationList(sorted((r for r in relations if r.kind == "contradicts"), key=lambda r: -r.score))
 
@@ -654,7 +703,7 @@ class Tracker:
         """
         import pandas as pd
 
-        goal = target or self.target
+        goal = target or self.settings.target
         if not goal:
             raise ValueError("no target: pass target= here or to Tracker(target=...).")
         self._check_dispute(dispute)
@@ -783,12 +832,12 @@ class Tracker:
         """Write claims (with their stance when a target is set) and relations as JSON Lines, one object each."""
         target = Path(path)
         check_output_file(target)
-        stances = self._stances(self.target) if self.target else [None] * len(self.claims)
+        stances = self._stances(self.settings.target) if self.settings.target else [None] * len(self.claims)
         with atomic_writer(target) as handle:
             for claim, result in zip(self.claims, stances, strict=True):
                 record = {"type": "claim", **claim.to_dict()}
                 if result is not None:
-                    record.update(stance=result.label.value, scores=result.scores, target=self.target)
+                    record.update(stance=result.label.value, scores=result.scores, target=self.settings.target)
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             for relation in self._relations:
                 handle.write(
@@ -879,7 +928,7 @@ class Tracker:
         from stancekit.report import rebuttal_table
 
         parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
-        if self.target:
+        if self.settings.target:
             parts.append(self.actor_stance().to_html(index=False, float_format=lambda v: f"{v:.2f}"))
         if self.rebuttals:
             parts.append(rebuttal_table(self.rebuttals[:10]))

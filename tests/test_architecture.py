@@ -325,3 +325,27 @@ def test_every_html_table_is_written_by_one_function():
             if literal and id(node) not in docstrings and path.name != "results.py":
                 writers.append(f"{path.name}:{node.lineno}")
     assert writers == []  # results.html_table writes them all (Jupyter views and the HTML report)
+
+
+# ----------------------------------------------------------------------------- tracker settings
+
+
+def test_tracker_options_are_one_settings_record(fake_nli):
+    from datetime import timedelta
+
+    from stancekit.tracking import TrackerSettings
+
+    tracker = Tracker(fake_nli, target="Afghanistan is a threat", top_k=3, story_window=None)
+    assert tracker.settings == TrackerSettings(target="Afghanistan is a threat", top_k=3, story_window=None)
+    assert tracker.target == "Afghanistan is a threat" and tracker.top_k == 3 and tracker.scope == "story"
+    base = TrackerSettings(target="x is y", scope="target", story_window=timedelta(days=5))
+    assert Tracker(fake_nli, settings=base, top_k=4).settings == TrackerSettings(
+        target="x is y", scope="target", story_window=timedelta(days=5), top_k=4
+    )
+    assert tracker.threshold == 0.4  # no setting and no stored threshold: the default
+    with pytest.raises(TypeError, match=r"unknown options \['topk'\]"):
+        Tracker(fake_nli, topk=3)
+    with pytest.raises(ValueError, match="scope must be 'story', 'target' or 'all', got 'world'"):
+        Tracker(fake_nli, scope="world")
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        tracker.nothing  # noqa: B018
