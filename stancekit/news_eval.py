@@ -659,8 +659,8 @@ def per_actor_stance(
 ) -> dict[tuple[str, str], tuple[str, int]]:
     """Each article's per-actor stance toward its target, from that article's claims only.
 
-    Per actor, the favor and against probabilities are averaged over the claims not labelled none; the actor is
-    favor if the mean favor is at least the mean against, against otherwise, none when every claim is none.
+    Per actor, :func:`stancekit.stance.collective_stance` of its claims: none when every claim is none, else the
+    sign of their mean favor - against.
 
     Example:
         >>> from stancekit.claims import extract_claims
@@ -668,7 +668,7 @@ def per_actor_stance(
         >>> cells[("nm01_bridge", "Transport Ministry")], cells[("nm01_bridge", "Brightway Construction")]
         (('favor', 2), ('against', 2))
     """
-    from stancekit.stance import stance
+    from stancekit.stance import collective_stance, stance
 
     chosen = [c for c in claims if doc_of(c) in targets and actor_of(c)]
     results = stance(model, [text_of(c) for c in chosen], [targets[doc_of(c)] for c in chosen], batch_size=batch_size)
@@ -677,13 +677,8 @@ def per_actor_stance(
         groups.setdefault((doc_of(claim), str(actor_of(claim))), []).append(result)
     out: dict[tuple[str, str], tuple[str, int]] = {}
     for key, members in groups.items():
-        taking = [r for r in members if r.label.value != "none"]
-        if not taking:
-            out[key] = ("none", len(members))
-            continue
-        favor = sum(r.favor for r in taking) / len(taking)
-        against = sum(r.against for r in taking) / len(taking)
-        out[key] = ("favor" if favor >= against else "against", len(members))
+        label = collective_stance([(r.favor, r.against, r.none) for r in members])
+        out[key] = (label.value, len(members))
     return out
 
 

@@ -818,8 +818,8 @@ class TrackStore:
     ) -> pd.DataFrame:
         """Per actor: claims, mean favor/against/none and a stance, as :meth:`Tracker.actor_stance`, in SQL.
 
-        The stance is the larger of mean favor and mean against over the actor's claims that take a stance (whose
-        most probable label is favor or against, with at least ``min_confidence``); ``none`` when none does.
+        The stance is :func:`~stancekit.stance.collective_stance` of the actor's claims whose top probability is
+        at least ``min_confidence``: none when every one is none, else the sign of their mean favor - against.
         """
         import pandas as pd
 
@@ -829,20 +829,19 @@ class TrackStore:
             "WHEN s.against >= s.none THEN 'against' ELSE 'none' END"
         )
         top = "MAX(s.favor, s.against, s.none)"
-        taking = f"({label} != 'none' AND {top} >= ?)"
         sql = (
             f"SELECT COALESCE(c.actor, 'unknown') AS who, COUNT(*), AVG(s.favor), AVG(s.against), AVG(s.none), "
-            f"SUM({label} = 'favor'), SUM({label} = 'against'), SUM({taking}), "
-            f"AVG(CASE WHEN {taking} THEN s.favor END), AVG(CASE WHEN {taking} THEN s.against END) "
+            f"SUM({label} = 'favor'), SUM({label} = 'against'), SUM({label} != 'none' AND {top} >= ?), "
+            f"AVG(CASE WHEN {top} >= ? THEN s.favor - s.against END) "
             "FROM claims c JOIN stance s ON s.setting = ? AND s.key = c.text_key "
             + self._filters(dispute=dispute)[0]
             + " GROUP BY who ORDER BY who"
         )
-        params: list[Any] = [min_confidence, min_confidence, min_confidence, chosen]
+        params: list[Any] = [min_confidence, min_confidence, chosen]
         params += self._filters(dispute=dispute)[1]
         rows = []
         for r in self.db.execute(sql, params):
-            stance = ("favor" if r[8] >= r[9] else "against") if r[7] else "none"
+            stance = ("favor" if r[8] >= 0 else "against") if r[7] else "none"  # as collective_stance
             rows.append(
                 {
                     "actor": r[0],

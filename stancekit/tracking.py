@@ -30,7 +30,7 @@ from stancekit.pairing import (
 from stancekit.rebuttals import RebuttalCombiner
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel, Scorer, require_scorer
-from stancekit.stance import StanceResult, TargetKind, most_probable_stance, stance
+from stancekit.stance import StanceResult, TargetKind, collective_stance, most_probable_stance, stance
 from stancekit.store import (
     RELATION_COLUMNS,
     TIMELINE_COLUMNS,
@@ -735,17 +735,15 @@ class Tracker:
     ) -> pd.DataFrame:
         """Per actor: number of claims, mean favor/against/none, and a stance.
 
-        The stance is the larger of mean favor and mean against over the actor's claims that take a stance
-        (``none`` when none does). ``dispute`` keeps only that dispute's claims (see :meth:`stance_by_dispute`).
+        The stance is :func:`~stancekit.stance.collective_stance` of the actor's claims whose top probability is at
+        least ``min_confidence``: none when every one is none, else the sign of their mean favor - against.
+        ``dispute`` keeps only that dispute's claims (see :meth:`stance_by_dispute`).
         """
         timeline = self.stance_timeline(target, dispute=dispute)
         rows = []
         for actor, group in timeline.groupby(timeline["actor"].fillna("unknown"), sort=True):
-            taking = group[(group["stance"] != "none") & (group["probability"] >= min_confidence)]
-            if len(taking):
-                label = "favor" if taking["favor"].mean() >= taking["against"].mean() else "against"
-            else:
-                label = "none"
+            kept = group[group["probability"] >= min_confidence]
+            label = collective_stance(list(zip(kept["favor"], kept["against"], kept["none"], strict=True))).value
             rows.append(
                 {
                     "actor": actor,
