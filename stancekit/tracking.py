@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,7 +16,7 @@ import numpy as np
 
 from stancekit.claims import Claim, ClaimExtractor, ClaimList
 from stancekit.documents import Document
-from stancekit.io import atomic_writer, check_output_file
+from stancekit.io import atomic_writer
 from stancekit.pairing import (
     Embedder,
     PairingStats,
@@ -791,71 +790,36 @@ class Tracker:
         )
         return frame
 
+    # ------------------------------------------------------------------ exports and reports
+
+    def claim_stances(self, target: str | None = None) -> list[StanceResult]:
+        """Each claim's stance toward ``target`` (default: the tracker's), in the order of :attr:`claims`.
+
+        Raises:
+            ValueError: If there is no target.
+        """
+        goal = target or self.settings.target
+        if not goal:
+            raise ValueError("no target: pass target= here or to Tracker(target=...).")
+        return self._stances(goal)
+
     def graph(self) -> dict[str, list[dict[str, Any]]]:
-        """Claims as nodes and supports/contradicts relations as edges (JSON-serialisable)."""
-        nodes = [
-            {
-                "id": c.id,
-                "text": c.text,
-                "speaker": c.speaker,
-                "actor": c.actor,
-                "date": c.date.date().isoformat() if c.date else None,
-            }
-            for c in self.claims
-        ]
-        edges = [
-            {"source": r.a.id, "target": r.b.id, "relation": r.kind, "score": r.score, "rebuttal": r.is_rebuttal}
-            for r in self._relations
-            if r.kind != "unrelated"
-        ]
-        return {"nodes": nodes, "edges": edges}
+        """Claims as nodes and supports/contradicts relations as edges (see :func:`stancekit.graph.tracker_graph`)."""
+        from stancekit.graph import tracker_graph
+
+        return tracker_graph(self)
 
     def to_networkx(self) -> nx.DiGraph:
-        """The graph as a networkx ``DiGraph`` (needs networkx)."""
-        try:
-            import networkx as nx
-        except ImportError:
-            raise ImportError("to_networkx needs: pip install networkx") from None
-        data = self.graph()
-        graph = nx.DiGraph()
-        for node in data["nodes"]:
-            graph.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
-        for edge in data["edges"]:
-            graph.add_edge(
-                edge["source"], edge["target"], **{k: v for k, v in edge.items() if k not in ("source", "target")}
-            )
-        return graph
+        """The graph as a networkx ``DiGraph`` (needs networkx); see :func:`stancekit.graph.to_networkx`."""
+        from stancekit.graph import to_networkx
+
+        return to_networkx(self)
 
     def to_jsonl(self, path: str | Path) -> Path:
-        """Write claims (with their stance when a target is set) and relations as JSON Lines, one object each."""
-        target = Path(path)
-        check_output_file(target)
-        stances = self._stances(self.settings.target) if self.settings.target else [None] * len(self.claims)
-        with atomic_writer(target) as handle:
-            for claim, result in zip(self.claims, stances, strict=True):
-                record = {"type": "claim", **claim.to_dict()}
-                if result is not None:
-                    record.update(stance=result.label.value, scores=result.scores, target=self.settings.target)
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            for relation in self._relations:
-                handle.write(
-                    json.dumps(
-                        {
-                            "type": "relation",
-                            "a": relation.a.id,
-                            "b": relation.b.id,
-                            "relation": relation.kind,
-                            "score": relation.score,
-                            "rebuttal": relation.is_rebuttal,
-                            "lag_days": relation.lag.days if relation.lag is not None else None,
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
-        return target
+        """Write claims (with their stance) and relations as JSON Lines (see :func:`stancekit.graph.write_jsonl`)."""
+        from stancekit.graph import write_jsonl
 
-    # ------------------------------------------------------------------ reports
+        return write_jsonl(self, path)
 
     def summary(self, *, top: int = 5, disputes: int = 10) -> str:
         """A readable summary: stance per actor, then each dispute's actors' stances and strongest rebuttals.

@@ -41,6 +41,7 @@ PUBLIC_MODULES = [
     "stancekit.data",
     "stancekit.documents",
     "stancekit.evaluation",
+    "stancekit.graph",
     "stancekit.io",
     "stancekit.model_config",
     "stancekit.pairing",
