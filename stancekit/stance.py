@@ -26,6 +26,7 @@ __all__ = [
     "StanceLabel",
     "StanceResult",
     "StanceResults",
+    "Target",
     "TargetKind",
     "choose_stance_l2",
     "collective_stance",
@@ -440,6 +441,50 @@ class StanceCalibration:
             raise ValueError(f"stance_calibration in stancekit.json is malformed ({error!r}): {record!r}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A stance target together with what belongs to it: its text, its negation and its kind.
+
+    Pass it wherever a target string goes (:func:`stance`, ``Tracker(target=...)``): the negation then travels with
+    the target it negates instead of being a separate option.
+
+    Attributes:
+        text: The target, a proposition ("Afghanistan poses a security threat to Central Asia") or a topic.
+        negation: The proposition's negation, when :func:`negate` would word it badly; ``None``: :func:`negate`.
+        kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (:func:`target_kind`).
+
+    Example:
+        >>> goal = Target("Kabul is safe", negation="Kabul is dangerous")
+        >>> goal.resolved_kind, stance_hypotheses(goal.text, negation=goal.negation)
+        ('proposition', [('Kabul is safe.', 'Kabul is dangerous.')])
+        >>> Target("the death penalty", negation="no death penalty")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: Target 'the death penalty' is a topic: a topic has no negation ...
+    """
+
+    text: str
+    negation: str | None = None
+    kind: TargetKind | Literal["auto"] = "auto"
+
+    def __post_init__(self) -> None:
+        """Check the text, negation and kind, naming the field."""
+        check_text(self.text, "Target.text")
+        if self.negation is not None:
+            check_text(self.negation, "Target.negation")
+        if self.kind not in ("auto", "proposition", "topic"):
+            raise ValueError(f"Target.kind must be 'auto', 'proposition' or 'topic', got {self.kind!r}.")
+        if self.negation is not None and self.resolved_kind == "topic":
+            raise ValueError(
+                f"Target {self.text!r} is a topic: a topic has no negation (its hypotheses are 'in favor of' and "
+                "'against')."
+            )
+
+    @property
+    def resolved_kind(self) -> TargetKind:
+        """The kind, detected by :func:`target_kind` when it is ``"auto"``."""
+        return target_kind(self.text) if self.kind == "auto" else self.kind
+
+
 def stance_evidence(
     model: Scorer,
     texts: Sequence[str],
@@ -448,29 +493,37 @@ def stance_evidence(
     *,
     templates: Sequence[str] | None = None,
     negation: str | None = None,
+    negations: Sequence[str | None] | None = None,
     batch_size: int = 32,
     show_progress_bar: bool | None = None,
 ) -> npt.NDArray[np.float32]:
     """``(n, 6)`` :func:`stance_features` of each (text, target) pair; what the calibrated combiner reads.
 
+    ``negations`` gives each row's target its own negation (``None``: :func:`negate`); else ``negation`` serves
+    every row.
+
     Example:
         >>> stance_evidence(model, ["Guns kill."], ["gun control"], ["topic"]).shape
         (1, 6)
     """
-    plans: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for goal, kind in zip(targets, kinds, strict=True):
-        if (goal, kind) not in plans:
-            plans[(goal, kind)] = stance_hypotheses(goal, kind=kind, templates=templates, negation=negation)
+    nots = list(negations) if negations is not None else [negation] * len(targets)
+    if len(nots) != len(targets):
+        raise ValueError(f"got {len(targets)} targets but {len(nots)} negations; give one per target.")
+    keys = list(zip(targets, kinds, nots, strict=True))
+    plans: dict[tuple[str, str, str | None], list[tuple[str, str]]] = {}
+    for goal, kind, neg in keys:
+        if (goal, kind, neg) not in plans:
+            plans[(goal, kind, neg)] = stance_hypotheses(goal, kind=kind, templates=templates, negation=neg)
     pairs: list[tuple[str, str]] = []
-    for text, goal, kind in zip(texts, targets, kinds, strict=True):
-        for favor, against in plans[(goal, kind)]:
+    for text, key in zip(texts, keys, strict=True):
+        for favor, against in plans[key]:
             pairs.extend(((text, favor), (text, against)))
     scored = model.score(pairs, batch_size=batch_size, show_progress_bar=show_progress_bar).to_numpy()
     scored = np.nan_to_num(scored, nan=0.0)
     out = np.zeros((len(texts), 6), dtype=np.float32)
     row = 0
-    for i, (goal, kind) in enumerate(zip(targets, kinds, strict=True)):
-        n = len(plans[(goal, kind)])
+    for i, key in enumerate(keys):
+        n = len(plans[key])
         out[i] = stance_features(scored[row : row + 2 * n].reshape(n, 2, 3), two_way=model.two_way)
         row += 2 * n
     return out
@@ -479,7 +532,7 @@ def stance_evidence(
 def stance(
     model: Scorer,
     texts: Sequence[str],
-    target: str | Sequence[str],
+    target: str | Target | Sequence[str | Target],
     *,
     target_kind: TargetKind | Literal["auto"] = "auto",
     templates: Sequence[str] | None = None,
@@ -507,7 +560,8 @@ def stance(
     Args:
         model: The NLI model.
         texts: The texts (claims) whose stance is wanted.
-        target: One target for all texts, or one per text.
+        target: One target for all texts, or one per text: a string, or a :class:`Target` that carries its own
+            negation and kind.
         target_kind: ``"proposition"``, ``"topic"`` or ``"auto"`` (:func:`target_kind` per target).
         templates: Hypothesis templates (see :func:`stance_hypotheses`); custom ones turn calibration off.
         negation: The target's negation; default: :func:`negate` (only with a single proposition target).
@@ -530,24 +584,34 @@ def stance(
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, got a single string; wrap it in a list.")
-    if target is None or (not isinstance(target, str) and not isinstance(target, Sequence)):
-        raise TypeError(f"target must be a string or one string per text, got {target!r}.")
-    targets = [target] * len(texts) if isinstance(target, str) else list(target)
-    if len(targets) != len(texts):
-        raise ValueError(f"got {len(texts)} texts but {len(targets)} targets; give one target, or one per text.")
+    if target is None or (not isinstance(target, (str, Target)) and not isinstance(target, Sequence)):
+        raise TypeError(f"target must be a string or Target, or one per text, got {target!r}.")
+    single = isinstance(target, (str, Target))
+    items: list[str | Target] = [target] * len(texts) if isinstance(target, (str, Target)) else list(target)
+    if len(items) != len(texts):
+        raise ValueError(f"got {len(texts)} texts but {len(items)} targets; give one target, or one per text.")
     if negation is not None and not isinstance(target, str):
-        raise ValueError("negation= applies to a single target; with one target per text, leave it to negate().")
+        raise ValueError(
+            "negation= applies to a single target string; give each target its own with Target(text, negation=...)."
+        )
     if target_kind not in ("auto", "proposition", "topic"):
         raise ValueError(f"target_kind must be 'auto', 'proposition' or 'topic', got {target_kind!r}.")
     require_scorer(model, "stance(model, ...)")
-    for i, (text, goal) in enumerate(zip(texts, targets, strict=True)):
+    goals: list[Target] = []
+    for i, (text, item) in enumerate(zip(texts, items, strict=True)):
         check_text(text, f"texts[{i}]")
-        check_text(goal, f"targets[{i}]" if not isinstance(target, str) else "target")
-    kinds: list[TargetKind] = [(_auto_kind(goal) if target_kind == "auto" else target_kind) for goal in targets]
+        if isinstance(item, Target):
+            goals.append(item)
+        else:
+            check_text(item, "target" if single else f"targets[{i}]")
+            goals.append(Target(item, negation=negation, kind=target_kind))
+    targets = [g.text for g in goals]
+    negations = [g.negation for g in goals]
+    kinds: list[TargetKind] = [g.resolved_kind for g in goals]
     if templates is not None:
         if not templates:
             raise ValueError("templates is empty; pass None for the defaults.")
-        for goal, kind in dict.fromkeys(zip(targets, kinds, strict=True)):
+        for goal, kind, neg in dict.fromkeys(zip(targets, kinds, negations, strict=True)):
             placeholder = "{topic}" if kind == "topic" else "{target"
             bad = [t for t in templates if placeholder not in t]
             if bad:
@@ -556,7 +620,7 @@ def stance(
                     f"got {bad!r} (target {goal!r}); check the spelling of the placeholder."
                 )
             try:
-                stance_hypotheses(goal, kind=kind, templates=templates, negation=negation)
+                stance_hypotheses(goal, kind=kind, templates=templates, negation=neg)
             except (KeyError, IndexError) as error:
                 name = error.args[0] if error.args else error
                 raise ValueError(
@@ -571,7 +635,7 @@ def stance(
         targets,
         kinds,
         templates=templates,
-        negation=negation,
+        negations=negations,
         batch_size=batch_size,
         show_progress_bar=show_progress_bar,
     )
@@ -586,10 +650,6 @@ def stance(
         else:
             out[rows] = _uncalibrated(features[rows])
     return StanceResults(list(texts), targets, out, kinds=kinds)
-
-
-def _auto_kind(goal: str) -> TargetKind:
-    return target_kind(goal)
 
 
 def _stance_from_schema(

@@ -29,7 +29,14 @@ from stancekit.pairing import (
 from stancekit.rebuttals import RebuttalCombiner
 from stancekit.results import PairScore
 from stancekit.scoring import NLIModel, Scorer, require_scorer
-from stancekit.stance import StanceResult, TargetKind, collective_stance, most_probable_stance, stance
+from stancekit.stance import (
+    StanceResult,
+    Target,
+    TargetKind,
+    collective_stance,
+    most_probable_stance,
+    stance,
+)
 from stancekit.store import (
     RELATION_COLUMNS,
     TIMELINE_COLUMNS,
@@ -181,7 +188,8 @@ class Tracker:
         store: A :class:`~stancekit.store.TrackStore` that keeps documents, claims, scores and results across
             runs (prefer :meth:`open`); what it holds is loaded, and only what is new is extracted and scored.
         options: Fields of :class:`TrackerSettings` (``target=``, ``scope=``, ``top_k=`` …); each is also readable
-            as an attribute of the tracker (``tracker.target``).
+            as an attribute of the tracker (``tracker.target``). ``target`` may be a
+            :class:`~stancekit.stance.Target`, whose negation and kind then become the settings'.
 
     Example:
         >>> from stancekit.documents import read_documents
@@ -206,6 +214,15 @@ class Tracker:
         if unknown:
             raise TypeError(f"Tracker got unknown options {unknown}; the options are those of TrackerSettings: "
                             f"{sorted(_SETTINGS)}.")  # fmt: skip
+        goal = options.get("target")
+        if isinstance(goal, Target):  # the target with its own negation and kind
+            if goal.negation is not None and options.get("negation") is not None:
+                raise ValueError("give the negation once: in Target(text, negation=...) or as negation=, not both.")
+            options["target"] = goal.text
+            if goal.negation is not None:
+                options["negation"] = goal.negation
+            if goal.kind != "auto":
+                options["target_kind"] = goal.kind
         self.settings = dataclasses.replace(settings or TrackerSettings(), **options)
         """How this tracker reads, pairs and scores (see :class:`TrackerSettings`)."""
         self.model = require_scorer(model, "Tracker(model=...)") if model is not None else NLIModel.default()

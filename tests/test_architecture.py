@@ -349,3 +349,30 @@ def test_tracker_options_are_one_settings_record(fake_nli):
         Tracker(fake_nli, scope="world")
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         tracker.nothing  # noqa: B018
+
+
+def test_a_target_carries_its_negation_and_kind(fake_nli, tiny_model):
+    from stancekit.stance import Target
+
+    tracker = Tracker(fake_nli, target=Target("Kabul is safe", negation="Kabul is dangerous", kind="proposition"))
+    assert (tracker.target, tracker.negation, tracker.target_kind) == (
+        "Kabul is safe",
+        "Kabul is dangerous",
+        "proposition",
+    )
+    with pytest.raises(ValueError, match="give the negation once"):
+        Tracker(fake_nli, target=Target("Kabul is safe", negation="Kabul is dangerous"), negation="Kabul is unsafe")
+    texts = ["the dog runs .", "the man sleeps ."]
+    by_option = stance(tiny_model, texts, "Kabul is safe", negation="Kabul is dangerous").to_numpy()
+    by_target = stance(tiny_model, texts, Target("Kabul is safe", negation="Kabul is dangerous")).to_numpy()
+    np.testing.assert_allclose(by_option, by_target)
+    # one target per text, each with its own negation: as if each were asked alone
+    mixed = stance(
+        tiny_model, texts, [Target("Kabul is safe", negation="Kabul is dangerous"), Target("The talks failed")]
+    ).to_numpy()
+    np.testing.assert_allclose(mixed[0], by_option[0], atol=1e-6)
+    np.testing.assert_allclose(mixed[1], stance(tiny_model, texts[1:], "The talks failed").to_numpy()[0], atol=1e-6)
+    with pytest.raises(ValueError, match="give each target its own with Target"):
+        stance(tiny_model, texts, ["a is b", "c is d"], negation="a is not b")
+    with pytest.raises(ValueError, match=r"Target\.kind must be"):
+        Target("a is b", kind="claim")
