@@ -54,7 +54,7 @@ def main() -> None:
             blocks = [frame.iloc[i : i + args.rows_per_batch] for i in range(0, len(frame), args.rows_per_batch)]
             ds = score_dataset(
                 ray.data.from_pandas(blocks),
-                model=path,
+                model_name_or_path=path,
                 precision="fp32",
                 concurrency=workers,
                 num_cpus=1,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from stancekit._compat import renamed
 from stancekit.io import replace_folder
 from stancekit.model_config import ModelConfig
 from stancekit.results import SCORE_COLUMNS, ScoreResults
@@ -70,7 +71,7 @@ class PairScorer:
     """A ``map_batches`` callable class: loads the model once per worker and scores ``premise``/``hypothesis``.
 
     Args:
-        model: Hub name or local path; ``None``: the shipped model.
+        model_name_or_path: Hub name or local path; ``None``: the shipped model (``model=`` is its old name).
         precision: As in :meth:`NLIModel.from_pretrained`.
         device: ``None`` picks cuda when the worker has a GPU, else cpu.
         batch_size: Pairs per forward pass.
@@ -78,24 +79,26 @@ class PairScorer:
         threads: torch threads per worker (default: torch's own choice, usually the worker's CPUs).
 
     Example:
-        >>> ds.map_batches(PairScorer, fn_constructor_kwargs={"model": None}, concurrency=4,  # doctest: +SKIP
-        ...                batch_format="pandas")
+        >>> ds.map_batches(PairScorer, fn_constructor_kwargs={"model_name_or_path": None},  # doctest: +SKIP
+        ...                concurrency=4, batch_format="pandas")
     """
 
     def __init__(
         self,
-        model: str | None = None,
+        model_name_or_path: str | None = None,
         *,
         precision: Precision = "auto",
         device: str | None = None,
         batch_size: int = 32,
         both_directions: bool = False,
         threads: int | None = None,
+        model: str | None = None,
     ) -> None:
         """Load the model (runs once in each worker)."""
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         _limit_threads(threads)
-        self.model = _load(model, precision, device)
+        source = renamed(model_name_or_path, model, new="model_name_or_path", old="model", where="PairScorer")
+        self.model = _load(source, precision, device)
         self.batch_size = batch_size
         self.both_directions = both_directions
 
@@ -133,18 +136,20 @@ class StanceScorer:
 
     def __init__(
         self,
-        model: str | None = None,
+        model_name_or_path: str | None = None,
         *,
         target: str | None = None,
         precision: Precision = "auto",
         device: str | None = None,
         batch_size: int = 32,
         threads: int | None = None,
+        model: str | None = None,
     ) -> None:
         """Load the model (runs once in each worker)."""
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         _limit_threads(threads)
-        self.model = _load(model, precision, device)
+        source = renamed(model_name_or_path, model, new="model_name_or_path", old="model", where="StanceScorer")
+        self.model = _load(source, precision, device)
         self.target = target
         self.batch_size = batch_size
 
@@ -201,7 +206,7 @@ def _map(
 def score_dataset(
     ds: ray.data.Dataset,
     *,
-    model: str | None = None,
+    model_name_or_path: str | None = None,
     precision: Precision = "auto",
     both_directions: bool = False,
     batch_size: int = 32,
@@ -210,12 +215,13 @@ def score_dataset(
     num_cpus: float | None = 1,
     num_gpus: float | None = None,
     threads: int | None = None,
+    model: str | None = None,
 ) -> ray.data.Dataset:
     """Score a Dataset of ``premise``/``hypothesis`` rows on Ray workers; other columns are kept.
 
     Args:
         ds: The pairs.
-        model: Hub name or local path (visible to every worker); ``None``: the shipped model.
+        model_name_or_path: Hub name or local path (visible to every worker); ``None``: the shipped model.
         precision: As in :meth:`NLIModel.from_pretrained`.
         both_directions: As in :meth:`NLIModel.score`.
         batch_size: Pairs per forward pass inside a worker.
@@ -225,6 +231,7 @@ def score_dataset(
         num_cpus: CPUs reserved per worker (its torch threads default to this).
         num_gpus: GPUs per worker (e.g. 1 on GPU nodes; the model then runs on cuda).
         threads: torch threads per worker; default ``num_cpus``.
+        model: The old name of ``model_name_or_path`` (warns).
 
     Returns:
         A lazy Dataset with :data:`PAIR_COLUMNS` added (write it, or ``take``/``to_pandas`` it).
@@ -233,7 +240,9 @@ def score_dataset(
         >>> scored = score_dataset(ray.data.from_pandas(frame), concurrency=2)  # doctest: +SKIP
     """
     kwargs = {
-        "model": model,
+        "model_name_or_path": renamed(
+            model_name_or_path, model, new="model_name_or_path", old="model", where="score_dataset"
+        ),
         "precision": precision,
         "batch_size": batch_size,
         "both_directions": both_directions,
@@ -254,7 +263,7 @@ def stance_dataset(
     ds: ray.data.Dataset,
     *,
     target: str | None = None,
-    model: str | None = None,
+    model_name_or_path: str | None = None,
     precision: Precision = "auto",
     batch_size: int = 32,
     rows_per_batch: int = 1024,
@@ -262,6 +271,7 @@ def stance_dataset(
     num_cpus: float | None = 1,
     num_gpus: float | None = None,
     threads: int | None = None,
+    model: str | None = None,
 ) -> ray.data.Dataset:
     """Stance of ``text`` rows toward ``target`` (a column, or one target for all) on Ray workers.
 
@@ -271,7 +281,9 @@ def stance_dataset(
         >>> stance_dataset(ray.data.from_items([{"text": "..."}]), target="Afghanistan is a threat")  # doctest: +SKIP
     """
     kwargs = {
-        "model": model,
+        "model_name_or_path": renamed(
+            model_name_or_path, model, new="model_name_or_path", old="model", where="stance_dataset"
+        ),
         "target": target,
         "precision": precision,
         "batch_size": batch_size,
@@ -361,7 +373,7 @@ class RayNLIModel(StoredCalibration):
     model's.
 
     Args:
-        model: Hub name or local path; ``None``: the shipped model.
+        model_name_or_path: Hub name or local path; ``None``: the shipped model (``model=`` is its old name).
         options: Passed to :func:`score_dataset` (``concurrency``, ``num_cpus``, ``num_gpus`` …).
 
     Example:
@@ -374,13 +386,24 @@ class RayNLIModel(StoredCalibration):
         >>> tracker = Tracker(remote, embedder=RayEmbedder())  # scores on Ray when documents are added
     """
 
-    def __init__(self, model: str | None = None, *, precision: Precision = "auto", **options: Any) -> None:
+    def __init__(
+        self,
+        model_name_or_path: str | None = None,
+        *,
+        precision: Precision = "auto",
+        model: str | None = None,
+        **options: Any,
+    ) -> None:
         """Read the model's labels on the driver (the weights are loaded by the workers)."""
-        source = model if model is not None else default_model_path()
+        model_name_or_path = renamed(
+            model_name_or_path, model, new="model_name_or_path", old="model", where="RayNLIModel"
+        )
+        source = model_name_or_path if model_name_or_path is not None else default_model_path()
         self.schema, self.two_way = read_labels(source)
         self.name = str(source)
         self.load_calibration(ModelConfig.read(source), str(source))  # stance and rebuttals as the local model
-        self.model = model
+        self.model_name_or_path = model_name_or_path
+        """The checkpoint the workers load (``None``: the shipped model)."""
         self.precision = precision
         self.options = options
 
@@ -405,7 +428,7 @@ class RayNLIModel(StoredCalibration):
         frame["_row"] = np.arange(len(frame))
         ds = score_dataset(
             _blocks(frame, self.options.get("rows_per_batch", 1024)),
-            model=self.model,
+            model_name_or_path=self.model_name_or_path,
             precision=self.precision,
             both_directions=both_directions,
             batch_size=batch_size,

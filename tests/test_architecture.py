@@ -376,3 +376,16 @@ def test_a_target_carries_its_negation_and_kind(fake_nli, tiny_model):
         stance(tiny_model, texts, ["a is b", "c is d"], negation="a is not b")
     with pytest.raises(ValueError, match=r"Target\.kind must be"):
         Target("a is b", kind="claim")
+
+
+def test_old_argument_names_still_work_with_a_warning(tiny_model_dir, tmp_path):
+    from stancekit.training.finetune import FinetuneConfig
+
+    with pytest.warns(FutureWarning, match=r"FinetuneConfig: base= is now called base_model="):
+        config = FinetuneConfig(output_dir=tmp_path, base="models/x")
+    assert config.base_model == "models/x" and config == FinetuneConfig(output_dir=tmp_path, base_model="models/x")
+    with pytest.raises(TypeError, match=r"give base_model= only"):
+        FinetuneConfig(output_dir=tmp_path, base="a", base_model="b")
+    with pytest.warns(FutureWarning, match=r"RayNLIModel: model= is now called model_name_or_path="):
+        remote = RayNLIModel(model=str(tiny_model_dir))
+    assert remote.model_name_or_path == str(tiny_model_dir) == RayNLIModel(str(tiny_model_dir)).model_name_or_path

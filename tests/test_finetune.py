@@ -151,7 +151,7 @@ def test_unmappable_model_labels_are_refused_unless_mapped(tmp_path):
 def _config(tmp_path, base, **kwargs):
     settings = {
         "output_dir": tmp_path / "out",
-        "base": base,
+        "base_model": base,
         "label_map": SU,
         "epochs": 8,
         "batch_size": 8,

@@ -101,7 +101,7 @@ def test_fit_each_shape(folders, kind, tmp_path, capfd):
     ]
     config = FinetuneConfig(
         output_dir=str(tmp_path / "out"),
-        base=str(folders[kind]),
+        base_model=str(folders[kind]),
         max_steps=4,
         batch_size=8,
         eval_every=2,

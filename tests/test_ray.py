@@ -74,7 +74,7 @@ def test_score_dataset_equals_the_local_path(local_ray, model_dir):
     frame = _pairs(60)
     ds = score_dataset(
         _blocks(frame, 4),
-        model=model_dir,
+        model_name_or_path=model_dir,
         precision="fp32",
         rows_per_batch=16,
         concurrency=2,
@@ -87,7 +87,9 @@ def test_score_dataset_equals_the_local_path(local_ray, model_dir):
 def test_stance_dataset_equals_local_stance(local_ray, model_dir):
     texts = ["russia says that afghanistan poses a threat", "no threat . the talks failed", "the cat sleeps"]
     ds = ray.data.from_items([{"text": t, "n": i} for i, t in enumerate(texts)])
-    got = stance_dataset(ds, target="afghanistan poses a threat", model=model_dir, precision="fp32", concurrency=1)
+    got = stance_dataset(
+        ds, target="afghanistan poses a threat", model_name_or_path=model_dir, precision="fp32", concurrency=1
+    )
     got = got.to_pandas().sort_values("n")
     local = stance(NLIModel.from_pretrained(model_dir, precision="fp32"), texts, "afghanistan poses a threat")
     assert list(got["stance"]) == [r.label.value for r in local]
@@ -117,13 +119,15 @@ def test_score_files_reads_jsonl_and_writes_parquet(local_ray, model_dir, tmp_pa
     source.mkdir()
     frame.iloc[:15].to_json(source / "a.jsonl", orient="records", lines=True)
     frame.iloc[15:].to_json(source / "b.jsonl", orient="records", lines=True)
-    score_files(source, tmp_path / "scored", model=model_dir, precision="fp32", concurrency=1)
+    score_files(source, tmp_path / "scored", model_name_or_path=model_dir, precision="fp32", concurrency=1)
     got = pd.read_parquet(tmp_path / "scored")
     _check_same(got, frame, model_dir)
     # a second run into the same folder is refused (it would mix old and new files), or replaces it whole
     with pytest.raises(ValueError, match="already holds files"):
-        score_files(source / "a.jsonl", tmp_path / "scored", model=model_dir, precision="fp32", concurrency=1)
-    score_files(source / "a.jsonl", tmp_path / "scored", model=model_dir, overwrite=True, concurrency=1)
+        score_files(
+            source / "a.jsonl", tmp_path / "scored", model_name_or_path=model_dir, precision="fp32", concurrency=1
+        )
+    score_files(source / "a.jsonl", tmp_path / "scored", model_name_or_path=model_dir, overwrite=True, concurrency=1)
     assert len(pd.read_parquet(tmp_path / "scored")) == 15
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs", "scored"]  # no staging folder left
 
@@ -178,9 +182,9 @@ def test_two_node_cluster_survives_a_killed_worker(model_dir, tmp_path):
         ray.data.DataContext.get_current().enable_progress_bars = False
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
         frame = _pairs(48)
-        ds = score_dataset(_blocks(frame, 6), model=model_dir, precision="fp32", rows_per_batch=8)
+        ds = score_dataset(_blocks(frame, 6), model_name_or_path=model_dir, precision="fp32", rows_per_batch=8)
         _check_same(ds.to_pandas(), frame, model_dir)  # concurrency defaults to the two nodes' CPUs
-        kwargs = {"model": model_dir, "precision": "fp32", "marker": str(tmp_path / "died")}
+        kwargs = {"model_name_or_path": model_dir, "precision": "fp32", "marker": str(tmp_path / "died")}
         dying = _map(
             _blocks(frame, 6),
             DiesOnce,

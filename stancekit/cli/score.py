@@ -64,7 +64,7 @@ def run_score_on_ray(args: argparse.Namespace) -> int:
             args.out,
             output_format=args.format,
             overwrite=args.overwrite,
-            model=args.model,
+            model_name_or_path=args.model,
             precision=args.precision,
             both_directions=args.both_directions,
             batch_size=args.batch_size,

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy.typing as npt
 import torch
 from transformers import Trainer, TrainingArguments
 
+from stancekit._compat import renamed
 from stancekit._device import resolve_device, resolve_precision
 from stancekit.calibration import fit_temperature_to_targets, top_label_ece
 from stancekit.data import LabeledPair, PairSource, as_pairs, check_splits, split_dev
@@ -45,7 +46,8 @@ class FinetuneConfig:
 
     Attributes:
         output_dir: Where the best model (safetensors), its card and ``checkpoints/`` go. Rerun to resume.
-        base: Hub name or local path of the starting model; ``None``: the model shipped with stancekit.
+        base_model: Hub name or local path of the starting model; ``None``: the model shipped with stancekit
+            (``base=`` is its old name).
         label_map: Meaning of each of the user's labels in NLI terms, e.g. ``{"SUPPORT": "entailment",
             "UNDERMINE": "contradiction"}``; with an NLI base it warm-starts the new head. Default: the labels' names
             when they are NLI names or synonyms (entailment, SUPPORTS, refutes …), else none.
@@ -81,7 +83,9 @@ class FinetuneConfig:
     output_dir: str | Path = option(
         flag="--out", required=True, help="model folder (checkpoints inside; rerun to resume)"
     )
-    base: str | Path | None = option(None, help="starting model, hub name or path (default: the shipped model)")
+    base_model: str | Path | None = option(
+        None, flag="--base", help="starting model, hub name or path (default: the shipped model)"
+    )
     label_map: Mapping[str, str] | None = option(
         None, parse=str, help="NLI meaning, e.g. SUPPORT=entailment,UNDERMINE=contradiction"
     )
@@ -108,8 +112,13 @@ class FinetuneConfig:
     resume: bool = option(True, off="--no-resume", help="start over: clear OUT's checkpoints instead of resuming them")
     trainer_options: Mapping[str, Any] = option({}, hidden=True)
 
-    def __post_init__(self) -> None:
+    base: InitVar[str | Path | None] = None
+
+    def __post_init__(self, base: str | Path | None) -> None:
         """Check every setting, naming the field and value."""
+        if base is not None:
+            value = renamed(self.base_model, base, new="base_model", old="base", where="FinetuneConfig")
+            object.__setattr__(self, "base_model", value)
         checks: list[tuple[str, bool]] = [
             ("epochs", self.epochs > 0),
             ("max_steps", self.max_steps is None or self.max_steps > 0),
@@ -390,7 +399,7 @@ def fit(
     dev: PairSource | None = None,
     column_mapping: Mapping[str, str] | None = None,
 ) -> FitResult:
-    """Fine-tune ``config.base`` on annotated pairs and save the best model, calibrated, in ``config.output_dir``.
+    """Fine-tune ``config.base_model`` on annotated pairs; save the best model, calibrated, in ``config.output_dir``.
 
     Every check on the data runs before any model is loaded: missing texts, unknown labels, a split with one class,
     pairs shared by train and dev, one pair with two labels.
@@ -436,8 +445,8 @@ def fit(
     set_seed(config.seed)
     device = resolve_device(config.device)
     dtype = resolve_precision(config.precision, device)
-    base_name = str(config.base) if config.base is not None else "stancekit default"
-    model, tokenizer, warm = build_model(config.base, schema, warm_start=config.warm_start, seed=config.seed)
+    base_name = str(config.base_model) if config.base_model is not None else "stancekit default"
+    model, tokenizer, warm = build_model(config.base_model, schema, warm_start=config.warm_start, seed=config.seed)
     max_length = model_window(model, tokenizer, config.max_length)
     logger.info(
         "fine-tuning %s on %d pairs (dev %d), labels %s, %s head, device %s, autocast %s",
@@ -517,7 +526,7 @@ def fit(
     record = {
         "temperature": temperature,
         "schema": schema.to_dict(),
-        "base": None if config.base is None else str(config.base),
+        "base": None if config.base_model is None else str(config.base_model),
         "finetune": {
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
             "warm_started": warm,
