@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stancekit.io import is_missing, iter_jsonl, open_text
+from stancekit.io import iter_jsonl, open_text
+from stancekit.text import TextPair, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +40,7 @@ of dictionaries or :class:`LabeledPair` records."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LabeledPair:
+class LabeledPair(TextPair):
     """One annotated pair.
 
     Attributes:
@@ -53,8 +54,6 @@ class LabeledPair:
         'SUPPORT'
     """
 
-    premise: str
-    hypothesis: str
     label: str
     where: str = ""
 

@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from stancekit.io import is_missing, iter_jsonl
+from stancekit.io import iter_jsonl
+from stancekit.text import is_missing
 
 logger = logging.getLogger(__name__)
 

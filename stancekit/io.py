@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import math
 import os
 import shutil
 import sys
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from stancekit.text import TextPair
 from stancekit.types import NLILabel, canonical_label
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NLIExample:
+class NLIExample(TextPair):
     """One labelled NLI pair.
 
     Attributes:
@@ -47,8 +47,6 @@ class NLIExample:
         <NLILabel.CONTRADICTION: 'contradiction'>
     """
 
-    premise: str
-    hypothesis: str
     label: NLILabel
     source: str = ""
     two_way: bool = False
@@ -273,8 +271,3 @@ def read_nli_dir(
             continue
         examples.extend(read_nli_file(path, source=name))
     return examples
-
-
-def is_missing(value: object) -> bool:
-    """Whether ``value`` is None or a float NaN (pandas' missing value)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
-__all__ = ["KNOWN_VERBS", "base_form", "clip", "negate", "split_sentences"]
+__all__ = ["KNOWN_VERBS", "TextPair", "base_form", "check_text", "clip", "is_missing", "negate", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
     [
@@ -230,3 +232,67 @@ def clip(text: str, width: int = 40) -> str:
         'Afghanistan poses a…'
     """
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is None or a float NaN (pandas' missing value).
+
+    Example:
+        >>> is_missing(float("nan")), is_missing("")
+        (True, False)
+    """
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def check_text(value: object, where: str) -> str:
+    """``value`` itself when it is a text with something to read; else an error naming ``where`` and the value.
+
+    Example:
+        >>> check_text("Kabul denies it.", "texts[0]")
+        'Kabul denies it.'
+        >>> check_text("  ", "texts[3]")
+        Traceback (most recent call last):
+        ...
+        ValueError: texts[3] is empty or whitespace ('  '); every pair needs two non-empty texts.
+    """
+    if is_missing(value):
+        raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
+    if not isinstance(value, str):
+        raise TypeError(f"{where} must be a str, got {type(value).__name__} ({value!r}).")
+    if not value.strip():
+        raise ValueError(f"{where} is empty or whitespace ({value!r}); every pair needs two non-empty texts.")
+    if not _visible(value):
+        raise ValueError(
+            f"{where} has only invisible characters ({value!r}: zero-width, direction or byte-order marks); "
+            "every pair needs two texts with something to read."
+        )
+    return value
+
+
+def _visible(text: str) -> bool:
+    """Whether a text has a character that is neither whitespace nor an invisible format character (Cf, Cc)."""
+    import unicodedata
+
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextPair:
+    """A (premise, hypothesis) pair as a typed record; the base of every pair record of stancekit.
+
+    :class:`~stancekit.data.LabeledPair` (a pair in a user's labels) and :class:`~stancekit.io.NLIExample` (an NLI
+    pair) add their label to it, so each is a pair that :meth:`~stancekit.scoring.NLIModel.score` takes, with its
+    texts checked on creation.
+
+    Example:
+        >>> TextPair(premise="Kabul said no threat comes from Afghanistan.", hypothesis="Afghanistan is a threat.")
+        TextPair(premise='Kabul said no threat comes from Afghanistan.', hypothesis='Afghanistan is a threat.')
+    """
+
+    premise: str
+    hypothesis: str
+
+    def __post_init__(self) -> None:
+        """Validate both texts."""
+        check_text(self.premise, f"{type(self).__name__}.premise")
+        check_text(self.hypothesis, f"{type(self).__name__}.hypothesis")

@@ -389,3 +389,19 @@ def test_old_argument_names_still_work_with_a_warning(tiny_model_dir, tmp_path):
     with pytest.warns(FutureWarning, match=r"RayNLIModel: model= is now called model_name_or_path="):
         remote = RayNLIModel(model=str(tiny_model_dir))
     assert remote.model_name_or_path == str(tiny_model_dir) == RayNLIModel(str(tiny_model_dir)).model_name_or_path
+
+
+def test_every_text_pair_record_is_a_text_pair(tiny_model):
+    from stancekit.data import LabeledPair
+    from stancekit.io import NLIExample
+    from stancekit.scoring import PairLike, TextPair
+
+    nli = NLIExample(premise="the dog runs .", hypothesis="the cat sleeps .", label=NLILabel.NEUTRAL)
+    mine = LabeledPair(premise="the dog runs .", hypothesis="the cat sleeps .", label="OTHER")
+    assert isinstance(nli, TextPair) and isinstance(mine, TextPair) and isinstance(nli, PairLike)
+    scored = tiny_model.score([nli, mine, TextPair(premise="the dog runs .", hypothesis="the cat sleeps .")])
+    assert len(set(map(tuple, scored.to_numpy().round(6).tolist()))) == 1  # the same pair, read the same way
+    with pytest.raises(ValueError, match=r"NLIExample.premise is empty or whitespace"):
+        NLIExample(premise=" ", hypothesis="h", label=NLILabel.NEUTRAL)
+    with pytest.raises(TypeError, match=r"LabeledPair.hypothesis must be a str, got int"):
+        LabeledPair(premise="p", hypothesis=3, label="A")

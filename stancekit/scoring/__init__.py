@@ -8,7 +8,7 @@ stored calibrations. Everything is importable from ``stancekit.scoring``.
 from __future__ import annotations
 
 from stancekit.model_config import STANCEKIT_CONFIG
-from stancekit.scoring.inputs import PairLike, TextPair, check_text, iter_pairs, make_pairs
+from stancekit.scoring.inputs import PairLike, iter_pairs, make_pairs
 from stancekit.scoring.loading import (
     DEFAULT_MODEL_NAME,
     broken_safetensors,
@@ -20,6 +20,7 @@ from stancekit.scoring.loading import (
 )
 from stancekit.scoring.model import Combine, NLIModel, Scorer, StoredCalibration, require_scorer
 from stancekit.scoring.windows import WindowPlanner
+from stancekit.text import TextPair, check_text
 
 __all__ = [
     "DEFAULT_MODEL_NAME",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from stancekit.io import is_missing
+from stancekit.text import TextPair, check_text
 
 if TYPE_CHECKING:
     pass
@@ -33,56 +32,6 @@ class PairLike(Protocol):
     def hypothesis(self) -> str:
         """The hypothesis text."""
         ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TextPair:
-    """A (premise, hypothesis) pair as a typed record.
-
-    Example:
-        >>> TextPair(premise="Kabul said no threat comes from Afghanistan.", hypothesis="Afghanistan is a threat.")
-        TextPair(premise='Kabul said no threat comes from Afghanistan.', hypothesis='Afghanistan is a threat.')
-    """
-
-    premise: str
-    hypothesis: str
-
-    def __post_init__(self) -> None:
-        """Validate both texts."""
-        check_text(self.premise, "TextPair.premise")
-        check_text(self.hypothesis, "TextPair.hypothesis")
-
-
-def check_text(value: object, where: str) -> str:
-    """``value`` itself when it is a text with something to read; else an error naming ``where`` and the value.
-
-    Example:
-        >>> check_text("Kabul denies it.", "texts[0]")
-        'Kabul denies it.'
-        >>> check_text("  ", "texts[3]")
-        Traceback (most recent call last):
-        ...
-        ValueError: texts[3] is empty or whitespace ('  '); every pair needs two non-empty texts.
-    """
-    if is_missing(value):
-        raise ValueError(f"{where} is missing ({value!r}); every pair needs two non-empty texts.")
-    if not isinstance(value, str):
-        raise TypeError(f"{where} must be a str, got {type(value).__name__} ({value!r}).")
-    if not value.strip():
-        raise ValueError(f"{where} is empty or whitespace ({value!r}); every pair needs two non-empty texts.")
-    if not _visible(value):
-        raise ValueError(
-            f"{where} has only invisible characters ({value!r}: zero-width, direction or byte-order marks); "
-            "every pair needs two texts with something to read."
-        )
-    return value
-
-
-def _visible(text: str) -> bool:
-    """Whether a text has a character that is neither whitespace nor an invisible format character (Cf, Cc)."""
-    import unicodedata
-
-    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
 
 
 def make_pairs(premises: Sequence[str], hypotheses: Sequence[str]) -> list[TextPair]:
