@@ -283,3 +283,18 @@ def test_an_interrupted_checkpoint_save_keeps_the_previous_checkpoint(data_dir, 
     state = json.loads((checkpoint / "trainer_state.json").read_text())
     assert state["step"] == state["total_steps"] == 9
     assert not [p.name for p in (tmp_path / "run").iterdir() if p.name.endswith((".partial", ".old"))]
+
+
+def test_a_rerun_resumes_only_its_own_run(data_dir, tmp_path, tiny_model_dir):
+    from dataclasses import replace
+
+    from stancekit.training.checkpoints import RUN_STAMP
+
+    config = tiny_config(data_dir, tmp_path / "run", tiny_model_dir, learning_rate=1e-3, stop_at_step=1)
+    assert train_nli(config).name == "checkpoint"
+    with pytest.raises(ValueError, match="holds checkpoints of another run"):
+        train_nli(replace(config, learning_rate=2e-3))  # other settings: training on would mix two runs
+    (tmp_path / "run" / RUN_STAMP).unlink()  # a checkpoint written before runs were stamped is this run's
+    resumed = train_nli(replace(config, stop_at_step=2))  # how long a run goes is not what it learns
+    assert json.loads((resumed / "trainer_state.json").read_text())["step"] == 2
+    assert (tmp_path / "run" / RUN_STAMP).is_file()

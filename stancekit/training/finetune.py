@@ -32,6 +32,7 @@ from stancekit.model_config import ModelConfig
 from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.scoring import NLIModel, default_model_path, load_classifier, model_window, no_loading_bar
 from stancekit.training._encoding import encode_pairs
+from stancekit.training.checkpoints import claim_run_folder
 from stancekit.training.options import option
 from stancekit.types import NLILabel, Precision
 
@@ -611,24 +612,11 @@ def _resume_point(folder: Path, fingerprint: str, resume: bool) -> str | None:
     """The checkpoint to resume from, after checking that ``folder`` holds this run's checkpoints.
 
     Checkpoints of another run (other data or settings) are never resumed: that is an error with ``resume=True``
-    and they are cleared with ``resume=False``. A broken newest checkpoint falls back to the newest intact one.
+    and they are cleared with ``resume=False`` (see :func:`~stancekit.training.checkpoints.claim_run_folder`). A
+    broken newest checkpoint falls back to the newest intact one.
     """
-    import shutil
-
-    stamp = folder / "run.json"
-    if folder.is_dir() and any(folder.glob("checkpoint-*")):
-        recorded = json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") if stamp.is_file() else None
-        if resume and recorded != fingerprint:
-            raise ValueError(
-                f"{folder} holds checkpoints of another run (its data or settings differ from this one's), so "
-                "resuming would train and save the old run. Use a new output_dir, or resume=False "
-                "(--no-resume) to start over here."
-            )
-        if not resume:
-            logger.info("resume=False: removing the checkpoints in %s", folder)
-            shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    has = folder.is_dir() and any(folder.glob("checkpoint-*"))
+    claim_run_folder(folder, fingerprint, has_checkpoints=has, resume=resume, clear=[folder])
     return _last_checkpoint(folder) if resume else None
 
 

@@ -30,6 +30,7 @@ from stancekit.calibration import expected_calibration_error, fit_temperature, l
 from stancekit.io import NLIExample, read_nli_dir, replace_folder
 from stancekit.model_config import ModelConfig
 from stancekit.training._encoding import encode_pairs
+from stancekit.training.checkpoints import claim_run_folder, run_fingerprint
 from stancekit.training.options import option
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
 
@@ -295,6 +296,14 @@ def train_nli(config: NLITrainingConfig) -> Path:
     checkpoint = out / "checkpoint"
     for folder in (checkpoint, out / "best"):
         _recover(folder)
+    # a rerun resumes only its own run: checkpoints of other settings are refused (runs of versions that wrote no
+    # stamp are taken as this one's, as they always were)
+    claim_run_folder(
+        out,
+        _run_fingerprint(config),
+        has_checkpoints=(checkpoint / "trainer_state.json").exists(),
+        unstamped_is_ours=True,
+    )
     if not (checkpoint / "trainer_state.json").exists():
         _check_base_head(base)  # before the data is read: a wrong base fails in a second, not after tokenising
 
@@ -459,6 +468,18 @@ def train_nli(config: NLITrainingConfig) -> Path:
         model.save_pretrained(str(out / "best"), safe_serialization=True)
         tokenizer.save_pretrained(str(out / "best"))
     return _finalise(out, config, dev_batches, dev_labels, dev_nli, device, dtype, counts, truncated, step, total)
+
+
+_HOW_LONG_AND_WHERE = frozenset(
+    {"output_dir", "eval_every", "checkpoint_every", "precision", "device", "stop_after_minutes", "stop_at_step",
+     "finalise_now", "data_dir", "extra_data_dirs", "extra_dev_dirs"}
+)  # fmt: skip
+"""Settings that do not change what a run learns (or only say where its files are): a rerun may change them."""
+
+
+def _run_fingerprint(config: NLITrainingConfig) -> str:
+    """The fingerprint of what a training run learns, for :func:`claim_run_folder`."""
+    return run_fingerprint({k: v for k, v in asdict(config).items() if k not in _HOW_LONG_AND_WHERE})
 
 
 def _staging(folder: Path) -> Path:
