@@ -445,7 +445,7 @@ class ScoreResults(RecordSequence[PairScore]):
             cells += ["-" if v is None else f"{v:.3f}" for v in record.scores.values()]
             rows.append(cells)
         more = f"<p>… {len(self) - 50} more</p>" if len(self) > 50 else ""
-        header = ("premise", "hypothesis", "label", "entailment", "neutral", "contradiction")
+        header = SCORE_COLUMNS[:6]  # the texts, the label and the three probabilities
         return f"<p><b>ScoreResults</b>: {len(self)} pairs</p>{html_table(header, rows)}{more}"
 
 

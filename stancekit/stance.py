@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TEMPLATES",
     "STANCE_LABEL_SYNONYMS",
+    "STANCE_RESULT_COLUMNS",
     "TOPIC_TEMPLATES",
     "StanceCalibration",
     "StanceLabel",
@@ -109,6 +110,10 @@ class StanceResult:
         return {"favor": self.favor, "against": self.against, "none": self.none}
 
 
+STANCE_RESULT_COLUMNS: tuple[str, ...] = ("text", "target", "stance", "favor", "against", "none")
+"""The columns of :meth:`StanceResults.to_pandas`, in order, and of its HTML view."""
+
+
 class StanceResults(RecordSequence[StanceResult]):
     """Stance of a batch of texts; iterate for :class:`StanceResult`, convert with ``to_pandas``/``to_numpy``.
 
@@ -175,16 +180,15 @@ class StanceResults(RecordSequence[StanceResult]):
         """One row per text: text, target, stance, favor, against, none."""
         import pandas as pd
 
-        frame: pd.DataFrame = pd.DataFrame(
-            {
-                "text": self._texts,
-                "target": self._targets,
-                "stance": [r.label.value for r in self],
-                "favor": self._probs[:, 0],
-                "against": self._probs[:, 1],
-                "none": self._probs[:, 2],
-            }
-        )
+        columns = {
+            "text": self._texts,
+            "target": self._targets,
+            "stance": [r.label.value for r in self],
+            "favor": self._probs[:, 0],
+            "against": self._probs[:, 1],
+            "none": self._probs[:, 2],
+        }
+        frame: pd.DataFrame = pd.DataFrame({name: columns[name] for name in STANCE_RESULT_COLUMNS})
         return frame
 
     def __repr__(self) -> str:
@@ -201,7 +205,7 @@ class StanceResults(RecordSequence[StanceResult]):
              f"{r.against:.3f}", f"{r.none:.3f}"]
             for r in self[:50]
         ]  # fmt: skip
-        return html_table(["text", "target", "stance", "favor", "against", "none"], rows)
+        return html_table(STANCE_RESULT_COLUMNS, rows)
 
 
 def most_probable_stance(favor: float, against: float, none: float) -> StanceLabel:

@@ -243,7 +243,7 @@ class Tracker:
         self._claims: dict[str, Claim] = {}
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
         self._nli_cache: dict[tuple[str, str], PairScore] = {}
-        self._stance_cache: dict[tuple[str, str], StanceResult] = {}
+        self._stance_cache: dict[tuple[str, str | None, str], StanceResult] = {}
         self._relations: list[Relation] = []
         self.stats = PairingStats(claims=0, all_pairs=0, allowed_pairs=0, candidates=0)
         self.scored_pairs = 0
@@ -496,7 +496,7 @@ class Tracker:
     def _update(self) -> None:
         claims: list[Claim] = self.claims
         if self.settings.target:
-            stances = self._stances(self.settings.target)
+            stances = self._stances(self._goal(None))
             if self.settings.same_target or self.scope == "target":
                 claims = [c for c, r in zip(claims, stances, strict=True) if r.label.value != "none"]
         if getattr(self.embedder, "corpus_dependent", False):
@@ -605,47 +605,64 @@ class Tracker:
         """Document id -> its dispute (the story its claims are paired within under ``scope="story"``)."""
         return dict(self._disputes)
 
-    def _stance_record(self, target: str) -> dict[str, Any]:
-        """What decides a claim's stance toward ``target``: the model, the target and how it is read."""
+    def _goal(self, target: str | Target | None) -> Target:
+        """The target asked about, with its negation and kind.
+
+        A :class:`Target` as given; the tracker's own target (``None`` or its text) with the settings' negation and
+        kind; any other text with the settings' kind.
+
+        Raises:
+            ValueError: If no target was given here or to the tracker.
+        """
+        if isinstance(target, Target):
+            return target
+        text = target or self.settings.target
+        if not text:
+            raise ValueError("no target: pass target= here or to Tracker(target=...).")
+        kind = self.settings.target_kind
+        negation = self.settings.negation if text == self.settings.target else None
+        if negation is not None and Target(text, kind=kind).resolved_kind == "topic":
+            negation = None  # a topic has no negation; the setting never applied to one
+        return Target(text, negation=negation, kind=kind)
+
+    def _stance_record(self, goal: Target) -> dict[str, Any]:
+        """What decides a claim's stance toward ``goal``: the model, the target and how it is read."""
         return {
             "model": fingerprint(self._model_record()),
-            "target": target,
-            "target_kind": self.settings.target_kind,
+            "target": goal.text,
+            "target_kind": goal.kind,
             "templates": list(self.settings.templates) if self.settings.templates is not None else None,
-            "negation": self.settings.negation if target == self.settings.target else None,
+            "negation": goal.negation,
             "calibration": calibration.to_dict() if (calibration := self.model.stance_calibration) else None,
         }
 
-    def _stances(self, target: str) -> list[StanceResult]:
+    def _stances(self, goal: Target) -> list[StanceResult]:
         claims = self.claims
-        todo = [c.text for c in claims if (target, c.text) not in self._stance_cache]
+        todo = [c.text for c in claims if (goal.text, goal.negation, c.text) not in self._stance_cache]
         todo = list(dict.fromkeys(todo))
         setting = None
         if todo and self.store is not None:
-            setting = self._setting("stance", self._stance_record(target))
+            setting = self._setting("stance", self._stance_record(goal))
             for text, (favor, against, none) in self.store.get_stance(setting, todo).items():
                 label = most_probable_stance(favor, against, none)
-                self._stance_cache[(target, text)] = StanceResult(
-                    text=text, target=target, label=label, favor=favor, against=against, none=none
+                self._stance_cache[(goal.text, goal.negation, text)] = StanceResult(
+                    text=text, target=goal.text, label=label, favor=favor, against=against, none=none
                 )
-            todo = [t for t in todo if (target, t) not in self._stance_cache]
-        negation = self.settings.negation if target == self.settings.target else None
+            todo = [t for t in todo if (goal.text, goal.negation, t) not in self._stance_cache]
         for start in range(0, len(todo), _STANCE_CHUNK):
             results = stance(
                 self.model,
                 todo[start : start + _STANCE_CHUNK],
-                target,
+                goal,
                 templates=self.settings.templates,
-                negation=negation,
-                target_kind=self.settings.target_kind,
                 batch_size=self.settings.batch_size,
             )
             for result in results:
-                self._stance_cache[(target, result.text)] = result
+                self._stance_cache[(goal.text, goal.negation, result.text)] = result
             if self._writes() and setting is not None:
                 assert self.store is not None
                 self.store.put_stance(setting, results)
-        return [self._stance_cache[(target, c.text)] for c in claims]
+        return [self._stance_cache[(goal.text, goal.negation, c.text)] for c in claims]
 
     # ------------------------------------------------------------------ results
 
@@ -707,11 +724,12 @@ class Tracker:
             shown = ", ".join(repr(k) for k in known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
             raise ValueError(f"unknown dispute {dispute!r}; this tracker's disputes are {shown or 'none'}.")
 
-    def stance_timeline(self, target: str | None = None, *, dispute: str | None = None) -> pd.DataFrame:
+    def stance_timeline(self, target: str | Target | None = None, *, dispute: str | None = None) -> pd.DataFrame:
         """Per claim: actor, speaker, date, claim, stance, probability (of that stance), favor, against, none.
 
         Args:
-            target: The target (default: the tracker's).
+            target: The target (default: the tracker's), a text or a :class:`~stancekit.stance.Target` with its own
+                negation.
             dispute: Keep only the claims of this dispute (a value of :attr:`disputes`).
 
         Raises:
@@ -719,9 +737,7 @@ class Tracker:
         """
         import pandas as pd
 
-        goal = target or self.settings.target
-        if not goal:
-            raise ValueError("no target: pass target= here or to Tracker(target=...).")
+        goal = self._goal(target)
         self._check_dispute(dispute)
         rows = []
         for claim, result in zip(self.claims, self._stances(goal), strict=True):
@@ -747,7 +763,7 @@ class Tracker:
         return frame
 
     def actor_stance(
-        self, target: str | None = None, *, min_confidence: float = 0.0, dispute: str | None = None
+        self, target: str | Target | None = None, *, min_confidence: float = 0.0, dispute: str | None = None
     ) -> pd.DataFrame:
         """Per actor: number of claims, mean favor/against/none, and a stance.
 
@@ -809,16 +825,13 @@ class Tracker:
 
     # ------------------------------------------------------------------ exports and reports
 
-    def claim_stances(self, target: str | None = None) -> list[StanceResult]:
+    def claim_stances(self, target: str | Target | None = None) -> list[StanceResult]:
         """Each claim's stance toward ``target`` (default: the tracker's), in the order of :attr:`claims`.
 
         Raises:
             ValueError: If there is no target.
         """
-        goal = target or self.settings.target
-        if not goal:
-            raise ValueError("no target: pass target= here or to Tracker(target=...).")
-        return self._stances(goal)
+        return self._stances(self._goal(target))
 
     def graph(self) -> dict[str, list[dict[str, Any]]]:
         """Claims as nodes and supports/contradicts relations as edges (see :func:`stancekit.graph.tracker_graph`)."""
@@ -889,7 +902,7 @@ class Tracker:
         frame: pd.DataFrame = pd.DataFrame(rows, columns=columns)
         return frame
 
-    def stance_by_dispute(self, target: str | None = None) -> dict[str, pd.DataFrame]:
+    def stance_by_dispute(self, target: str | Target | None = None) -> dict[str, pd.DataFrame]:
         """:meth:`actor_stance` within each dispute that has claims, in :meth:`dispute_order`."""
         self.stance_timeline(target)  # checks the target once, and scores every claim in one go
         return {d: self.actor_stance(target, dispute=d) for d in self.dispute_order()}

@@ -405,3 +405,21 @@ def test_every_text_pair_record_is_a_text_pair(tiny_model):
         NLIExample(premise=" ", hypothesis="h", label=NLILabel.NEUTRAL)
     with pytest.raises(TypeError, match=r"LabeledPair.hypothesis must be a str, got int"):
         LabeledPair(premise="p", hypothesis=3, label="A")
+
+
+def test_the_tracker_asks_each_target_with_its_own_negation(tiny_model):
+    from test_tracking import RUSSIA, TALIBAN
+
+    from stancekit.pairing import TfidfEmbedder
+    from stancekit.stance import Target
+
+    tracker = Tracker(tiny_model, embedder=TfidfEmbedder(), target="Afghanistan is a threat")
+    tracker.add_documents([RUSSIA, TALIBAN])
+    texts = [c.text for c in tracker.claims]
+    other = Target("Kabul is safe", negation="Kabul is dangerous")
+    asked = tracker.stance_timeline(other)[["favor", "against", "none"]].to_numpy()
+    direct = stance(tiny_model, texts, other).to_numpy()
+    np.testing.assert_allclose(asked, direct, atol=1e-6)
+    plain = tracker.stance_timeline("Kabul is safe")[["favor", "against", "none"]].to_numpy()  # negate() wording
+    np.testing.assert_allclose(plain, stance(tiny_model, texts, "Kabul is safe").to_numpy(), atol=1e-6)
+    assert not np.allclose(asked, plain)  # not the cached answer of the other wording
