@@ -117,13 +117,6 @@ def model_folder(path: str, command: str) -> Path:
     return folder
 
 
-def store_in_model(folder: Path, key: str, value: Any) -> Path:
-    """Set ``key`` in the model folder's stancekit.json, keeping the rest; returns the file."""
-    from stancekit.model_config import update_model_config
-
-    return update_model_config(folder, **{key: value})
-
-
 def mapping_option(text: str | None, option: str) -> dict[str, str] | None:
     """A ``KEY=value,...`` option as a dictionary; a malformed item is a CommandError naming ``option``."""
     from stancekit.schema import parse_label_map

@@ -8,6 +8,7 @@ from typing import Any
 
 from stancekit.cli import common
 from stancekit.cli.common import CommandError
+from stancekit.model_config import update_model_config
 
 
 def run_evaluate_nli(args: argparse.Namespace) -> int:
@@ -108,7 +109,7 @@ def run_calibrate_rebuttals(args: argparse.Namespace) -> int:
 
     threshold, table = fit_rebuttal_threshold(tracker.rebuttals, gold)
     show("contradiction threshold alone (fitted and scored on the same articles):", table, threshold)
-    path = common.store_in_model(folder, "rebuttal_threshold", threshold)
+    path = update_model_config(folder, rebuttal_threshold=threshold)
     print(f"rebuttal threshold {threshold:.2f} written to {path}")
     if args.method == "threshold":
         return 0
@@ -119,7 +120,7 @@ def run_calibrate_rebuttals(args: argparse.Namespace) -> int:
     show("rebuttal combiner (each article scored by a combiner fitted on the others):", table, combiner.threshold)
     for name, weight in sorted(zip(combiner.features, combiner.weights, strict=True), key=lambda t: -abs(t[1])):
         print(f"  weight {name:<16} {weight:+.3f}")
-    path = common.store_in_model(folder, "rebuttal_combiner", combiner.to_record())
+    path = update_model_config(folder, rebuttal_combiner=combiner.to_record())
     print(f"rebuttal combiner (threshold {combiner.threshold:.2f}) written to {path}")
     return 0
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from stancekit.cli import common
 from stancekit.cli.common import CommandError
+from stancekit.model_config import update_model_config
 
 
 def run_stance(args: argparse.Namespace) -> int:
@@ -125,7 +126,7 @@ def run_calibrate_stance(args: argparse.Namespace) -> int:
         structure=args.structure,
         l2=l2,
     )
-    path = common.store_in_model(folder, "stance_calibration", calibration.to_dict())
+    path = update_model_config(folder, stance_calibration=calibration.to_dict())
     print(f"stance calibration for {calibration.kinds} from {len(texts)} rows (l2 {l2:g}) written to {path}")
     if calibration.ece:
         print("three-way dev ECE after calibration: " + ", ".join(f"{k} {v:.4f}" for k, v in calibration.ece.items()))

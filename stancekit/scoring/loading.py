@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stancekit.model_config import ModelConfig
 from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.types import NLILabel
-
-if TYPE_CHECKING:
-    pass
-
-logger = logging.getLogger(__name__)
-
 
 DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
 

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from stancekit.text import split_sentences
-
-if TYPE_CHECKING:
-    pass
-
-logger = logging.getLogger(__name__)
-
 
 LENGTH_CACHE_SIZE = 50_000
 """Distinct texts whose token length :class:`NLIModel` remembers (repeated premises are measured once)."""
