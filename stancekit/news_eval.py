@@ -384,7 +384,7 @@ class RebuttalEvalReport:
         >>> tracker = Tracker(model, embedder=TfidfEmbedder()).add_documents(gold.documents)
         >>> print(evaluate_rebuttals(tracker.rebuttals, gold))  # doctest: +ELLIPSIS
         rebuttals: found 0.500 of 2 gold pairs (@1 0.500, ...
-                   precision 0.500 of 2 listed pairs inside one annotated article (2 listed in all)
+                   precision 1.000 of 1 listed pairs inside one annotated article (1 listed in all)
     """
 
     n_gold: int
@@ -426,7 +426,7 @@ def evaluate_rebuttals(
         >>> tracker = Tracker(model, embedder=TfidfEmbedder()).add_documents(gold.documents)
         >>> report = evaluate_rebuttals(tracker.rebuttals, gold)
         >>> report.found, report.precision
-        (0.5, 0.5)
+        (0.5, 1.0)
     """
     pairs: list[tuple[Claim, Claim]] = []
     for r in rebuttals:

@@ -521,6 +521,7 @@ _SAYS = {
     "denial": "denial",
     "accusation": "accusation",
     "negation_differs": "negation",
+    "discredit": "called false",
     "linked": "denial of an allegation",
     "similarity": "same subject",
     "embedded": "allegation",

@@ -4,10 +4,10 @@ NLI alone is a weak judge of a rebuttal in news: a model trained on SNLI calls t
 subject a contradiction, and misses a denial ("rejected the claims as baseless") whose words share little with the
 claim it answers. The combiner is a logistic regression over what the pair shows: contradiction and entailment in
 both directions, how alike the two claims are, whether one opens with a denial or an accusation (the speech-verb
-lexicon), whether exactly one is negated, whether the extractor linked them (a denial and the allegation it
-reports), and whether the two come from one article. It is fitted on an annotated folder by
-``stancekit calibrate-rebuttals`` and stored with the model in ``stancekit.json``, with its threshold;
-:class:`stancekit.tracking.Tracker` uses it when the model has one.
+lexicon), whether exactly one is negated, whether one calls something false or a lie, whether the extractor linked
+them (a denial and the allegation it reports), and whether the two come from one article. It is fitted on an
+annotated folder by ``stancekit calibrate-rebuttals`` and stored with the model in ``stancekit.json``, with its
+threshold; :class:`stancekit.tracking.Tracker` uses it when the model has one.
 
 Example:
     >>> combiner = RebuttalCombiner(features=("contradiction",), weights=(4.0,), bias=-2.0, threshold=0.5)
@@ -26,7 +26,7 @@ from typing import Any
 from stancekit.claims import Claim
 from stancekit.results import PairScore
 
-__all__ = ["FEATURES", "RebuttalCombiner", "negated", "opening_polarity", "pair_features"]
+__all__ = ["FEATURES", "RebuttalCombiner", "discredits", "negated", "opening_polarity", "pair_features"]
 
 FEATURES = (
     "contradiction",
@@ -37,6 +37,7 @@ FEATURES = (
     "accusation",
     "negation_differs",
     "negation",
+    "discredit",
     "linked",
     "embedded",
     "same_document",
@@ -83,6 +84,20 @@ def negated(text: str) -> bool:
     return any(w.lower() in cues or w.lower().endswith(("n't", "n’t")) for w in _WORD.findall(text))
 
 
+def discredits(text: str) -> bool:
+    """Whether a text calls something untrue or dishonest: "baseless", "lies", "propaganda" (``discredit_cues``).
+
+    In news such a word marks a rebuttal even when the reply shares no words with the claim it answers ("This is
+    utterly false and complete fiction"); a plain negation ("does not pose a threat") is not one.
+
+    Example:
+        >>> discredits("rejected the reports as baseless propaganda"), discredits("Kabul does not pose a threat")
+        (True, False)
+    """
+    cues = _lexicon()["discredit_cues"]
+    return any(w.lower() in cues for w in _WORD.findall(text))
+
+
 def _three_way(score: PairScore, name: str) -> tuple[float, float, float]:
     if score.contradiction is None or score.neutral is None:
         raise ValueError(
@@ -117,6 +132,7 @@ def pair_features(
         "accusation": float("accuse" in polarities),
         "negation_differs": float(negations[0] != negations[1]),
         "negation": float(any(negations)),
+        "discredit": float(discredits(a.text) or discredits(b.text)),
         "linked": float(bool(link)),
         "embedded": float("embedded" in (a.kind, b.kind)),
         "same_document": float(a.doc == b.doc),

@@ -12,6 +12,7 @@ from stancekit.pairing import ClaimPair, relate
 from stancekit.rebuttals import (
     FEATURES,
     RebuttalCombiner,
+    discredits,
     fit_weights,
     negated,
     opening_polarity,
@@ -59,6 +60,17 @@ def test_negated_sees_negation_and_discrediting_words():
     assert not negated("Kabul poses a threat to its neighbours")
 
 
+def test_discredits_is_calling_false_not_plain_negation():
+    assert discredits("This is utterly false and complete fiction")
+    assert discredits("The Taliban called the reports baseless PROPAGANDA")
+    assert not discredits("Kabul does not pose a threat to its neighbours")
+    assert not discredits("The attack was planned in Afghanistan")
+    a = _claim("the bomber was an Afghan citizen", "Pakistan")
+    b = _claim("Afghan soil is not used against any country", "Afghanistan")
+    score = _score(a.text, b.text, 0.1, 0.3, 0.6)
+    assert pair_features(a, b, score, score, similarity=0.3)["discredit"] == 0.0
+
+
 def test_pair_features_take_the_stronger_direction_and_the_claims_cues():
     a = _claim("militants use Afghan soil to attack Pakistan", "Pakistan", kind="embedded")
     b = _claim("rejected the accusations as baseless", "Afghanistan", doc="d2")
@@ -71,6 +83,7 @@ def test_pair_features_take_the_stronger_direction_and_the_claims_cues():
     assert values["similarity"] == pytest.approx(0.42)
     assert values["denial"] == 1.0 and values["accusation"] == 0.0
     assert values["negation_differs"] == 1.0 and values["negation"] == 1.0
+    assert values["discredit"] == 1.0  # "baseless"
     assert values["linked"] == 1.0 and values["embedded"] == 1.0 and values["same_document"] == 0.0
     two_way = PairScore(
         premise="p", hypothesis="h", label=NLILabel.ENTAILMENT, entailment=0.7, neutral=None, contradiction=None,

@@ -139,8 +139,9 @@ def speech_lexicon() -> dict[str, Any]:
     """The speech-verb lexicon (read once; treat it as read-only).
 
     ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand), ``allegation_nouns``,
-    ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies"), ``empty_contents`` ("the same")
-    and ``joint_objects`` ("each other").
+    ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies"), ``discredit_cues`` (words that
+    call a statement untrue or dishonest: "baseless", "propaganda"), ``empty_contents`` ("the same") and
+    ``joint_objects`` ("each other").
 
     Example:
         >>> speech_lexicon()["forms"]["denied"], speech_lexicon()["stance"]["deny"]
@@ -153,6 +154,7 @@ def speech_lexicon() -> dict[str, Any]:
         "stance": data["stance"],
         "allegation_nouns": frozenset(data["allegation_nouns"]),
         "negation_cues": frozenset(data.get("negation_cues", ())),
+        "discredit_cues": frozenset(data.get("discredit_cues", ())),
         "empty_contents": frozenset(data.get("empty_contents", ())),
         "joint_objects": tuple(data.get("joint_objects", ())),
     }
