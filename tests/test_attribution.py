@@ -585,3 +585,23 @@ def test_criticised_for_saying_gives_the_criticised_party_a_claim():
     assert not [
         c for c in _claims("Chile rebuked Peru on Monday for closing the border crossing.") if c.kind == "embedded"
     ]
+
+
+@needs_pipeline
+def test_an_outlet_quoting_someone_as_saying_gives_the_one_quoted():
+    text = (
+        "Interfax quoted Chilean Defence Minister Ana Ruiz as saying that the border would stay closed. "
+        "State media quoted the minister as saying the talks had stalled. "
+        "The newspaper cited a Peruvian diplomat as saying the fence was illegal."
+    )
+    spans = {text[a.start : a.end]: a.speaker for a in attributions(text, nlp=NLP)}
+    assert spans.get("the border would stay closed") == "Ana Ruiz"
+    assert spans.get("the talks had stalled") == "Ana Ruiz"  # "the minister": the one named before
+    assert spans.get("the fence was illegal") == "Peruvian diplomat"
+    assert not [s for s, speaker in spans.items() if speaker in ("Interfax", "State media", "newspaper")]
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Border"))
+    actors = {c.text: c.actor for c in claims}
+    assert actors.get("the border would stay closed") == "Chile"  # her title names her country

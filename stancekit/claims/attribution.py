@@ -324,6 +324,7 @@ class Attribution:
     content: str = ""
 
 
+_RELAY_VERBS = frozenset("quote quotes quoted quoting cite cites cited citing".split())  # "X quoted Y as saying P"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 _PRONOUNS = {
     "he": "person",
@@ -766,6 +767,9 @@ def _attribution(
     ):
         # "..., saying P" / "and added P" / "cited the intercepts to underline that P"
         subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]
+    if not subjects and verb.dep_ == "pcomp" and verb.head.lower_ == "as" and verb.head.head.lower_ in _RELAY_VERBS:
+        # "Interfax quoted Shoigu as saying P": the one quoted speaks; the outlet only relays his words
+        subjects = [c for c in verb.head.head.children if c.dep_ == "dobj"]
     if not subjects and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.dep_ in ("dobj", "pobj"):
         # "released a video denying P": the video's maker; "a report claiming P" is the report's (embedded)
         if verb.head.lower_ in lexicon["allegation_nouns"] or _allegation_source(verb.head) is not None:
