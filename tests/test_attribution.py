@@ -605,3 +605,23 @@ def test_an_outlet_quoting_someone_as_saying_gives_the_one_quoted():
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Border"))
     actors = {c.text: c.actor for c in claims}
     assert actors.get("the border would stay closed") == "Chile"  # her title names her country
+
+
+@needs_pipeline
+def test_a_well_known_person_named_without_a_title_takes_the_side_the_gazetteer_gives():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Volodymyr Zelensky said Russian troops blew up the dam. Zelensky added that the flooding was a war crime. "
+        "Former President Donald Trump said the war would never have happened."
+    )
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="The dam"))
+    actors = {c.text: c.actor for c in claims}
+    assert actors["Russian troops blew up the dam"] == "Ukraine"
+    assert actors["the flooding was a war crime"] == "Ukraine"  # the surname, after the full name
+    assert actors["the war would never have happened"] == "Donald Trump"  # "former": his own voice
+    namesake = "Anna Zelensky, a local farmer, said her fields were flooded. Zelensky added that help came late."
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="e", text=namesake, title="Floods"))
+    assert claims and all(c.actor != "Ukraine" for c in claims)  # not the listed person
+    assert gazetteer().side_of_person("Zelensky") is None  # a bare surname alone names no one for sure

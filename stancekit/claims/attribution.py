@@ -175,6 +175,30 @@ class Gazetteer:
     countries: frozenset[str] = frozenset()
     own_voice_roles: frozenset[str] = frozenset()
     title_abbreviations: tuple[tuple[str, str], ...] = ()
+    people: tuple[tuple[str, str], ...] = ()
+
+    def side_of_person(self, name: str, text: str = "") -> str | None:
+        """The actor of a well-known person (the gazetteer's ``people``), else ``None``.
+
+        The whole name must match ("Volodymyr Zelensky"); a bare surname ("Zelensky") matches when ``text`` (the
+        article) names a listed person of that surname in full, so that a namesake is never given a side.
+
+        Example:
+            >>> g = gazetteer()
+            >>> g.side_of_person("Volodymyr Zelensky"), g.side_of_person("Zelensky", "President Volodymyr Zelensky")
+            ('Ukraine', 'Ukraine')
+            >>> g.side_of_person("Zelensky"), g.side_of_person("Maria Alvarez")
+            (None, None)
+        """
+        key = " ".join(name.lower().split())
+        known = dict(self.people)
+        if key in known:
+            return known[key]
+        if " " in key or not text:
+            return None
+        lowered = " ".join(text.lower().split())
+        sides = {actor for full, actor in self.people if full.split()[-1] == key and full in lowered}
+        return sides.pop() if len(sides) == 1 else None
 
     def speaks_for_self(self, role_words: Iterable[str]) -> bool:
         """Whether a person described by these words speaks for no organisation or state.
@@ -289,6 +313,13 @@ def gazetteer() -> Gazetteer:
         title_abbreviations=tuple(sorted(data.get("title_abbreviations", {}).items())),
         acronyms=frozenset(n.upper() for n in written if n.replace(".", "").isupper() and len(n) <= 6),
         countries=frozenset(data["countries"]),
+        people=tuple(
+            sorted(
+                {
+                    " ".join(n.lower().split()): a for a, names_of in data.get("people", {}).items() for n in names_of
+                }.items()
+            )
+        ),
     )
 
 

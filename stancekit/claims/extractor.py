@@ -637,6 +637,8 @@ class ClaimExtractor:
                 speaker = claim.speaker.lower()
                 last = speaker.split()[-1]
                 actor = sides.get(speaker) or sides.get(last) or self._actors.get(claim.speaker)
+                if actor is None:  # a well-known person the article names without a title that gives the side
+                    actor = places.side_of_person(claim.speaker, parsed.text)
                 if actor is None and speaker not in people and last not in surnames:
                     org = next((o for o in orgs if o and o.lower() in speaker), None)
                     # "Hindenburg" after "Hindenburg Research": the organisation it shortens
