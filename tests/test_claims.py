@@ -166,3 +166,20 @@ def test_a_denied_verb_phrase_is_not_negated_into_nonsense():
     # a clause is still negated
     clause = Document(id="e", text="The ministry denied that the troops crossed the river.")
     assert any("not" in c.text for c in ClaimExtractor().extract([clause]))
+
+
+def test_a_claim_that_is_only_a_partys_name_is_dropped_but_an_accusation_of_one_is_kept():
+    from stancekit.claims.extractor import _only_a_name
+
+    assert _only_a_name("the United States")  # a parse fragment, no statement
+    assert _only_a_name("called the Taliban")  # a demand cut before its content
+    assert _only_a_name("Vladimir Putin")
+    assert not _only_a_name("blamed Russia")  # an accusation says something with its object alone
+    assert not _only_a_name("denied any role in the attack")
+    assert not _only_a_name("blamed “Russian terrorists")
+    assert not _only_a_name("the United States had questions to answer")
+    pytest.importorskip("spacy")
+    claims = ClaimExtractor().extract_document(
+        Document(id="d", text="Kyiv blamed Russia. Officials said the dam was mined.", title="Dam")
+    )
+    assert "blamed Russia" in [c.text for c in claims]

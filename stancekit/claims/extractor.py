@@ -94,7 +94,29 @@ def _contentless(span: str) -> bool:
         return True  # "Spokespeople for the CIA and State Department said the same"
     # the statement's own object, right after its verb: "blamed each other", not "regard for each other's interests"
     opening = " ".join(words[:5])
-    return any(re.search(rf"^(?:\w+\s+){{1,3}}{re.escape(j)}\b", opening) for j in lexicon.get("joint_objects", ()))
+    if any(re.search(rf"^(?:\w+\s+){{1,3}}{re.escape(j)}\b", opening) for j in lexicon.get("joint_objects", ())):
+        return True
+    return _only_a_name(span)
+
+
+def _only_a_name(span: str) -> bool:
+    """Whether a span is nothing but a party's name, perhaps after a verb that needs more: "the United States".
+
+    "called the Taliban" is a parse cut before the demand's content; "blamed Russia" and "denied any role" are
+    claims (an accusation or a denial says something with its object alone).
+    """
+    from stancekit.claims.attribution import gazetteer, speech_lexicon
+
+    lexicon = speech_lexicon()
+    words = re.sub(r"[^\w\s'’-]", " ", span).split()
+    lemma = lexicon["forms"].get(words[0].lower()) if words else None
+    if lemma is not None and lexicon["stance"].get(lemma) not in ("accuse", "deny"):
+        words = words[1:]
+    words = [w for w in words if w.lower() not in ("the", "a", "an")]
+    if not words or len(words) > 4:
+        return False
+    name = " ".join(words)
+    return dict(gazetteer().names).get(name.lower()) is not None or gazetteer().side_of_person(name) is not None
 
 
 def _claim_text(content: str, kind: str) -> str:
