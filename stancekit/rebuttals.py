@@ -64,8 +64,11 @@ def opening_polarity(text: str) -> str:
         ('deny', 'assert')
     """
     lexicon = _lexicon()
-    for word in _WORD.findall(text)[:3]:  # "strongly denied", "also rejected"
+    words = _WORD.findall(text)[:4]
+    for i, word in enumerate(words[:3]):  # "strongly denied", "also rejected"
         lemma = lexicon["forms"].get(word.lower())
+        if lemma is None and i + 1 < len(words):  # "shut down claims that P"
+            lemma = lexicon["phrasal"].get((word.lower(), words[i + 1].lower()))
         if lemma is not None:
             return str(lexicon["stance"].get(lemma, "assert"))
         if not word.lower().endswith("ly") and word.lower() not in ("also", "again", "then"):

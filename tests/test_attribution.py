@@ -625,3 +625,20 @@ def test_a_well_known_person_named_without_a_title_takes_the_side_the_gazetteer_
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="e", text=namesake, title="Floods"))
     assert claims and all(c.actor != "Ukraine" for c in claims)  # not the listed person
     assert gazetteer().side_of_person("Zelensky") is None  # a bare surname alone names no one for sure
+
+
+@needs_pipeline
+def test_phrasal_stance_verbs_deny_what_they_take_but_only_a_statement():
+    text = (
+        "The Peruvian ministry brushed aside reports that its troops had crossed the river. "
+        "Lima also pushed back against claims that the fence was illegal. "
+        "The army pushed back the rebels. The council shut down the factory."
+    )
+    found = {text[a.start : a.end]: (a.kind, a.polarity) for a in attributions(text, nlp=NLP)}
+    assert found.get("brushed aside reports that its troops had crossed the river") == ("reported_speech", "deny")
+    assert found.get("its troops had crossed the river", ("?",))[0] == "embedded"
+    assert found.get("pushed back against claims that the fence was illegal") == ("reported_speech", "deny")
+    assert not [s for s in found if "rebels" in s or "factory" in s]  # no statement as their object
+    from stancekit.rebuttals import opening_polarity
+
+    assert opening_polarity("shut down claims that the plaintiffs were hurt") == "deny"

@@ -140,8 +140,9 @@ def speech_lexicon() -> dict[str, Any]:
 
     ``forms`` (inflected form -> lemma), ``stance`` (lemma -> deny/accuse/demand), ``allegation_nouns``,
     ``negation_cues`` (words that negate or discredit: "not", "baseless", "lies"), ``discredit_cues`` (words that
-    call a statement untrue or dishonest: "baseless", "propaganda"), ``empty_contents`` ("the same") and
-    ``joint_objects`` ("each other").
+    call a statement untrue or dishonest: "baseless", "propaganda"), ``phrasal`` ((form, particle) -> lemma of a
+    phrasal stance verb: ("shut", "down") -> "shut down"), ``empty_contents`` ("the same") and ``joint_objects``
+    ("each other").
 
     Example:
         >>> speech_lexicon()["forms"]["denied"], speech_lexicon()["stance"]["deny"]
@@ -149,15 +150,46 @@ def speech_lexicon() -> dict[str, Any]:
     """
     data = json.loads(resources.files("stancekit.lexicons").joinpath("speech_verbs.json").read_text(encoding="utf-8"))
     forms = {form: lemma for lemma, inflected in data["verbs"].items() for form in inflected}
+    phrasal_verbs = data.get("phrasal_verbs", {})
+    phrasal = {(form, lemma.split()[-1]): lemma for lemma, entry in phrasal_verbs.items() for form in entry["forms"]}
     return {
         "forms": forms,
-        "stance": data["stance"],
+        "stance": {**data["stance"], **{lemma: entry["stance"] for lemma, entry in phrasal_verbs.items()}},
+        "phrasal": phrasal,
         "allegation_nouns": frozenset(data["allegation_nouns"]),
         "negation_cues": frozenset(data.get("negation_cues", ())),
         "discredit_cues": frozenset(data.get("discredit_cues", ())),
         "empty_contents": frozenset(data.get("empty_contents", ())),
         "joint_objects": tuple(data.get("joint_objects", ())),
     }
+
+
+def phrasal_lemma(verb: Any, lexicon: dict[str, Any] | None = None) -> str | None:
+    """The phrasal stance verb a parsed verb and its particle make ("shut down claims that P"), else ``None``.
+
+    Only with a statement as its object (an allegation noun such as "claims", "reports", "the allegations"), so
+    that "pushed back the deadline" or "brushed off the dust" say nothing.
+
+    Example:
+        >>> doc = load_pipeline()("They shut down claims that the plaintiffs were hurt.")
+        >>> phrasal_lemma(doc[1]), phrasal_lemma(load_pipeline()("They pushed back the deadline.")[1])
+        ('shut down', None)
+    """
+    lexicon = lexicon or speech_lexicon()
+    particles = [c.lower_ for c in verb.children if c.dep_ == "prt" or (c.dep_ == "advmod" and c.lower_ in _PARTICLES)]
+    lemma = next(
+        (lexicon["phrasal"][(verb.lower_, p)] for p in particles if (verb.lower_, p) in lexicon["phrasal"]), None
+    )
+    if lemma is None:
+        return None
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    objects += [g for c in verb.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    if not any(o.lower_ in lexicon["allegation_nouns"] for o in objects):
+        return None
+    return str(lemma)
+
+
+_PARTICLES = frozenset({"back", "aside", "away", "off", "down", "out"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,7 +607,7 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
         ]
 
         for verb in sent:
-            lemma = lexicon["forms"].get(verb.lower_)
+            lemma = lexicon["forms"].get(verb.lower_) or phrasal_lemma(verb, lexicon)
             if lemma is None or verb.pos_ not in ("VERB", "AUX"):
                 continue
             _meet(pending, verb.idx, recent, places)
