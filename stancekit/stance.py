@@ -30,6 +30,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "choose_stance_l2",
+    "choose_stance_l2_by_kind",
     "collective_stance",
     "fit_stance_calibration",
     "most_probable_stance",
@@ -394,7 +395,7 @@ class StanceCalibration:
     biases: dict[str, list[float]]
     fitted_on: tuple[str, ...] = ()
     ece: dict[str, float] | None = None
-    l2: float | None = None
+    l2: float | dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         """Check shapes: six features in, three stances out, for each kind."""
@@ -439,10 +440,19 @@ class StanceCalibration:
                 biases={str(k): list(map(float, v)) for k, v in record["biases"].items()},
                 fitted_on=tuple(record.get("fitted_on", ())),
                 ece=record.get("ece"),
-                l2=None if record.get("l2") is None else float(record["l2"]),
+                l2=_read_l2(record.get("l2")),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"stance_calibration in stancekit.json is malformed ({error!r}): {record!r}") from None
+
+
+def _read_l2(value: Any) -> float | dict[str, float] | None:
+    """The stored penalty: one number for every kind, or one per kind."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): float(v) for k, v in value.items()}
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -724,10 +734,13 @@ def fit_stance_calibration(
     *,
     fitted_on: Sequence[str] = (),
     weights: Sequence[float] | None = None,
-    l2: float = 1e-3,
+    l2: float | Mapping[str, float] = 1e-3,
     structure: Literal["evidence", "full"] = "full",
 ) -> StanceCalibration:
     """Fit the combiner of :class:`StanceCalibration` by maximum likelihood, one per target kind.
+
+    ``l2`` is the penalty on the weights' departure from the plain rule: one number, or one per kind (as
+    :func:`choose_stance_l2_by_kind` gives it).
 
     ``structure="full"`` (the default) fits all 18 weights freely. ``"evidence"`` lets favor read only the two
     favor features and against only the two against features, with non-negative weights, and none all six, so
@@ -759,10 +772,15 @@ def fit_stance_calibration(
     fitted_weights: dict[str, list[list[float]]] = {}
     biases: dict[str, list[float]] = {}
     eces: dict[str, float] = {}
+    if isinstance(l2, Mapping):
+        missing = sorted(set(kinds) - set(l2))
+        if missing:
+            raise ValueError(f"l2 gives a penalty for {sorted(l2)} but not for the target kind(s) {missing}.")
     for kind in sorted(set(kinds)):
         rows = np.array([i for i, k in enumerate(kinds) if k == kind])
         if len(rows) < 50:
             continue
+        penalty = float(l2[kind]) if isinstance(l2, Mapping) else float(l2)
         x = torch.from_numpy(np.asarray(features[rows], np.float32))
         gold = torch.from_numpy(gold_all[rows])
         flags = torch.from_numpy(flags_all[rows])
@@ -788,6 +806,7 @@ def fit_stance_calibration(
             return torch.cat([sides, raw[:, 2:]], dim=1)
 
         def closure(
+            penalty: float = penalty,
             x: torch.Tensor = x,
             gold: torch.Tensor = gold,
             flags: torch.Tensor = flags,
@@ -802,7 +821,7 @@ def fit_stance_calibration(
             logp = torch.log_softmax(x @ weight + bias, dim=-1)
             full = -logp.gather(1, gold.unsqueeze(1)).squeeze(1)
             pair = torch.logsumexp(logp[:, :2], dim=-1)
-            loss = (w * torch.where(flags, full + pair, full)).mean() + l2 * (weight - init).pow(2).sum()
+            loss = (w * torch.where(flags, full + pair, full)).mean() + penalty * (weight - init).pow(2).sum()
             loss.backward()  # type: ignore[no-untyped-call]  # torch stubs leave backward untyped
             return loss
 
@@ -815,7 +834,11 @@ def fit_stance_calibration(
         if three.any():
             eces[kind] = top_label_ece(probs[three], gold_all[rows][three])
     return StanceCalibration(
-        weights=fitted_weights, biases=biases, fitted_on=tuple(fitted_on), ece=eces or None, l2=l2
+        weights=fitted_weights,
+        biases=biases,
+        fitted_on=tuple(fitted_on),
+        ece=eces or None,
+        l2=dict(l2) if isinstance(l2, Mapping) else l2,
     )
 
 
@@ -847,6 +870,50 @@ def stance_log_loss(
     return float(np.mean(losses)) if losses else float("nan")
 
 
+def _held_out_losses(
+    features: npt.NDArray[np.float32],
+    labels: Sequence[StanceLabel],
+    kinds: Sequence[str],
+    two_way: Sequence[bool],
+    groups: Sequence[str],
+    weights: Sequence[float] | None,
+    grid: Sequence[float],
+    structure: Literal["evidence", "full"],
+) -> dict[float, npt.NDArray[np.float64]]:
+    """For each penalty, each row's negative log-likelihood under a combiner fitted without the row's group."""
+    names = list(dict.fromkeys(groups))
+    if len(names) < 2:
+        raise ValueError(f"choosing the penalty needs at least two dev files to hold out in turn, got {names}.")
+    row_weights = list(weights) if weights is not None else [1.0] * len(labels)
+    out = {}
+    for l2 in grid:
+        losses = np.zeros(len(labels))
+        for held in names:
+            train = [i for i, g in enumerate(groups) if g != held]
+            calibration = fit_stance_calibration(
+                features[train],
+                [labels[i] for i in train],
+                [kinds[i] for i in train],
+                [two_way[i] for i in train],
+                weights=[row_weights[i] for i in train],
+                l2=l2,
+                structure=structure,
+            )
+            for i, g in enumerate(groups):
+                if g == held:
+                    losses[i] = stance_log_loss(
+                        calibration, features[i : i + 1], [labels[i]], [kinds[i]], [two_way[i]]
+                    )
+        out[float(l2)] = losses
+    return out
+
+
+def _smallest_near_best(table: Sequence[Mapping[str, float]]) -> float:
+    """The smallest penalty whose held-out loss is within 1e-3 of the best."""
+    best = min(row["held_out_nll"] for row in table)
+    return float(min(row["l2"] for row in table if row["held_out_nll"] <= best + 1e-3))
+
+
 def choose_stance_l2(
     features: npt.NDArray[np.float32],
     labels: Sequence[StanceLabel],
@@ -864,6 +931,7 @@ def choose_stance_l2(
     and scored by the mean negative log-likelihood of the held-out group's stances; the penalty with the lowest
     mean over the groups wins (the smaller on a tie within 1e-3). A combiner that must serve texts and targets
     unlike any it was fitted on is chosen for that, not for its fit to the sets it has seen.
+    :func:`choose_stance_l2_by_kind` chooses one per target kind.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -873,33 +941,58 @@ def choose_stance_l2(
         >>> l2 in (0.01, 1.0), len(table)
         (True, 2)
     """
+    losses = _held_out_losses(features, labels, kinds, two_way, groups, weights, grid, structure)
     names = list(dict.fromkeys(groups))
-    if len(names) < 2:
-        raise ValueError(f"choosing the penalty needs at least two dev files to hold out in turn, got {names}.")
     table = []
-    row_weights = list(weights) if weights is not None else [1.0] * len(labels)
-    for l2 in grid:
-        scores = {}
-        for held in names:
-            train = [i for i, g in enumerate(groups) if g != held]
-            test = [i for i, g in enumerate(groups) if g == held]
-            calibration = fit_stance_calibration(
-                features[train],
-                [labels[i] for i in train],
-                [kinds[i] for i in train],
-                [two_way[i] for i in train],
-                weights=[row_weights[i] for i in train],
-                l2=l2,
-                structure=structure,
-            )
-            scores[held] = stance_log_loss(
-                calibration,
-                features[test],
-                [labels[i] for i in test],
-                [kinds[i] for i in test],
-                [two_way[i] for i in test],
-            )
+    for l2, rows in losses.items():
+        scores = {g: float(np.mean([rows[i] for i, h in enumerate(groups) if h == g])) for g in names}
         table.append({"l2": l2, "held_out_nll": float(np.mean(list(scores.values()))), **scores})
-    best = min(row["held_out_nll"] for row in table)
-    chosen = min(row["l2"] for row in table if row["held_out_nll"] <= best + 1e-3)
-    return float(chosen), table
+    return _smallest_near_best(table), table
+
+
+def choose_stance_l2_by_kind(
+    features: npt.NDArray[np.float32],
+    labels: Sequence[StanceLabel],
+    kinds: Sequence[str],
+    two_way: Sequence[bool],
+    groups: Sequence[str],
+    *,
+    weights: Sequence[float] | None = None,
+    grid: Sequence[float] = L2_GRID,
+    structure: Literal["evidence", "full"] = "full",
+) -> tuple[dict[str, float], dict[str, list[dict[str, float]]]]:
+    """One penalty per target kind, each the one that predicts that kind's rows of an unseen data set best.
+
+    As :func:`choose_stance_l2`, but each kind's combiner (fitted apart anyway) is judged on that kind's rows of
+    each held-out group alone (groups without rows of the kind are skipped): topics and propositions come from
+    different sets and need not want the same penalty.
+
+    Returns:
+        The penalty per kind, and per kind the table of held-out losses per penalty.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> x = np.log(rng.uniform(0.05, 1, size=(400, 6))).astype(np.float32)
+        >>> y = [StanceLabel.FAVOR if a > b else StanceLabel.AGAINST for a, b in zip(x[:, 0], x[:, 2])]
+        >>> kinds = ["topic", "proposition"] * 200
+        >>> chosen, tables = choose_stance_l2_by_kind(x, y, kinds, [True] * 400, ["a"] * 200 + ["b"] * 200,
+        ...                                           grid=(0.01, 1.0))
+        >>> sorted(chosen), len(tables["topic"])
+        (['proposition', 'topic'], 2)
+    """
+    losses = _held_out_losses(features, labels, kinds, two_way, groups, weights, grid, structure)
+    names = list(dict.fromkeys(groups))
+    chosen: dict[str, float] = {}
+    tables: dict[str, list[dict[str, float]]] = {}
+    for kind in sorted(set(kinds)):
+        table = []
+        for l2, rows in losses.items():
+            scores = {}
+            for g in names:
+                mine = [rows[i] for i, (h, k) in enumerate(zip(groups, kinds, strict=True)) if h == g and k == kind]
+                if mine:
+                    scores[g] = float(np.mean(mine))
+            table.append({"l2": l2, "held_out_nll": float(np.mean(list(scores.values()))), **scores})
+        tables[kind] = table
+        chosen[kind] = _smallest_near_best(table)
+    return chosen, tables

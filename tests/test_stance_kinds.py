@@ -228,7 +228,7 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     model = tmp_path / "model"
     shutil.copytree(tiny_model_dir, model)
     assert main(["calibrate-stance", str(path), "--model", str(model), "--label-map", "MAYBE=none"]) == 0
-    assert "penalty chosen by leaving each fifth of the file out" in capsys.readouterr().out
+    assert "penalty per target kind, chosen by leaving each fifth of the file out" in capsys.readouterr().out
     assert "stance_calibration" in json.loads((model / "stancekit.json").read_text())
     assert NLIModel.from_pretrained(model).stance_calibration is not None
     other = tmp_path / "other.jsonl"
@@ -236,7 +236,10 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     assert main(["calibrate-stance", str(path), str(other), "--model", str(model), "--label-map", "MAYBE=none"]) == 0
     out = capsys.readouterr().out
     chosen = json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"]
-    assert "leaving each file out" in out and f"l2 {chosen:<6g}" in out and "<-" in out
+    assert set(chosen) == {"proposition", "topic"}  # one penalty for each kind the two targets are
+    assert "leaving each file out" in out and "<-" in out
+    for kind, value in chosen.items():
+        assert f"{kind:<12} l2 {value:<6g}" in out
     options = ["--model", str(model), "--label-map", "MAYBE=none"]
     assert main(["calibrate-stance", str(path), *options, "--l2", "0.05"]) == 0
     assert json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"] == 0.05
@@ -269,6 +272,38 @@ def test_the_penalty_is_the_one_that_predicts_a_left_out_set_best():
     assert fitted.l2 == l2 and stance_log_loss(fitted, features, labels, kinds, flags) < np.log(3)
     with pytest.raises(ValueError, match="at least two dev files"):
         choose_stance_l2(features, labels, kinds, flags, ["one"] * len(labels))
+
+
+def test_each_target_kind_gets_the_penalty_that_predicts_its_own_rows_best():
+    from stancekit.stance import choose_stance_l2, choose_stance_l2_by_kind
+
+    rng = np.random.default_rng(2)
+    rows, labels, groups, kinds = [], [], [], []
+    for group in range(3):
+        for kind, noise in (("topic", 0.02), ("proposition", 0.25)):  # clean topics, noisy propositions
+            for _ in range(90):
+                which = rng.integers(3)
+                favor, against = [(0.7, 0.1), (0.1, 0.7), (0.3, 0.3)][which]
+                p = np.array([[[favor, 0.2, 1 - favor - 0.2], [against, 0.2, 1 - against - 0.2]]], np.float32)
+                p = np.clip(p + rng.normal(0, noise, p.shape), 0.01, 1).astype(np.float32)
+                rows.append(stance_features(p / p.sum(-1, keepdims=True)))
+                labels.append((StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)[which])
+                groups.append(f"set {group}")
+                kinds.append(kind)
+    features, flags, grid = np.stack(rows), [False] * len(labels), (0.001, 0.1, 10.0)
+    chosen, tables = choose_stance_l2_by_kind(features, labels, kinds, flags, groups, grid=grid)
+    for kind in ("topic", "proposition"):  # the same as choosing on that kind's rows alone
+        mine = [i for i, k in enumerate(kinds) if k == kind]
+        alone, table = choose_stance_l2(
+            features[mine], [labels[i] for i in mine], [kind] * len(mine), [False] * len(mine),
+            [groups[i] for i in mine], grid=grid,
+        )  # fmt: skip
+        assert chosen[kind] == alone
+        assert [round(r["held_out_nll"], 9) for r in tables[kind]] == [round(r["held_out_nll"], 9) for r in table]
+    fitted = fit_stance_calibration(features, labels, kinds, flags, l2=chosen)
+    assert fitted.l2 == chosen and StanceCalibration.from_dict(fitted.to_dict()).l2 == chosen
+    with pytest.raises(ValueError, match="not for the target kind"):
+        fit_stance_calibration(features, labels, kinds, flags, l2={"topic": 0.1})
 
 
 def _write_set(root, name, split, records):

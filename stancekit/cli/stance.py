@@ -75,7 +75,7 @@ def run_calibrate_stance(args: argparse.Namespace) -> int:
     """Run ``stancekit calibrate-stance``; returns the exit status."""
     from stancekit.evaluation import off_target_records
     from stancekit.scoring import NLIModel
-    from stancekit.stance import choose_stance_l2, fit_stance_calibration, stance_evidence, target_kind
+    from stancekit.stance import choose_stance_l2_by_kind, fit_stance_calibration, stance_evidence, target_kind
 
     folder = common.model_folder(args.model, "calibrate-stance")
     sets = common.stance_files(args.files, common.mapping_option(args.label_map, "--label-map"), None)
@@ -104,11 +104,15 @@ def run_calibrate_stance(args: argparse.Namespace) -> int:
         if len(sets) < 2:  # one file: five folds of it take the files' place
             groups = [f"fold {i % 5}" for i in range(len(groups))]
             held_out = "each fifth of the file"
-        l2, table = choose_stance_l2(features, labels, kinds, flags, groups, weights=weights, structure=args.structure)
-        print(f"penalty chosen by leaving {held_out} out in turn (mean held-out negative log-likelihood):")
-        for row in table:
-            mark = "  <-" if row["l2"] == l2 else ""
-            print(f"  l2 {row['l2']:<6g} {row['held_out_nll']:.4f}{mark}")
+        chosen, tables = choose_stance_l2_by_kind(
+            features, labels, kinds, flags, groups, weights=weights, structure=args.structure
+        )
+        print(f"penalty per target kind, chosen by leaving {held_out} out in turn (mean held-out log-loss):")
+        for kind, table in tables.items():
+            for row in table:
+                mark = "  <-" if row["l2"] == chosen[kind] else ""
+                print(f"  {kind:<12} l2 {row['l2']:<6g} {row['held_out_nll']:.4f}{mark}")
+        l2: float | dict[str, float] = chosen
     else:
         try:
             l2 = float(args.l2)
@@ -127,7 +131,8 @@ def run_calibrate_stance(args: argparse.Namespace) -> int:
         l2=l2,
     )
     path = update_model_config(folder, stance_calibration=calibration.to_dict())
-    print(f"stance calibration for {calibration.kinds} from {len(texts)} rows (l2 {l2:g}) written to {path}")
+    penalties = ", ".join(f"{k} {v:g}" for k, v in l2.items()) if isinstance(l2, dict) else f"{l2:g}"
+    print(f"stance calibration for {calibration.kinds} from {len(texts)} rows (l2 {penalties}) written to {path}")
     if calibration.ece:
         print("three-way dev ECE after calibration: " + ", ".join(f"{k} {v:.4f}" for k, v in calibration.ece.items()))
     return 0
@@ -188,8 +193,8 @@ def add_calibrate_stance(sub: Any) -> None:
     cal.add_argument(
         "--l2",
         default="auto",
-        help="penalty on the combiner's departure from the plain rule; auto (default): the one that predicts each "
-        "file best when that file is left out",
+        help="penalty on the combiner's departure from the plain rule; auto (default): per target kind, the one "
+        "that predicts each file best when that file is left out",
     )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=run_calibrate_stance)
