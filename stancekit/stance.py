@@ -860,14 +860,26 @@ def stance_log_loss(
         >>> round(stance_log_loss(cal, np.zeros((1, 6), np.float32), [StanceLabel.NONE], ["topic"], [False]), 4)
         1.0986
     """
+    losses = _row_log_losses(calibration, features, labels, kinds, two_way)
+    return float(np.mean(losses)) if len(losses) else float("nan")
+
+
+def _row_log_losses(
+    calibration: StanceCalibration,
+    features: npt.NDArray[np.float32],
+    labels: Sequence[StanceLabel],
+    kinds: Sequence[str],
+    two_way: Sequence[bool],
+) -> npt.NDArray[np.float64]:
+    """Each row's negative log-likelihood of its gold stance (two-way rows between favor and against)."""
     order = (StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE)
-    losses = []
+    losses = np.zeros(len(labels))
     for i, (label, kind, pair) in enumerate(zip(labels, kinds, two_way, strict=True)):
         p = calibration.apply(features[i : i + 1], kind)[0].astype(np.float64)
         if pair:
             p = np.array([p[0], p[1], 0.0]) / max(p[0] + p[1], 1e-12)
-        losses.append(-np.log(max(float(p[order.index(label)]), 1e-12)))
-    return float(np.mean(losses)) if losses else float("nan")
+        losses[i] = -np.log(max(float(p[order.index(label)]), 1e-12))
+    return losses
 
 
 def _held_out_losses(
@@ -899,11 +911,14 @@ def _held_out_losses(
                 l2=l2,
                 structure=structure,
             )
-            for i, g in enumerate(groups):
-                if g == held:
-                    losses[i] = stance_log_loss(
-                        calibration, features[i : i + 1], [labels[i]], [kinds[i]], [two_way[i]]
-                    )
+            test = [i for i, g in enumerate(groups) if g == held]
+            losses[test] = _row_log_losses(
+                calibration,
+                features[test],
+                [labels[i] for i in test],
+                [kinds[i] for i in test],
+                [two_way[i] for i in test],
+            )
         out[float(l2)] = losses
     return out
 
