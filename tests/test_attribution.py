@@ -642,3 +642,21 @@ def test_phrasal_stance_verbs_deny_what_they_take_but_only_a_statement():
     from stancekit.rebuttals import opening_polarity
 
     assert opening_polarity("shut down claims that the plaintiffs were hurt") == "deny"
+
+
+@needs_pipeline
+def test_a_participle_of_any_speech_verb_completes_the_statement():
+    text = (
+        "The Peruvian ministry blamed the collapse of the bridge on Chilean saboteurs, describing it as a "
+        "deliberate attack that could cut the region off for months."
+    )
+    found = {text[a.start : a.end]: a.polarity for a in attributions(text, nlp=NLP)}
+    whole = (
+        "blamed the collapse of the bridge on Chilean saboteurs, describing it as a deliberate attack that could "
+        "cut the region off for months"
+    )
+    assert found.get(whole) == "accuse", found
+    forms = speech_lexicon()["forms"]
+    lemmas = set(forms.values()) - {lemma for form, lemma in forms.items() if form.endswith("ing")}
+    missing = {lemma for lemma in lemmas if " " not in lemma}
+    assert missing <= {"find", "show", "believe", "promise", "threaten", "assure"}  # adjectives as -ing
