@@ -660,3 +660,19 @@ def test_a_participle_of_any_speech_verb_completes_the_statement():
     lemmas = set(forms.values()) - {lemma for form, lemma in forms.items() if form.endswith("ing")}
     missing = {lemma for lemma in lemmas if " " not in lemma}
     assert missing <= {"find", "show", "believe", "promise", "threaten", "assure"}  # adjectives as -ing
+
+
+@needs_pipeline
+def test_a_writing_speaks_for_its_author_and_a_passive_subject_does_not_speak():
+    text = (
+        "The Courier on Sunday has been criticised for using a misleading chart in an article about river pollution. "
+        "The Courier on Sunday said it stood by its reporting. Greenpeace published a study of the river last year. "
+        "The study found that nitrate levels had fallen. It was claimed by the union that the mill had closed. "
+        "Mayor Ana Lopez on Monday said the river was clean."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
+    assert found.get("nitrate levels had fallen") == ("study", "Greenpeace")  # the study, for who published it
+    assert found.get("it stood by its reporting", ("?",))[0] == "Courier on Sunday"  # the name repeats whole
+    assert found.get("the river was clean", ("?",))[0] == "Ana Lopez"  # a day said of a statement is no name
+    assert found.get("the mill had closed", ("?",))[0] == "union"  # the agent of a passive speech verb
+    assert not [s for s in found if s.startswith("criticised")]  # the one criticised did not speak
