@@ -155,7 +155,7 @@ def negate(target: str) -> str:
     head = text[: clause.start()] if clause else text
     auxiliary = re.search(
         r"\b(is|are|was|were|will|would|can|could|should|must|may|might"
-        r"|(?:has|have|had)(?= (?:been|\w+(?:ed|en|wn|ne))\b))\b",
+        r"|(?:has|have|had)(?= [“\"‘']?(?:been|\w+(?:ed|en|wn|ne))\b))\b",
         head,
     )
     if auxiliary:

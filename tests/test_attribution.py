@@ -676,3 +676,23 @@ def test_a_writing_speaks_for_its_author_and_a_passive_subject_does_not_speak():
     assert found.get("the river was clean", ("?",))[0] == "Ana Lopez"  # a day said of a statement is no name
     assert found.get("the mill had closed", ("?",))[0] == "union"  # the agent of a passive speech verb
     assert not [s for s in found if s.startswith("criticised")]  # the one criticised did not speak
+
+
+@needs_pipeline
+def test_a_story_relaying_an_act_of_speech_gives_the_one_who_spoke_and_a_news_piece_its_outlet():
+    text = (
+        "Peruvian officials also expressed concern about the new fence, saying it would cut farmers off from "
+        "their fields, the Lima Herald story said.\n\n"
+        "The Daily Courier ran an article about the border last week. A Chilean minister contradicted the "
+        "story's central claim that the army had closed the crossing."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.actor, a.kind) for a in attributions(text, nlp=NLP)}
+    relayed = [v for s, v in found.items() if "expressed concern" in s or s.startswith("it would cut")]
+    assert relayed and all(speaker == "Peruvian officials" for speaker, _, _ in relayed), found
+    assert found.get("the army had closed the crossing") == ("Daily Courier", "Daily Courier", "embedded"), found
+
+
+def test_negate_reads_an_auxiliary_before_a_quoted_participle():
+    from stancekit.text import negate
+
+    assert negate("Scientists had “manipulated” the data") == "Scientists had not “manipulated” the data"

@@ -412,6 +412,7 @@ _SPOKES_NOUNS = frozenset("spokesman spokeswoman spokesperson spokespeople repre
 _STATEMENT_NOUNS = frozenset("statement statements estimate estimates report assessment letter communique".split())
 # writings whose author speaks through them: "the article claimed P" is whoever wrote or ran the article
 _WRITING_NOUNS = frozenset("article story paper study piece editorial column documentary book".split())
+_NEWS_PIECES = {"article", "story", "piece"}  # one news item, however the text names it again
 # verbs that report only when a statement, report or estimate is their subject ("Russia's estimate shows that P";
 # "the video shows", "the map shows" are narration)
 _REPORT_ONLY = frozenset({"show"})
@@ -730,8 +731,12 @@ def _resolve(
                 return phrase, "organisation", side
     if lower in _WRITING_NOUNS and subject.pos_ == "NOUN":
         author = _writing_source(subject, recent, places)
-        if author is not None:  # "the journal paper found P": the paper speaks, for the side of who wrote it
-            return _speaker_name(subject)[0], "organisation", author[2] or author[0]
+        if author is not None:
+            # "the article claimed P": the outlet that ran it; "the journal paper found P": the paper speaks, for
+            # the side of who wrote it
+            if lower.rstrip("s") in _NEWS_PIECES and author[0]:
+                return author[0], author[1], author[2] or author[0]
+            return re.sub(r"[’']s$", "", _speaker_name(subject)[0]), "organisation", author[2] or author[0]
     if lower in _STATEMENT_NOUNS:
         # "The Egyptian statement said", "Russia's estimate shows": the nearest speaker of that side, else the side
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")):
@@ -866,7 +871,8 @@ def _writing_source(
     if not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subject.children):
         return None
     noun = subject.lower_.rstrip("s")  # the pipeline runs without a lemmatizer
-    priors = [t for t in subject.doc[max(0, subject.i - 400) : subject.i] if t.lower_.rstrip("s") == noun]
+    same = {noun} | (_NEWS_PIECES if noun in _NEWS_PIECES else set())  # "an article ... the story's claim"
+    priors = [t for t in subject.doc[max(0, subject.i - 400) : subject.i] if t.lower_.rstrip("s") in same]
     for prior in reversed(priors):
         source = source_of(prior)
         if source is None:
@@ -884,6 +890,28 @@ def _writing_source(
             source = named[0] if named else None
         if source is not None:
             return _resolve(source, recent, places)
+    return None
+
+
+_EXPRESSION_VERBS = frozenset("express expresses expressed expressing voice voices voiced voicing".split())
+
+
+def _relayed_speaker(verb: Any, subject: Any, lexicon: dict[str, Any]) -> Any:
+    """The one whose words a story or outlet relays ("Officials expressed concern ..., The Mainichi story said").
+
+    When the subject of "said" is a writing or an outlet and what it says is itself someone's speech act (a
+    speech verb, or "expressed/voiced" concern) with its own subject, that subject speaks; else ``None``.
+    """
+    if verb.lower_ not in ("said", "says", "reported", "reports"):
+        return None
+    outlet = subject.lower_ in _WRITING_NOUNS or subject.lower_ in ("newspaper", "outlet", "daily", "agency")
+    if not outlet:
+        return None
+    for clause in (c for c in verb.children if c.dep_ in ("ccomp", "parataxis") and c.i < verb.i):
+        if clause.lower_ in lexicon["forms"] or clause.lower_ in _EXPRESSION_VERBS:
+            inner = [c for c in clause.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")]
+            if inner:
+                return inner[0]
     return None
 
 
@@ -983,7 +1011,8 @@ def _attribution(
     if lemma == "charge" and not any(c.dep_ == "ccomp" for c in verb.children):
         return []  # "charged Bankman-Fried with fraud": a legal act; "charged that P" is a statement
     polarity = lexicon["stance"].get(lemma, "assert")
-    speaker, speaker_kind, actor = _resolve(subject, recent, places)
+    relayed = _relayed_speaker(verb, subject, lexicon)
+    speaker, speaker_kind, actor = _resolve(relayed if relayed is not None else subject, recent, places)
 
     def said(*, start: int, end: int, kind: str, content: str = "") -> Attribution:
         """This verb's speaker saying the span."""
@@ -1369,6 +1398,15 @@ def _allegation_content(noun: Any, lexicon: dict[str, Any]) -> list[Any] | None:
                 return tokens or None
     if noun.lower_ not in lexicon["allegation_nouns"]:
         return None
+    after = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) else None
+    if after is not None and after.lower_ == "that" and noun.right_edge.i > after.i + 2:
+        # "the claim that scientists had “manipulated” data" where the parse broke the clause into pieces of
+        # the noun's phrase: the words after "that", if they hold a verb
+        tokens = list(noun.doc[after.i + 1 : noun.right_edge.i + 1])
+        while tokens and tokens[-1].is_punct and tokens[-1].text not in _QUOTES:
+            tokens.pop()
+        if any(t.pos_ in ("VERB", "AUX") for t in tokens) and len(tokens) >= 3:
+            return tokens
     of = [c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"]
     if of:
         pobj = [c for c in of[0].children if c.dep_ in ("pobj", "pcomp")]
