@@ -696,3 +696,17 @@ def test_negate_reads_an_auxiliary_before_a_quoted_participle():
     from stancekit.text import negate
 
     assert negate("Scientists had “manipulated” the data") == "Scientists had not “manipulated” the data"
+
+
+@needs_pipeline
+def test_what_investigators_found_is_their_claim_and_who_in_capitals_is_an_organisation():
+    text = (
+        "The World Health Organization (WHO) investigators have found unacceptable levels of lead in the toys, "
+        "which were made abroad. WHO said the toys should be recalled. Police found the body of a man near the "
+        "river. The man, who said he was a fisherman, left."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
+    assert found.get("unacceptable levels of lead in the toys", ("?",))[0] == "World Health Organization", found
+    assert found.get("the toys should be recalled", ("?",))[0] == "WHO"
+    assert not [s for s in found if "body of a man" in s]  # police finding a body is an act, not a statement
+    assert found.get("he was a fisherman", ("?",))[0] == "man"  # a relative "who" still hangs on its noun

@@ -161,6 +161,7 @@ def speech_lexicon() -> dict[str, Any]:
         "discredit_cues": frozenset(data.get("discredit_cues", ())),
         "empty_contents": frozenset(data.get("empty_contents", ())),
         "joint_objects": tuple(data.get("joint_objects", ())),
+        "finding_subjects": frozenset(data.get("finding_subjects", ())),
     }
 
 
@@ -531,7 +532,10 @@ def _subject_name(subject: Any) -> tuple[str, str, str]:
             # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
             if ent.label_ == "GPE" and subject.i != ent.end - 1:
                 break
-            return re.sub(r"[’']s$", "", ent.text), _entity_kind(ent.label_), role
+            name = re.sub(r"[’']s$", "", ent.text)
+            # "The World Health Organization (WHO" as one entity: the long form
+            name = re.sub(r"^(?:the\s+)?(.+?)\s*\(\s*[A-Z][\w-]*$", r"\1", name, flags=re.IGNORECASE)
+            return name, _entity_kind(ent.label_), role
     # "its Ethiopian counterpart on Monday": a time said of the statement is not part of the name
     temporal = {
         t.i
@@ -991,8 +995,9 @@ def _attribution(
             if not after:
                 return []
             subject = min(after, key=lambda t: len(list(t.ancestors)))
-    if subject.lower_ in ("which", "who", "that"):
-        # "the monitoring team, which cites ... to warn that P": the noun the relative clause hangs on
+    if subject.lower_ in ("which", "who", "that") and not subject.text.isupper():
+        # "the monitoring team, which cites ... to warn that P": the noun the relative clause hangs on ("WHO" in
+        # capitals is the organisation)
         clause = subject.head
         while clause.dep_ not in ("relcl",) and clause.head.i != clause.i and clause.dep_ in ("xcomp", "conj"):
             clause = clause.head
@@ -1032,6 +1037,18 @@ def _attribution(
     complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
     if polarity == "assert" and not complements:
         complements = _framed_complement(verb, lemma)
+    if lemma == "find" and not complements and any(s.lower_ in lexicon["finding_subjects"] for s in subjects):
+        # "WHO investigators have found unacceptable levels of X in the products": what they found is the claim,
+        # the object and the phrases after it up to the end of the clause
+        found = [c for c in verb.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")][:1]
+        if found:
+            after = [c for c in verb.children if c.i > found[0].i and c.dep_ in ("prep", "advmod", "npadvmod")]
+            last = max(t.i for c in [found[0], *after] for t in c.subtree)
+            stop = next((t.i for t in doc[found[0].i : last + 1] if t.text in (",", ";")), last + 1)
+            bounds = _trim(doc, found[0].left_edge.i, stop - 1)
+            if bounds is not None and bounds[1] - bounds[0] >= 2:
+                start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+                return [said(start=start, end=end, kind="reported_speech")]
     if lemma == "claim" and not complements:
         taken = [c for c in verb.children if c.dep_ == "dobj" and c.lower_ == "responsibility"]
         if taken:  # "X has claimed responsibility (for the attack)": a statement with the verb as its content
