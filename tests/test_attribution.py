@@ -710,3 +710,23 @@ def test_what_investigators_found_is_their_claim_and_who_in_capitals_is_an_organ
     assert found.get("the toys should be recalled", ("?",))[0] == "WHO"
     assert not [s for s in found if "body of a man" in s]  # police finding a body is an act, not a statement
     assert found.get("he was a fisherman", ("?",))[0] == "man"  # a relative "who" still hangs on its noun
+
+
+@needs_pipeline
+def test_a_sourced_allegation_is_its_sources_claim_and_a_role_names_the_one_person_with_it():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Regulators are investigating a Northwind pilot's allegations that the airline skipped safety checks.\n\n"
+        "Ana Ruiz, a senior pilot at Northwind, said she had seen shortcuts in maintenance. "
+        "Spokesman Tom Hale reiterated the company's claims that every check had been done. "
+        "The airline stood by last week's report that its planes were safe."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    assert found.get("the airline skipped safety checks") == ("Northwind pilot", "embedded"), found
+    assert "every check had been done" not in found  # under "reiterated": the spokesman's own statement
+    assert "its planes were safe" not in found  # "last week's report": a time, not a source
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Checks"))
+    speakers = {c.text: c.speaker for c in claims}
+    assert speakers.get("the airline skipped safety checks") == "Ana Ruiz"  # the one pilot the article names

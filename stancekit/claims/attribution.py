@@ -654,6 +654,7 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
                     recent.append((item.speaker, item.speaker_kind, item.actor, True))
         _meet(pending, sent.end_char + 1, recent, places)
         out.extend(_according_to(doc, sent, places, recent))
+        out.extend(_sourced_allegations(sent, lexicon, recent, places, out))
         # the person a sentence is about is the likeliest "he"/"she" of the next one, whether or not they spoke
         # ("Cohen laid out a different view. 'Sam didn't defraud anyone,' he told jurors")
         subject = next(
@@ -1297,6 +1298,43 @@ def _characterised_allegations(
     return out
 
 
+def _sourced_allegations(
+    sent: Any,
+    lexicon: dict[str, Any],
+    recent: list[tuple[str, str, str | None, bool]],
+    places: Gazetteer,
+    found: Sequence[Attribution],
+) -> list[Attribution]:
+    """Allegations with a named source that no speech verb governs: ``embedded`` claims of their source.
+
+    "is investigating an engineer's allegations that P", "amid Pakistan's claims that P"; not under a speech verb
+    (that verb's own statement), nor where a time is the "source" ("last week's report"), nor when already found.
+    """
+    out = []
+    for noun in sent:
+        if noun.pos_ != "NOUN" or noun.lower_ not in lexicon["allegation_nouns"]:
+            continue
+        if noun.head.lower_ in lexicon["forms"] or (
+            noun.head.dep_ == "prep" and noun.head.head.lower_ in lexicon["forms"]
+        ):
+            continue  # "reiterated the government's accusations that P": the verb's own statement
+        source = _allegation_source(noun)
+        if source is None or source.ent_type_ in ("DATE", "TIME") or source.pos_ == "PRON":
+            continue
+        clause = _allegation_content(noun, lexicon)
+        if not clause or not any(t.pos_ in ("VERB", "AUX") for t in clause):
+            continue
+        bounds = _trim(noun.doc, clause[0].i, clause[-1].i)
+        if bounds is None or bounds[1] - bounds[0] < 2:
+            continue
+        start, end = _span_chars(noun.doc[bounds[0] : bounds[1] + 1])
+        if any(min(a.end, end) - max(a.start, start) > 0 for a in found if a.kind == "embedded"):
+            continue
+        name, kind, actor = _resolve(source, recent, places)
+        out.append(_embedded(start, end, (re.sub(r"[’']s$", "", name or "") or None, kind, actor), noun))
+    return out
+
+
 def _embedded(start: int, end: int, source: tuple[str | None, str, str | None], verb: Any) -> Attribution:
     """An allegation at ``start:end`` asserted by ``source`` (speaker, kind, actor), reported through ``verb``."""
     name, kind, actor = source
@@ -1507,6 +1545,40 @@ def _role_of(ent: Any) -> list[Any]:
         head = root.head
         tokens += [t for t in head.subtree if t.i not in inside and t not in root.subtree]
     return [t for t in tokens if t.i not in inside]
+
+
+def people_by_role(doc: Any) -> dict[str, set[str]]:
+    """The named people each role noun describes in a parsed document, from appositives.
+
+    "Sam Salehpour, a quality engineer at Boeing" -> ``{"engineer": {"Sam Salehpour"}}``, so that "a Boeing
+    engineer" elsewhere in the text can be read as the one engineer the article names.
+
+    Example:
+        >>> people_by_role(load_pipeline()("Ana Ruiz, a quality engineer at the plant, spoke."))["engineer"]
+        {'Ana Ruiz'}
+    """
+    out: dict[str, set[str]] = {}
+    spans = [ent for ent in doc.ents if ent.label_ == "PERSON"]
+    # a name the tagger missed: a proper noun with its compounds and a role beside it ("Ana Ruiz, a pilot")
+    spans += [
+        doc[min(c.i for c in token.subtree if c.dep_ == "compound" or c is token) : token.i + 1]
+        for token in doc
+        if token.pos_ == "PROPN"
+        and token.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP")
+        and any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in token.children)
+        and any(c.dep_ == "appos" for c in token.children)
+    ]
+    for ent in spans:
+        if len(ent.text.split()) < 2:
+            continue
+        root = ent.root
+        heads = [c for c in root.children if c.dep_ == "appos" and not (ent.start <= c.i < ent.end)]
+        if root.dep_ == "appos":
+            heads.append(root.head)
+        for head in heads:
+            if head.tag_ == "NN":
+                out.setdefault(head.lower_, set()).add(str(ent.text))
+    return out
 
 
 def _phrase(ent: Any) -> str:

@@ -62,6 +62,8 @@ _AGENT_OF = re.compile(
     r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
 )
 _OUTLET = re.compile(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b")
+# an unnamed speaker described by a singular role noun: "a Boeing engineer", "the quality engineer"
+_ROLE_SPEAKER = re.compile(r"^(?:(?:a|an|the)\s+)?(?:[A-Z][\w-]*\s+|[a-z][\w-]*\s+){0,2}([a-z]+?)(?:[’']s)?$")
 _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
 
 
@@ -618,10 +620,11 @@ class ClaimExtractor:
         Putin said" -> Russia); an organisation speaks for itself, or for the state it is an organ of. A person
         with no side named stays ``None``.
         """
-        from stancekit.claims.attribution import fullest_name, gazetteer, person_sides
+        from stancekit.claims.attribution import fullest_name, gazetteer, people_by_role, person_sides
 
         places = gazetteer()
         sides = person_sides(parsed, places, title=title)
+        roles = people_by_role(parsed)
         orgs = [re.sub(r"^the\s+", "", e.text, flags=re.I) for e in parsed.ents if e.label_ == "ORG"]
         # a name the tagger calls an organisation anywhere in the document is not a person elsewhere in it
         people = {e.text.lower() for e in parsed.ents if e.label_ == "PERSON"} - {o.lower() for o in orgs}
@@ -630,6 +633,10 @@ class ClaimExtractor:
         known = {None, *ACTOR_KEYWORDS, *(actor for _, actor in places.names), *self.actor_map.values()}
         out: list[Claim] = []
         for claim in claims:
+            described = _ROLE_SPEAKER.match(claim.speaker or "")
+            named = roles.get(described.group(1).lower(), set()) if described else set()
+            if len(named) == 1:  # "a Boeing engineer's allegations" where the article names one engineer
+                claim = replace(claim, speaker=next(iter(named)), actor=None)
             wanted = _PRONOUN_KIND.get((claim.speaker or "").lower())
             if wanted is not None:  # a pronoun the rules left: the nearest earlier speaker of a compatible kind
                 for prior in reversed(out):
