@@ -730,3 +730,22 @@ def test_a_sourced_allegation_is_its_sources_claim_and_a_role_names_the_one_pers
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Checks"))
     speakers = {c.text: c.speaker for c in claims}
     assert speakers.get("the airline skipped safety checks") == "Ana Ruiz"  # the one pilot the article names
+
+
+@needs_pipeline
+def test_a_quote_that_carries_on_an_attributed_quote_is_the_same_speakers():
+    text = (
+        "“The bridge was closed for safety reasons,” Ana Ruiz insisted. “Nobody was put at risk. We said so "
+        "at the time.”\n\n"
+        '"The inspection found no cracks in the main span," the Transport Ministry said in a statement.\n\n'
+        '"This shows that the closure was a precaution and nothing more."\n\n'
+        "Residents gathered near the river on Sunday.\n\n"
+        '"We were never told anything about the closure," a sign read.'
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    assert found.get("Nobody was put at risk. We said so at the time.") == ("Ana Ruiz", "direct_quote"), found
+    assert found.get("This shows that the closure was a precaution and nothing more.", ("?",))[0] in (
+        "Transport Ministry",
+        "the Transport Ministry",
+    )
+    assert not [s for s in found if s.startswith("We were never told") and found[s][0] == "Transport Ministry"]

@@ -20,7 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -677,8 +677,47 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
             name, kind, actor = _resolve(subject, recent, places)
             if name and kind == "person":
                 recent.append((name, kind, actor, True))
+    out.extend(_continued_quotes(text, out))
     out.sort(key=lambda a: (a.start, a.end))
     return _dedupe(out)
+
+
+_QUOTE_SPAN = re.compile(r"“([^“”\n]{12,}?)”|(?<![\w])\"([^\"\n]{12,}?)\"")
+
+
+def _continued_quotes(text: str, found: Sequence[Attribution]) -> list[Attribution]:
+    """Quotes that carry on an attributed quote, the way news writes them: the speaker's.
+
+    "“Q1,” Jean-Pierre insisted. “Q2.”" (the next quote in the same paragraph, only the attribution between),
+    and a paragraph that is a quote and nothing else right after a paragraph that ends with an attributed quote.
+    """
+    quotes = sorted((a for a in found if a.kind == "direct_quote" and a.speaker), key=lambda a: a.start)
+    out: list[Attribution] = []
+    for match in _QUOTE_SPAN.finditer(text):
+        group = 1 if match.group(1) is not None else 2
+        start, end = match.start(group), match.end(group)
+        if any(min(a.end, end) - max(a.start, start) > 0 for a in found):
+            continue
+        paragraph_start = text.rfind("\n", 0, start) + 1
+        before = [a for a in (*quotes, *out) if a.end <= start]
+        if not before:
+            continue
+        previous = max(before, key=lambda a: a.end)
+        between = text[previous.end : match.start()]
+        same_paragraph = previous.start >= paragraph_start and len(between) <= 80 and not _QUOTE_SPAN.search(between)
+        paragraph_end = text.find("\n", end)
+        paragraph = text[paragraph_start : paragraph_end if paragraph_end >= 0 else len(text)].strip()
+        whole = match.start() == paragraph_start and paragraph.rstrip(".") in (match.group(0), match.group(0)[:-1])
+        earlier = text[:paragraph_start].rstrip()
+        follows = (
+            whole
+            and previous.start >= text.rfind("\n", 0, len(earlier)) + 1
+            and len(earlier) - previous.end <= 80
+            and not _QUOTE_SPAN.search(earlier[previous.end + 1 :])
+        )
+        if same_paragraph or follows:
+            out.append(replace(previous, start=start, end=end, kind="direct_quote", content=""))
+    return out
 
 
 def _inside_quote(text: str, sentence_start: int, position: int) -> bool:
