@@ -749,3 +749,19 @@ def test_a_quote_that_carries_on_an_attributed_quote_is_the_same_speakers():
         "the Transport Ministry",
     )
     assert not [s for s in found if s.startswith("We were never told") and found[s][0] == "Transport Ministry"]
+
+
+@needs_pipeline
+def test_a_denial_keeps_its_gerund_and_a_fragment_of_the_rules_gives_way_to_the_parse():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "The Peruvian spokesperson refuted claims of Juan Ortiz, a commander of the rebel group, being in Peru "
+        "and warned that further raids would have serious consequences."
+    )
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Raids"))
+    texts = [c.text for c in claims]
+    assert not [t for t in texts if t.startswith("of ")], texts
+    assert "further raids would have serious consequences" in texts
+    assert any(t.startswith("refuted claims of Juan Ortiz") and t.endswith("being in Peru") for t in texts), texts

@@ -1170,6 +1170,8 @@ def _attribution(
         for c in verb.children
         if (c.i > verb.i and c.dep_ not in ("punct", "cc", "conj", "advcl", "nsubj"))
         or (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lower_ in lexicon["forms"] and c.i > verb.i)
+        # "refuted claims of X being in Afghanistan": the parse hung the gerund of the claim on the verb
+        or (c.dep_ == "advcl" and c.lower_ in ("being", "having") and c.i > verb.i)
     ]
     if not right:
         return []

@@ -67,6 +67,11 @@ _ROLE_SPEAKER = re.compile(r"^(?:(?:a|an|the)\s+)?(?:[A-Z][\w-]*\s+|[a-z][\w-]*\
 _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": "any", "we": "any"}
 
 
+# a rule claim cut after a stance verb's noun ("refuted claims | of X being in Afghanistan and warned that P"): the
+# parse's statements replace it
+_FRAGMENT = re.compile(r"^(?:of|about|over|on|regarding|concerning)\s")
+
+
 def _whole_sentence(text: str, claim: Claim, item: Any) -> bool:
     """Whether a rule claim is the whole-sentence fallback and the parse found a narrower statement in it."""
     return (
@@ -483,8 +488,14 @@ class ClaimExtractor:
                     c
                     for c in claims
                     if _overlap(c, item)
-                    and sum(1 for o in items if o.kind != "embedded" and o.speaker and _whole_sentence(text, c, o)) > 1
-                    and _whole_sentence(text, c, item)
+                    and (
+                        (
+                            sum(1 for o in items if o.kind != "embedded" and o.speaker and _whole_sentence(text, c, o))
+                            > 1
+                            and _whole_sentence(text, c, item)
+                        )
+                        or (_FRAGMENT.match(c.text) is not None and item.start <= c.start)
+                    )
                 ]
                 if fallback:
                     claims = [c for c in claims if c not in fallback]
