@@ -765,3 +765,16 @@ def test_a_denial_keeps_its_gerund_and_a_fragment_of_the_rules_gives_way_to_the_
     assert not [t for t in texts if t.startswith("of ")], texts
     assert "further raids would have serious consequences" in texts
     assert any(t.startswith("refuted claims of Juan Ortiz") and t.endswith("being in Peru") for t in texts), texts
+
+
+@needs_pipeline
+def test_a_described_firm_is_the_organisation_that_spoke_or_is_named_next_never_its_country():
+    text = (
+        "The US-based investment research firm said the Norland Group tried to distract investors.\n\n"
+        "Kestrel Research on Monday hit back at Norland, saying fraud cannot be hidden by flag-waving.\n\n"
+        "The Norwegian shipping company said the report was false."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
+    speaker, actor = found.get("the Norland Group tried to distract investors", (None, None))
+    assert speaker == "Kestrel Research" and actor != "United States", found
+    assert found.get("the report was false", ("?",))[0] != "Kestrel Research"  # "Norwegian": no firm of Norway spoke

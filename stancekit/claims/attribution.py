@@ -409,6 +409,16 @@ _ROLE_NOUNS = frozenset(
 )
 
 
+def _shares_word(subject: Any, name: str) -> bool:
+    """Whether a described organisation's modifiers share a word with a name.
+
+    "investment research firm" and "Hindenburg Research" share "research".
+    """
+    words = {t.lower_ for c in subject.children if c.dep_ in ("amod", "compound") for t in c.subtree}
+    return bool(words & set(re.findall(r"[a-z]+", name)))
+
+
+_FIRM_NOUNS = frozenset("company firm group conglomerate organisation organization".split())
 _SPOKES_NOUNS = frozenset("spokesman spokeswoman spokesperson spokespeople representative".split())
 _STATEMENT_NOUNS = frozenset("statement statements estimate estimates report assessment letter communique".split())
 # writings whose author speaks through them: "the article claimed P" is whoever wrote or ran the article
@@ -844,19 +854,43 @@ def _resolve(
     head_is_role = subject.pos_ == "NOUN" and lower in _ROLE_NOUNS
     has_det = any(c.dep_ == "det" and c.lower_ in ("the", "its", "this") for c in subject.children)
     modifiers = [c for c in subject.children if c.dep_ in ("amod", "compound", "poss", "nmod")]
-    if head_is_role and has_det and not modifiers and not role:
+    # "The US-based investment research firm said": a description, not a name (no proper noun, no owner)
+    descriptive = all(
+        c.dep_ in ("amod", "compound")
+        and not any(t.pos_ == "PROPN" and t.nbor(1).text != "-" for t in c.subtree if t.i + 1 < len(t.doc))
+        for c in modifiers
+    )
+    described = bool(modifiers) and descriptive and lower in _FIRM_NOUNS
+    if head_is_role and has_det and (not modifiers or described) and not role:
         # "the agency said": the nearest organisation of that kind that spoke, else the nearest one named; an
         # acronym stands for its long form ("WADA" for "World Anti-Doping Agency (WADA)")
         long_forms = acronym_forms(subject.doc.text)
+        kinds = ("organisation",) if described else ("organisation", "state")  # "the US-based firm" is no state
         for spoke_only in (True, False):
             for prior, prior_kind, actor, spoke in reversed(recent):
                 if spoke_only and not spoke:
                     continue
                 written = long_forms.get(prior, prior).lower()
-                if prior_kind in ("organisation", "state") and (
+                if described and not _shares_word(subject, written):
+                    continue  # "the investment research firm" is "Hindenburg Research", not "Kestrel Shipping"
+                if prior_kind in kinds and (
                     lower in written or lower in ("company", "group", "firm", "organisation", "organization")
                 ):
                     return prior, prior_kind, actor
+        if described:
+            # a lede that describes the firm before naming it ("The US-based investment research firm said P.
+            # Hindenburg Research on Monday hit back"): the organisation named next, close after
+            end = subject.sent.end_char
+            after = [
+                t
+                for t in subject.doc[subject.sent.end : subject.sent.end + 150]
+                if t.dep_ in _SUBJECT_DEPS
+                and t.idx < end + 600
+                and (t.ent_type_ == "ORG" or (t.pos_ == "PROPN" and not t.ent_type_))
+                and _shares_word(subject, t.doc[t.left_edge.i : t.i + 1].text.lower())
+            ]
+            if after:
+                return _resolve(after[0], recent, places)
     named_actor = places.actor_in(name)
     actor = named_actor or places.actor_in(role)
     if kind == "person" and role and places.speaks_for_self(role.split()):
