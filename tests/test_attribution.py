@@ -183,7 +183,7 @@ def test_two_that_clauses_relative_speakers_and_sourced_statements():
     assert found["the fire was set on purpose"] == "army"  # one claim per "that" clause
     assert found["the suspects had fled north"] == "army"
     assert found["the forest would not recover for decades"] == "watchdog group"  # "which" -> its noun
-    assert found["the damage was smaller than feared"] == "the Forestry Board"  # "a statement from X" is X's
+    assert found["the damage was smaller than feared"] == "Forestry Board"  # "a statement from X" is X's
 
 
 @needs_pipeline
@@ -352,8 +352,8 @@ def test_what_it_called_false_claims_by_x_is_an_embedded_claim_of_x_and_never_ne
     claims = ClaimExtractor(parse=NLP).extract([Document(id="d", text=text, published="2025-03-06")])
     alleged = next(c for c in claims if c.kind == "embedded")
     assert text[alleged.start : alleged.end] == "Lima and Quito had agreed on the border during past talks"
-    assert (alleged.speaker, alleged.reported_by) == ("Peru", "The Chilean Foreign Ministry")
-    denial = next(c for c in claims if c.speaker == "The Chilean Foreign Ministry")
+    assert (alleged.speaker, alleged.reported_by) == ("Peru", "Chilean Foreign Ministry")
+    denial = next(c for c in claims if c.speaker == "Chilean Foreign Ministry")
     assert "does not" not in denial.text and denial.text.startswith("disputed what it called")
 
 
@@ -695,7 +695,7 @@ def test_a_story_relaying_an_act_of_speech_gives_the_one_who_spoke_and_a_news_pi
 def test_negate_reads_an_auxiliary_before_a_quoted_participle():
     from stancekit.text import negate
 
-    assert negate("Scientists had “manipulated” the data") == "Scientists had not “manipulated” the data"
+    assert negate("The clerks had “altered” the records") == "The clerks had not “altered” the records"
 
 
 @needs_pipeline
@@ -770,7 +770,7 @@ def test_a_denial_keeps_its_gerund_and_a_fragment_of_the_rules_gives_way_to_the_
 @needs_pipeline
 def test_a_described_firm_is_the_organisation_that_spoke_or_is_named_next_never_its_country():
     text = (
-        "The US-based investment research firm said the Norland Group tried to distract investors.\n\n"
+        "The US-based equity research firm said the Norland Group tried to distract investors.\n\n"
         "Kestrel Research on Monday hit back at Norland, saying fraud cannot be hidden by flag-waving.\n\n"
         "The Norwegian shipping company said the report was false."
     )
@@ -778,3 +778,14 @@ def test_a_described_firm_is_the_organisation_that_spoke_or_is_named_next_never_
     speaker, actor = found.get("the Norland Group tried to distract investors", (None, None))
     assert speaker == "Kestrel Research" and actor != "United States", found
     assert found.get("the report was false", ("?",))[0] != "Kestrel Research"  # "Norwegian": no firm of Norway spoke
+
+
+@needs_pipeline
+def test_a_purpose_clause_parsed_as_the_root_keeps_the_speaker_of_the_verb_before_it():
+    text = (
+        "The Chilean Navy also cited sonar logs, coast guard sightings and statements by the Peruvian Navy to "
+        "underline that the submarine had entered its waters."
+    )
+    found = {text[a.start : a.end]: a.speaker for a in attributions(text, nlp=NLP)}
+    assert found.get("the submarine had entered its waters") == "Chilean Navy", found
+    assert "coast guard sightings" not in found.values()

@@ -542,9 +542,9 @@ def _subject_name(subject: Any) -> tuple[str, str, str]:
             # a name with its pre-modifiers: "Pakistan's military" is the military, not the state
             if ent.label_ == "GPE" and subject.i != ent.end - 1:
                 break
-            name = re.sub(r"[’']s$", "", ent.text)
+            name = re.sub(r"^the\s+", "", re.sub(r"[’']s$", "", ent.text), flags=re.IGNORECASE)
             # "The World Health Organization (WHO" as one entity: the long form
-            name = re.sub(r"^(?:the\s+)?(.+?)\s*\(\s*[A-Z][\w-]*$", r"\1", name, flags=re.IGNORECASE)
+            name = re.sub(r"^(.+?)\s*\(\s*[A-Z][\w-]*$", r"\1", name)
             return name, _entity_kind(ent.label_), role
     # "its Ethiopian counterpart on Monday": a time said of the statement is not part of the name
     temporal = {
@@ -1039,6 +1039,14 @@ def _attribution(
         governor = verb.head.head if verb.head.dep_ == "dobj" else verb.head.head.head
         subjects = [c for c in governor.children if c.dep_ in _SUBJECT_DEPS]
     cut = len(doc)  # where the content must end (before an inverted speaker the parse hung inside it)
+    purpose_root = False
+    if verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        # "The IAF cited intercepts, sightings and statements to underline that P", parsed with "to underline" as
+        # the root and "sightings" as its subject: the subject of the verb before it speaks
+        earlier = [c for c in verb.children if c.dep_ in ("ccomp", "conj", "advcl") and c.i < verb.i]
+        real = [g for c in earlier for g in c.children if g.dep_ == "nsubj" and g.i < c.i]
+        if real and subjects and all(s.i > earlier[0].i for s in subjects):
+            subjects, purpose_root = real[:1], True
     if not subjects:
         # "P, a representative of the agency said": the parse may hang the speaker inside P (an appositive)
         inverted = _inverted_speaker(doc, verb)
@@ -1108,7 +1116,9 @@ def _attribution(
         )
 
     out: list[Attribution] = []
-    complements = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis")]
+    complements = [
+        c for c in verb.children if c.dep_ in ("ccomp", "parataxis") and not (purpose_root and c.i < verb.i)
+    ]
     if polarity == "assert" and not complements:
         complements = _framed_complement(verb, lemma)
     if lemma == "find" and not complements and any(s.lower_ in lexicon["finding_subjects"] for s in subjects):
