@@ -789,3 +789,24 @@ def test_a_purpose_clause_parsed_as_the_root_keeps_the_speaker_of_the_verb_befor
     found = {text[a.start : a.end]: a.speaker for a in attributions(text, nlp=NLP)}
     assert found.get("the submarine had entered its waters") == "Chilean Navy", found
     assert "coast guard sightings" not in found.values()
+
+
+@needs_pipeline
+def test_a_clause_the_parse_made_the_subject_gives_way_to_the_noun_before_the_verb():
+    from spacy.tokens import Doc
+
+    # the parse the small English pipeline gives such a sentence: "allege" tagged a noun, the subject of
+    # "released", with its own "which"
+    words = (
+        "Contrary to reports which allege his death , the Rojo Movement released a video denying his presence ."
+    ).split()
+    heads = [0, 0, 1, 4, 11, 6, 4, 4, 10, 10, 6, 2, 13, 11, 13, 16, 14, 0]
+    deps = "ROOT prep pobj nsubj nsubj poss dobj punct det compound appos relcl det dobj acl poss dobj punct".split()
+    pos = "ADJ ADP NOUN PRON NOUN PRON NOUN PUNCT DET PROPN PROPN VERB DET NOUN VERB PRON NOUN PUNCT".split()
+    tags = "JJ IN NNS WDT NN PRP$ NN , DT NNP NNP VBD DT NN VBG PRP$ NN .".split()
+    spaces = [True] * len(words)
+    spaces[6] = spaces[-2] = spaces[-1] = False
+    ents = ["O"] * 8 + ["B-ORG", "I-ORG", "I-ORG"] + ["O"] * 7
+    doc = Doc(NLP.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos, tags=tags, ents=ents)
+    found = {doc.text[a.start : a.end]: a.speaker for a in attributions(doc.text, doc=doc)}
+    assert found == {"denying his presence": "Rojo Movement"}

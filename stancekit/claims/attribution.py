@@ -1086,6 +1086,16 @@ def _attribution(
         if clause.dep_ != "relcl" or clause.head.pos_ not in ("NOUN", "PROPN"):
             return []
         subject = clause.head
+    clause_subject = subject.pos_ in ("VERB", "AUX") or any(
+        c.dep_ == "nsubj" and c.lower_ in ("which", "who", "that") and c.i < subject.i for c in subject.children
+    )  # "reports which allege P, the TTP released": "allege" (tagged a noun) with its own "which"
+    if clause_subject and subject.head.i > 0:
+        # "Contrary to reports which allege P, the TTP released a video": the parse made the clause the subject;
+        # the noun right before the verb is the one that acts
+        before = doc[subject.head.i - 1]
+        if before.pos_ not in ("PROPN", "NOUN") or before.i <= subject.i:
+            return []
+        subject = before
     if subject.pos_ == "DET":
         return []
     if lemma in _REPORT_ONLY and subject.lower_ not in _STATEMENT_NOUNS:
