@@ -810,3 +810,13 @@ def test_a_clause_the_parse_made_the_subject_gives_way_to_the_noun_before_the_ve
     doc = Doc(NLP.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos, tags=tags, ents=ents)
     found = {doc.text[a.start : a.end]: a.speaker for a in attributions(doc.text, doc=doc)}
     assert found == {"denying his presence": "Rojo Movement"}
+
+
+@needs_pipeline
+def test_a_second_allegation_hung_deep_in_the_first_is_still_an_embedded_claim_of_the_same_source():
+    text = (
+        "The Bolivian ministry has rejected Chile’s warning on the country’s water rights over the Lauca River and "
+        "the accusation that the ministry is limiting the flow of water into Chile."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    assert found.get("the ministry is limiting the flow of water into Chile") == ("Chile", "embedded"), found

@@ -1520,6 +1520,13 @@ def _allegations(obj: Any, lexicon: dict[str, Any]) -> Iterator[tuple[Any, list[
             return
         head = pobj[0]
     nouns = [head, *[c for c in head.children if c.dep_ == "conj" and c.pos_ == "NOUN"]]
+    # "rejected Iran's warning on the water rights over the river and the accusation that P": the parse may hang
+    # the second allegation deep in the first one's phrase
+    nouns += [
+        t
+        for t in head.subtree
+        if t.dep_ == "conj" and t.pos_ == "NOUN" and t.lower_ in lexicon["allegation_nouns"] and t not in nouns
+    ]
     inherited = None
     for noun in nouns:
         source = _allegation_source(noun) or inherited
