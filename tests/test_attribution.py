@@ -820,3 +820,24 @@ def test_a_second_allegation_hung_deep_in_the_first_is_still_an_embedded_claim_o
     )
     found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
     assert found.get("the ministry is limiting the flow of water into Chile") == ("Chile", "embedded"), found
+
+
+@needs_pipeline
+def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_allegation():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Luis Vega, the rebel spokesperson, refuted claims of Juan Ortiz, a commander of the rebel army, being in "
+        "Peru.\n\n"
+        'Vega said, "Juan Ortiz, the rebel commander alleged by Chile to have been the target of this raid, is '
+        'living in Bolivia."'
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    alleged = "the rebel commander alleged by Chile to have been the target of this raid"
+    assert found.get(alleged) == ("Chile", "embedded"), found
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Raid"))
+    sources = {c.text: c.speaker for c in claims if c.kind == "embedded"}
+    assert sources.get("Juan Ortiz, a commander of the rebel army, being in Peru") == "Chile", sources
+    denial = next(c for c in claims if c.text.startswith("refuted claims"))
+    assert "not the case" not in denial.text  # a gerund phrase is no clause to negate

@@ -1038,6 +1038,27 @@ def _attribution(
             return []
         governor = verb.head.head if verb.head.dep_ == "dobj" else verb.head.head.head
         subjects = [c for c in governor.children if c.dep_ in _SUBJECT_DEPS]
+    if not subjects and verb.dep_ == "acl" and verb.tag_ == "VBN" and verb.head.pos_ in ("NOUN", "PROPN"):
+        # "the Taliban commander alleged by Pakistan to have been the target": what the agent alleges of the noun
+        agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        said_of = [c for c in verb.children if c.dep_ in ("xcomp", "oprd", "prep", "advcl") and c.i > verb.i]
+        if not agents or lexicon["stance"].get(lemma, "assert") not in ("assert", "accuse"):
+            return []
+        if said_of:
+            last = max(t.i for c in said_of for t in c.subtree)
+        elif agents[0].i + 1 < len(doc) and doc[agents[0].i + 1].lower_ == "to":
+            # the parse cut "to have been the target" off the participle: up to the next comma
+            last = next(
+                (t.i - 1 for t in doc[agents[0].i + 1 : verb.sent.end] if t.text in (",", ";")), verb.sent.end - 1
+            )
+        else:
+            return []
+        first = verb.head.left_edge.i
+        bounds = _trim(doc, first, last)
+        if bounds is None:
+            return []
+        start, end = _span_chars(doc[bounds[0] : bounds[1] + 1])
+        return [_embedded(start, end, _resolve(agents[0], recent, places), verb)]
     cut = len(doc)  # where the content must end (before an inverted speaker the parse hung inside it)
     purpose_root = False
     if verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
@@ -1251,7 +1272,7 @@ def _attribution(
     for obj in (c for c in verb.children if c.dep_ in ("dobj", "ccomp", "prep")):
         for noun, clause, source in _allegations(obj, lexicon):
             c_start, c_end = _span_chars(clause)
-            if any(t.pos_ in ("VERB", "AUX") for t in clause):  # a clause is negated; "claims of P" (a noun) is not
+            if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in clause):  # a finite clause is negated, not a noun
                 content = content or doc.text[c_start:c_end]
             if polarity != "deny" or noun is None:
                 continue
@@ -1573,6 +1594,13 @@ def _allegation_content(noun: Any, lexicon: dict[str, Any]) -> list[Any] | None:
             tokens = [t for t in noun.doc[pobj[0].left_edge.i : last + 1]]
             while tokens and tokens[-1].is_punct:
                 tokens.pop()
+            gerund = [  # "claims of X, a commander, being in Afghanistan": the parse hung "being" on the verb
+                c
+                for c in noun.head.children
+                if c.dep_ == "advcl" and c.lower_ in ("being", "having") and tokens and 0 < c.i - tokens[-1].i <= 2
+            ]
+            if gerund:
+                tokens = list(noun.doc[tokens[0].i : max(t.i for t in gerund[0].subtree) + 1])
             if len(tokens) >= 2:
                 return tokens
     return None

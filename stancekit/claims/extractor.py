@@ -600,7 +600,7 @@ class ClaimExtractor:
                 c
                 for c in claims
                 if c.speaker
-                and c.kind != "embedded"
+                and (c.kind != "embedded" or c.reported_by is None)  # an allegation named with its source counts
                 and (c.actor or c.speaker) != (denier.actor or denier.speaker)
                 and len(_stems(c.text) & alleged) >= 2
             ]
