@@ -841,3 +841,18 @@ def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_alleg
     assert sources.get("Juan Ortiz, a commander of the rebel army, being in Peru") == "Chile", sources
     denial = next(c for c in claims if c.text.startswith("refuted claims"))
     assert "not the case" not in denial.text  # a gerund phrase is no clause to negate
+
+
+@needs_pipeline
+def test_it_after_an_organisation_subject_and_a_quote_closed_with_another_mark():
+    text = (
+        "Kestrel Research on Monday hit back at the Norland group. "
+        '"This is another serious accusation that we categorically deny," it said.\n\n'
+        "Ana Ruiz, an officer at the port authority, has said, “We have not finished the tests. Some samples "
+        'were lost in transit. Others are still at the laboratory."'
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    quote = "This is another serious accusation that we categorically deny"
+    assert found.get(quote, ("?",))[0] == "Kestrel Research", found  # the last sentence's subject, not its object
+    whole = "We have not finished the tests. Some samples were lost in transit. Others are still at the laboratory."
+    assert found.get(whole) == ("Ana Ruiz", "direct_quote"), found

@@ -673,7 +673,8 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
                 for c in sent.root.children
                 if c.dep_ == "nsubj"
                 and (
-                    c.ent_type_ == "PERSON"  # or a surname met before as a person's (the tagger may call it else)
+                    c.ent_type_
+                    in ("PERSON", "ORG")  # or a surname met before as a person's (the tagger may call it else)
                     or (c.pos_ == "PROPN" and any(r[1] == "person" and r[0].split()[-1] == c.text for r in recent))
                 )
             ),
@@ -685,7 +686,7 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
             and not any(item.start >= sent.start_char and item.speaker for item in out[-3:])
         ):
             name, kind, actor = _resolve(subject, recent, places)
-            if name and kind == "person":
+            if name and kind in ("person", "organisation"):  # "X hit back at Y. '...,' it said": X
                 recent.append((name, kind, actor, True))
     out.extend(_continued_quotes(text, out))
     out.sort(key=lambda a: (a.start, a.end))
@@ -1227,6 +1228,8 @@ def _attribution(
                 line_end = doc.text.find("\n", opener.idx)
                 line_end = len(doc.text) if line_end < 0 else line_end
                 close = doc.text.find(closer, opener.idx + 1, line_end)
+                if close < 0 and opener.text == "“":  # “... closed with a straight mark ("they are good.")
+                    close = doc.text.find('"', opener.idx + 1, line_end)
                 reopen = doc.text.find(opener.text, opener.idx + 1, line_end) if opener.text == "“" else -1
                 if close > doc[last].idx and (reopen < 0 or reopen > close):
                     start, end = opener.idx + 1, close
