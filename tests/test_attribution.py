@@ -143,7 +143,7 @@ def test_appositive_names_statement_owners_and_quotes_of_several_sentences():
     )
     found = {text[a.start : a.end]: a for a in attributions(text, doc=NLP(text))}
     statement = found["the talks had broken down over the border fence"]
-    assert statement.speaker == "The Peruvian Foreign Ministry"  # the statement of the side's organisation
+    assert statement.speaker == "Peruvian Foreign Ministry"  # the statement of the side's organisation
     assert found["the army had not crossed the river"].speaker == "Jorge Salas"  # the person, not "spokesman"
     quote = found["We will not accept this. The river is the border."]  # one claim over both sentences
     assert (quote.speaker, quote.kind) == ("Jorge Salas", "direct_quote")
