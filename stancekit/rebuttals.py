@@ -137,7 +137,9 @@ def pair_features(
         "negation": float(any(negations)),
         "discredit": float(discredits(a.text) or discredits(b.text)),
         "linked": float(bool(link)),
-        "embedded": float("embedded" in (a.kind, b.kind)),
+        # an allegation reported inside another speaker's statement (one named with its source on its own, "an
+        # engineer's allegations that P", reads like reported speech)
+        "embedded": float(any(c.kind == "embedded" and c.reported_by is not None for c in (a, b))),
         "same_document": float(a.doc == b.doc),
     }
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ def _score(premise, hypothesis, e, n, c):
     )  # fmt: skip
 
 
-def _claim(text, actor, *, doc="d1", kind="reported_speech", day=1):
+def _claim(text, actor, *, doc="d1", kind="reported_speech", day=1, reported_by=None):
     return Claim(
         text=text,
         speaker=f"{actor} spokesman",
@@ -42,6 +43,7 @@ def _claim(text, actor, *, doc="d1", kind="reported_speech", day=1):
         start=0,
         end=len(text),
         date=datetime(2025, 3, day, tzinfo=timezone.utc),
+        reported_by=reported_by,
     )
 
 
@@ -72,7 +74,12 @@ def test_discredits_is_calling_false_not_plain_negation():
 
 
 def test_pair_features_take_the_stronger_direction_and_the_claims_cues():
-    a = _claim("militants use Afghan soil to attack Pakistan", "Pakistan", kind="embedded")
+    a = _claim(
+        "militants use Afghan soil to attack Pakistan",
+        "Pakistan",
+        kind="embedded",
+        reported_by="Afghanistan spokesman",
+    )
     b = _claim("rejected the accusations as baseless", "Afghanistan", doc="d2")
     forward = _score(a.text, b.text, 0.1, 0.3, 0.6)
     backward = _score(b.text, a.text, 0.2, 0.7, 0.1)
@@ -85,6 +92,9 @@ def test_pair_features_take_the_stronger_direction_and_the_claims_cues():
     assert values["negation_differs"] == 1.0 and values["negation"] == 1.0
     assert values["discredit"] == 1.0  # "baseless"
     assert values["linked"] == 1.0 and values["embedded"] == 1.0 and values["same_document"] == 0.0
+    # an allegation stated with its source, in no one's denial ("an engineer's allegations that P"): not embedded
+    sourced = dataclasses.replace(a, reported_by=None)
+    assert pair_features(sourced, b, forward, backward, similarity=0.42)["embedded"] == 0.0
     two_way = PairScore(
         premise="p", hypothesis="h", label=NLILabel.ENTAILMENT, entailment=0.7, neutral=None, contradiction=None,
         not_entailment=0.3,
