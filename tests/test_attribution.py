@@ -856,3 +856,17 @@ def test_it_after_an_organisation_subject_and_a_quote_closed_with_another_mark()
     assert found.get(quote, ("?",))[0] == "Kestrel Research", found  # the last sentence's subject, not its object
     whole = "We have not finished the tests. Some samples were lost in transit. Others are still at the laboratory."
     assert found.get(whole) == ("Ana Ruiz", "direct_quote"), found
+
+
+@needs_pipeline
+def test_the_lawyers_of_a_described_principal_speak_for_the_principal_named_before():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Ana Ruiz's legal team has responded to a lawsuit filed by her former staff. In court documents filed on "
+        "Monday, the Oscar winner's lawyers said the suit should be thrown out of court."
+    )
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Suit"))
+    actors = {c.text: c.actor for c in claims}
+    assert actors.get("the suit should be thrown out of court") == "Ana Ruiz", actors

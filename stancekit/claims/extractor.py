@@ -61,6 +61,10 @@ _AGENT_OF = re.compile(
     r"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+(?:legal team|lawyers?|attorneys?|counsel|representatives?|"
     r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
 )
+_NAMED_AGENTS = re.compile(
+    r"\b([A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)['’]s?\s+"
+    r"(?:legal team|lawyers?|attorneys?|counsel|legal representatives?)\b"
+)
 _OUTLET = re.compile(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b")
 # an unnamed speaker described by a singular role noun: "a Boeing engineer", "the quality engineer"
 _ROLE_SPEAKER = re.compile(r"^(?:(?:a|an|the)\s+)?(?:[A-Z][\w-]*\s+|[a-z][\w-]*\s+){0,2}([a-z]+?)(?:[’']s)?$")
@@ -668,6 +672,13 @@ class ClaimExtractor:
                 if side is not None:
                     claim = replace(claim, actor=self._actor_for(claim.speaker, side))
             agent = _AGENT_OF.match(claim.speaker or "")
+            if agent and agent.group(1).split()[-1].islower():
+                # "the Grammy winner's lawyers": a description of the principal whose agents the text named before
+                # ("Lizzo's legal team has responded ...")
+                principals = [str(m.group(1)) for m in _NAMED_AGENTS.finditer(parsed.text[: claim.start])]
+                if principals:
+                    owner = principals[-1]
+                    claim = replace(claim, actor=self._actor_for(owner, places.actor_in(owner) or owner))
             if claim.actor is None and agent:  # "Lizzo's legal team", "the company's lawyers": for their principal
                 principal = agent.group(1)
                 claim = replace(
