@@ -870,3 +870,14 @@ def test_the_lawyers_of_a_described_principal_speak_for_the_principal_named_befo
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Suit"))
     actors = {c.text: c.actor for c in claims}
     assert actors.get("the suit should be thrown out of court") == "Ana Ruiz", actors
+
+
+@needs_pipeline
+def test_the_report_said_takes_the_side_of_the_body_that_names_it():
+    text = (
+        "Peru rejected on Thursday a recent UN Security Council report claiming that new camps were built on its "
+        "soil.\n\n"
+        "The report said the camps held about forty fighters."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
+    assert found.get("the camps held about forty fighters") == ("report", "United Nations"), found

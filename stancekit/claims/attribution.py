@@ -825,6 +825,14 @@ def _resolve(
                 sources += [c for c in prior.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE", "PERSON")]
                 if sources:
                     return _resolve(sources[0], recent, places)
+                # "a recent UN Security Council report ... The report said": the report speaks, for the body that
+                # names it
+                body = " ".join(
+                    t.text for c in prior.children if c.dep_ == "compound" and c.ent_type_ == "ORG" for t in c.subtree
+                )
+                side = places.actor_in(body) if body else None
+                if side is not None:
+                    return subject.text, "organisation", side
     titled = _titled_person(subject)
     if titled is not None:
         return _resolve(titled, recent, places)
