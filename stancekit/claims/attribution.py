@@ -672,9 +672,9 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
                 c
                 for c in sent.root.children
                 if c.dep_ == "nsubj"
+                # a person or an organisation, or a surname met before as a person's (the tagger may call it else)
                 and (
-                    c.ent_type_
-                    in ("PERSON", "ORG")  # or a surname met before as a person's (the tagger may call it else)
+                    c.ent_type_ in ("PERSON", "ORG")
                     or (c.pos_ == "PROPN" and any(r[1] == "person" and r[0].split()[-1] == c.text for r in recent))
                 )
             ),
@@ -815,14 +815,7 @@ def _resolve(
             noun = subject.lower_.rstrip("s")  # the pipeline runs without a lemmatizer
             priors = [t for t in subject.doc[: subject.i] if t.lower_.rstrip("s") == noun and t.pos_ == "NOUN"]
             for prior in reversed(priors):
-                sources = [
-                    g
-                    for c in prior.children
-                    if c.dep_ == "prep" and c.lower_ in ("by", "from")
-                    for g in c.children
-                    if g.dep_ == "pobj"
-                ]
-                sources += [c for c in prior.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE", "PERSON")]
+                sources = _named_sources(prior)
                 if sources:
                     return _resolve(sources[0], recent, places)
                 # "a recent UN Security Council report ... The report said": the report speaks, for the body that
@@ -930,6 +923,21 @@ def _resolve(
     return name, kind, actor
 
 
+def _named_sources(noun: Any) -> list[Any]:
+    """Who a statement or writing is by, as written with it.
+
+    "a report by/from X" (X), "the Taliban's statement" (a named possessor).
+    """
+    by = [
+        g
+        for c in noun.children
+        if c.dep_ == "prep" and c.lower_ in ("by", "from")
+        for g in c.children
+        if g.dep_ == "pobj"
+    ]
+    return by + [c for c in noun.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE", "PERSON")]
+
+
 def _writing_source(
     subject: Any, recent: list[tuple[str, str, str | None, bool]], places: Gazetteer
 ) -> tuple[str | None, str, str | None] | None:
@@ -942,15 +950,7 @@ def _writing_source(
     """
 
     def source_of(noun: Any) -> Any:
-        named = [c for c in noun.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "PERSON", "GPE")]
-        named += [
-            g
-            for c in noun.children
-            if c.dep_ == "prep" and c.lower_ in ("by", "from")
-            for g in c.children
-            if g.dep_ == "pobj" and g.ent_type_ in ("ORG", "PERSON", "GPE")
-        ]
-        return named[0] if named else None
+        return next((t for t in _named_sources(noun) if t.ent_type_ in ("ORG", "PERSON", "GPE")), None)
 
     own = source_of(subject)
     if own is not None:

@@ -57,14 +57,12 @@ def _named_in(name: str, text: str) -> bool:
     return bool(words) and re.search(rf"\b{re.escape(words[-1])}\b", text) is not None
 
 
+_COUNSEL = r"legal team|lawyers?|attorneys?|counsel|legal representatives?"
 _AGENT_OF = re.compile(
-    r"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+(?:legal team|lawyers?|attorneys?|counsel|representatives?|"
-    r"spokes(?:man|woman|person|people)|campaign|legal representatives?)$"
+    rf"^(?:the\s+)?([A-Z][\w.\- ]*?)['’]s?\s+"
+    rf"(?:{_COUNSEL}|representatives?|spokes(?:man|woman|person|people)|campaign)$"
 )
-_NAMED_AGENTS = re.compile(
-    r"\b([A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)['’]s?\s+"
-    r"(?:legal team|lawyers?|attorneys?|counsel|legal representatives?)\b"
-)
+_NAMED_AGENTS = re.compile(rf"\b([A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)['’]s?\s+(?:{_COUNSEL})\b")
 _OUTLET = re.compile(r"\b(?:News|Times|Post|Press|Journal|TV|Radio|Television|Network)\b")
 # an unnamed speaker described by a singular role noun: "a Boeing engineer", "the quality engineer"
 _ROLE_SPEAKER = re.compile(r"^(?:(?:a|an|the)\s+)?(?:[A-Z][\w-]*\s+|[a-z][\w-]*\s+){0,2}([a-z]+?)(?:[’']s)?$")
