@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -84,7 +85,34 @@ def _denial_links(claims: Sequence[Claim]) -> list[tuple[int, int, str]]:
         if holders:
             j = min(holders, key=lambda k: claims[k].end - claims[k].start)
             links.append((i, j, "denial of an allegation"))
+    # "X's allegations that P ... Boeing denied the allegations": a denial of "the allegations" answers the last
+    # allegation the article gave with that noun and its source
+    for j, denial in enumerate(claims):
+        match = _ANAPHORIC_DENIAL.search(denial.text) if denial.kind != "embedded" else None
+        if match is None:
+            continue
+        noun = match.group(1).lower().rstrip("s")
+        earlier = [
+            i
+            for i, c in enumerate(claims)
+            if c.doc == denial.doc
+            and c.kind == "embedded"
+            and c.reported_by is None
+            and c.end <= denial.start
+            and (c.actor or c.speaker) != (denial.actor or denial.speaker)
+            and re.search(rf"\b{noun}s?\s+that\s*$", c.sentence[: max(0, c.sentence.find(c.text))], re.IGNORECASE)
+        ]
+        if earlier:
+            links.append((max(earlier, key=lambda i: claims[i].start), j, "denial of an allegation"))
     return links
+
+
+_ANAPHORIC_DENIAL = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)|"
+    r"disput(?:e|es|ed|ing)|rubbish(?:es|ed|ing)?)\s+(?:the|these|those|such|all)\s+(?:\w+\s+)?"
+    r"(allegations?|claims?|accusations?|charges?)\b(?!\s+(?:that|of|by|about|from))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

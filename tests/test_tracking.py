@@ -229,6 +229,52 @@ def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
     assert relation.reason == "denial of an allegation" and relation.is_rebuttal
 
 
+def test_a_denial_of_the_allegations_answers_the_last_allegation_given_with_that_noun(fake_nli):
+    from datetime import datetime, timezone
+
+    from stancekit.claims import Claim
+
+    when = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    first = "Regulators are investigating a pilot's allegations that the airline skipped safety checks."
+    alleged = Claim(
+        text="the airline skipped safety checks",
+        speaker="Ana Ruiz",
+        actor="Ana Ruiz",
+        kind="embedded",
+        doc="d",
+        start=first.index("the airline"),
+        end=len(first) - 1,
+        date=when,
+        sentence=first,
+    )
+    other = Claim(
+        text="the planes were old",
+        speaker="Ana Ruiz",
+        actor="Ana Ruiz",
+        kind="reported_speech",
+        doc="d",
+        start=len(first) + 1,
+        end=len(first) + 20,
+        date=when,
+        sentence="Ruiz said the planes were old.",
+    )
+    second = "Northwind strongly denied the allegations and published its maintenance logs."
+    denial = Claim(
+        text=second,
+        speaker="Northwind",
+        actor="Northwind",
+        kind="reported_speech",
+        doc="d",
+        start=200,
+        end=200 + len(second),
+        date=when,
+        sentence=second,
+    )
+    tracker = Tracker(fake_nli, embedder=TfidfEmbedder(), min_similarity=0.999).add_claims([alleged, other, denial])
+    linked = {(r.a.text, r.b.text) for r in tracker.relations if r.link == "denial of an allegation"}
+    assert linked == {("the airline skipped safety checks", second)}  # not the claim given without "allegations"
+
+
 def test_the_models_rebuttal_threshold_is_the_trackers_default(tiny_model_dir, tmp_path):
     import shutil
 
