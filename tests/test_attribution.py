@@ -881,3 +881,20 @@ def test_the_report_said_takes_the_side_of_the_body_that_names_it():
     )
     found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
     assert found.get("the camps held about forty fighters") == ("report", "United Nations"), found
+
+
+@needs_pipeline
+def test_the_parse_subject_right_before_the_verb_beats_a_name_the_rules_took_from_a_clause_before_it():
+    from stancekit.claims import ClaimExtractor
+    from stancekit.documents import Document
+
+    text = (
+        "Kestrel Research on Monday hit back at the Norland Group, saying fraud cannot be hidden by flag-waving.\n\n"
+        "Commenting on the 413-page response Norland Group, Kestrel said it believed Norway was a healthy market "
+        "and it was Norland Group which was holding it back.\n\n"
+        "Norland also claimed Kestrel had broken trading laws.\n\n"
+        '"Despite Norland\'s failure to name any such laws, this is another accusation that we deny," it said.'
+    )
+    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Fraud"))
+    speakers = {c.text[:30]: c.speaker for c in claims}
+    assert speakers.get("it believed Norway was a healt") == "Kestrel Research", speakers

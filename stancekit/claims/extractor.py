@@ -74,6 +74,12 @@ _PRONOUN_KIND = {"he": "person", "she": "person", "it": "organisation", "they": 
 _FRAGMENT = re.compile(r"^(?:of|about|over|on|regarding|concerning)\s")
 
 
+def _just_before(name: str, verb: str, line: str) -> bool:
+    """Whether a word of ``name`` (a capitalised one) stands right before ``verb`` in ``line`` ("Hindenburg said")."""
+    words = [w for w in re.findall(r"[\w-]+", name) if w[:1].isupper()]
+    return bool(verb) and any(re.search(rf"\b{re.escape(w)}\s+{re.escape(verb)}\b", line) for w in words)
+
+
 def _whole_sentence(text: str, claim: Claim, item: Any) -> bool:
     """Whether a rule claim is the whole-sentence fallback and the parse found a narrower statement in it."""
     return (
@@ -534,6 +540,11 @@ class ClaimExtractor:
                         and not _named_in(ours, line)
                         and re.search(r"\b(?:he|she)\b", line, re.IGNORECASE) is not None
                     )
+                    # the rules kept a pronoun ("It") the parse resolved, or took a name from a clause before the
+                    # subject ("Commenting on the response by Adani Group, Hindenburg said"): the name right before
+                    # the verb is its subject
+                    pronoun = theirs.lower() in _PRONOUN_KIND and ours[:1].isupper()
+                    adjacent = _just_before(ours, item.verb, line) and not _just_before(theirs, item.verb, line)
                     # a clause nested inside a widened claim is another speaker's statement within it
                     nested = (c.start, c.end) in widened and item.end - item.start < 0.8 * (c.end - c.start)
                     if (
@@ -541,7 +552,7 @@ class ClaimExtractor:
                         and theirs
                         and item.kind != "embedded"
                         and not nested
-                        and (fuller or named or explicit or contextual or relayed)
+                        and (fuller or named or explicit or contextual or relayed or pronoun or adjacent)
                     ):
                         claims[i] = replace(c, speaker=item.speaker, actor=self._actor_for(item.speaker, item.actor))
                 continue
