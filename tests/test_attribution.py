@@ -898,3 +898,20 @@ def test_the_parse_subject_right_before_the_verb_beats_a_name_the_rules_took_fro
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Fraud"))
     speakers = {c.text[:30]: c.speaker for c in claims}
     assert speakers.get("it believed Norway was a healt") == "Kestrel Research", speakers
+
+
+@needs_pipeline
+def test_a_last_conjunct_hung_on_the_first_verb_takes_the_nearer_speaker():
+    from spacy.tokens import Doc
+
+    # the small pipeline's parse of such sentences: "appealed" a conjunct of "denied", "ministry" of "raid"
+    words = "Peru denied the raid and the ministry rejected the claims and appealed to the court .".split()
+    heads = [1, 1, 3, 1, 3, 6, 3, 1, 9, 7, 1, 1, 11, 14, 12, 1]
+    deps = "nsubj ROOT det dobj cc det conj ccomp det dobj cc conj prep det pobj punct".split()
+    pos = "PROPN VERB DET NOUN CCONJ DET NOUN VERB DET NOUN CCONJ VERB ADP DET NOUN PUNCT".split()
+    tags = "NNP VBD DT NN CC DT NN VBD DT NNS CC VBD IN DT NN .".split()
+    spaces = [True] * len(words)
+    spaces[-2] = spaces[-1] = False
+    doc = Doc(NLP.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos, tags=tags)
+    found = {doc.text[a.start : a.end]: a.speaker for a in attributions(doc.text, doc=doc)}
+    assert found.get("appealed to the court") == "ministry", found

@@ -1027,6 +1027,16 @@ def _attribution(
     ):
         # "..., saying P" / "and added P" / "cited the intercepts to underline that P"
         subjects = [c for c in verb.head.children if c.dep_ in _SUBJECT_DEPS]
+        between = [
+            v
+            for v in verb.head.children
+            if v.dep_ in ("ccomp", "conj") and v.i < verb.i and v.lower_ in lexicon["forms"]
+        ]
+        if verb.dep_ == "conj" and between:
+            # "Serbia has denied P and the ministry rejected Q, ... and appealed to R": the parse hung the last
+            # verb on the first; its speaker is the nearer speech verb's
+            nearer = [c for c in between[-1].children if c.dep_ == "nsubj"] or [_stranded_subject(doc, between[-1])]
+            subjects = [c for c in nearer if c is not None] or subjects
         if verb.dep_ == "conj" and any(c.dep_ == "nsubjpass" for c in subjects):
             # "The article, headlined How leaders were duped ..., claimed P": who suffered the first verb did not
             # speak the second; the parse hung the verb inside a title, so the speaker is an earlier active subject
