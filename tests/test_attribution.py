@@ -915,3 +915,15 @@ def test_a_last_conjunct_hung_on_the_first_verb_takes_the_nearer_speaker():
     doc = Doc(NLP.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos, tags=tags)
     found = {doc.text[a.start : a.end]: a.speaker for a in attributions(doc.text, doc=doc)}
     assert found.get("appealed to the court") == "ministry", found
+
+
+@needs_pipeline
+def test_material_put_forward_as_evidence_of_p_is_a_claim_of_who_put_it_forward():
+    text = (
+        "Hours after Chile put out sonar images as “irrefutable evidence” of the submarine incursion near Arica, "
+        "the Peruvian Navy rejected the proof. The lawyer kept the letter as evidence."
+    )
+    found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
+    claim = "put out sonar images as “irrefutable evidence” of the submarine incursion near Arica"
+    assert found.get(claim) == ("Chile", "reported_speech"), found
+    assert not [s for s in found if "kept the letter" in s]  # evidence of nothing said: no claim

@@ -665,6 +665,7 @@ def attributions(text: str, *, nlp: str | Any | None = None, doc: Any = None) ->
         _meet(pending, sent.end_char + 1, recent, places)
         out.extend(_according_to(doc, sent, places, recent))
         out.extend(_sourced_allegations(sent, lexicon, recent, places, out))
+        out.extend(_evidence_claims(sent, recent, places, out))
         # the person a sentence is about is the likeliest "he"/"she" of the next one, whether or not they spoke
         # ("Cohen laid out a different view. 'Sam didn't defraud anyone,' he told jurors")
         subject = next(
@@ -1432,6 +1433,49 @@ def _characterised_allegations(
             continue
         start, end = _span_chars(verb.doc[bounds[0] : bounds[1] + 1])
         out.append(_embedded(start, end, (name, kind, actor), verb))
+    return out
+
+
+def _evidence_claims(
+    sent: Any, recent: list[tuple[str, str, str | None, bool]], places: Gazetteer, found: Sequence[Attribution]
+) -> list[Attribution]:
+    """Material put forward "as evidence of P" is a claim of who put it forward.
+
+    "India put out radar images as 'irrefutable evidence' of the dogfight": India's claim, from its verb to the end
+    of what the evidence is of; not when a speech verb already attributed the words.
+    """
+    out = []
+    for noun in sent:
+        if noun.lower_ not in ("evidence", "proof") or noun.dep_ != "pobj" or noun.head.lower_ != "as":
+            continue
+        verb = noun.head.head
+        subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.pos_ in ("PROPN", "NOUN")]
+        if (
+            verb.pos_ != "VERB"
+            or not subjects
+            or not any(c.dep_ == "prep" and c.lower_ in ("of", "that") for c in noun.children)
+        ):
+            continue
+        bounds = _trim(noun.doc, verb.i, noun.right_edge.i)
+        if bounds is None:
+            continue
+        start, end = _span_chars(noun.doc[bounds[0] : bounds[1] + 1])
+        if any(min(a.end, end) - max(a.start, start) > 0 for a in found):
+            continue
+        speaker, kind, actor = _resolve(subjects[0], recent, places)
+        if speaker:
+            out.append(
+                Attribution(
+                    start=start,
+                    end=end,
+                    speaker=speaker,
+                    speaker_kind=kind,
+                    actor=actor,
+                    kind="reported_speech",
+                    polarity="assert",
+                    verb=verb.text,
+                )
+            )
     return out
 
 
