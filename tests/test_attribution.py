@@ -770,12 +770,12 @@ def test_a_denial_keeps_its_gerund_and_a_fragment_of_the_rules_gives_way_to_the_
 @needs_pipeline
 def test_a_described_firm_is_the_organisation_that_spoke_or_is_named_next_never_its_country():
     text = (
-        "The US-based equity research firm said the Norland Group tried to distract investors.\n\n"
+        "The US-based equity research firm said the Norland Group had misled its shareholders.\n\n"
         "Kestrel Research on Monday hit back at Norland, saying fraud cannot be hidden by flag-waving.\n\n"
         "The Norwegian shipping company said the report was false."
     )
     found = {text[a.start : a.end]: (a.speaker, a.actor) for a in attributions(text, nlp=NLP)}
-    speaker, actor = found.get("the Norland Group tried to distract investors", (None, None))
+    speaker, actor = found.get("the Norland Group had misled its shareholders", (None, None))
     assert speaker == "Kestrel Research" and actor != "United States", found
     assert found.get("the report was false", ("?",))[0] != "Kestrel Research"  # "Norwegian": no firm of Norway spoke
 
@@ -828,17 +828,17 @@ def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_alleg
     from stancekit.documents import Document
 
     text = (
-        "Luis Vega, the rebel spokesperson, refuted claims of Juan Ortiz, a commander of the rebel army, being in "
+        "Luis Vega, the rebel spokesperson, refuted claims of Juan Ortiz, the guerrilla leader, being in "
         "Peru.\n\n"
-        'Vega said, "Juan Ortiz, the rebel commander alleged by Chile to have been the target of this raid, is '
-        'living in Bolivia."'
+        'Vega said, "Juan Ortiz, the guerrilla leader alleged by Chile to have been hiding in the mine, now '
+        'lives in Bolivia."'
     )
     found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
-    alleged = "the rebel commander alleged by Chile to have been the target of this raid"
+    alleged = "the guerrilla leader alleged by Chile to have been hiding in the mine"
     assert found.get(alleged) == ("Chile", "embedded"), found
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Raid"))
     sources = {c.text: c.speaker for c in claims if c.kind == "embedded"}
-    assert sources.get("Juan Ortiz, a commander of the rebel army, being in Peru") == "Chile", sources
+    assert sources.get("Juan Ortiz, the guerrilla leader, being in Peru") == "Chile", sources
     denial = next(c for c in claims if c.text.startswith("refuted claims"))
     assert "not the case" not in denial.text  # a gerund phrase is no clause to negate
 
@@ -847,12 +847,12 @@ def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_alleg
 def test_it_after_an_organisation_subject_and_a_quote_closed_with_another_mark():
     text = (
         "Kestrel Research on Monday hit back at the Norland group. "
-        '"This is another serious accusation that we categorically deny," it said.\n\n'
+        '"We reject this charge and will answer it in court," it said.\n\n'
         "Ana Ruiz, an officer at the port authority, has said, “We have not finished the tests. Some samples "
         'were lost in transit. Others are still at the laboratory."'
     )
     found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
-    quote = "This is another serious accusation that we categorically deny"
+    quote = "We reject this charge and will answer it in court"
     assert found.get(quote, ("?",))[0] == "Kestrel Research", found  # the last sentence's subject, not its object
     whole = "We have not finished the tests. Some samples were lost in transit. Others are still at the laboratory."
     assert found.get(whole) == ("Ana Ruiz", "direct_quote"), found
@@ -890,10 +890,10 @@ def test_the_parse_subject_right_before_the_verb_beats_a_name_the_rules_took_fro
 
     text = (
         "Kestrel Research on Monday hit back at the Norland Group, saying fraud cannot be hidden by flag-waving.\n\n"
-        "Commenting on the 413-page response Norland Group, Kestrel said it believed Norway was a healthy market "
-        "and it was Norland Group which was holding it back.\n\n"
+        "Commenting on the long reply Norland Group, Kestrel said it believed Norway was a healthy market "
+        "and it was Norland Group which kept it down.\n\n"
         "Norland also claimed Kestrel had broken trading laws.\n\n"
-        '"Despite Norland\'s failure to name any such laws, this is another accusation that we deny," it said.'
+        '"We have broken no law of any kind," it said.'
     )
     claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Fraud"))
     speakers = {c.text[:30]: c.speaker for c in claims}
@@ -920,10 +920,10 @@ def test_a_last_conjunct_hung_on_the_first_verb_takes_the_nearer_speaker():
 @needs_pipeline
 def test_material_put_forward_as_evidence_of_p_is_a_claim_of_who_put_it_forward():
     text = (
-        "Hours after Chile put out sonar images as “irrefutable evidence” of the submarine incursion near Arica, "
+        "Two days after Chile released sonar recordings as “conclusive evidence” of a submarine incursion near Arica, "
         "the Peruvian Navy rejected the proof. The lawyer kept the letter as evidence."
     )
     found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
-    claim = "put out sonar images as “irrefutable evidence” of the submarine incursion near Arica"
+    claim = "released sonar recordings as “conclusive evidence” of a submarine incursion near Arica"
     assert found.get(claim) == ("Chile", "reported_speech"), found
     assert not [s for s in found if "kept the letter" in s]  # evidence of nothing said: no claim
