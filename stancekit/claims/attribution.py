@@ -708,7 +708,7 @@ def _continued_quotes(text: str, found: Sequence[Attribution]) -> list[Attributi
     for match in _QUOTE_SPAN.finditer(text):
         group = 1 if match.group(1) is not None else 2
         start, end = match.start(group), match.end(group)
-        if any(min(a.end, end) - max(a.start, start) > 0 for a in found):
+        if _overlaps(found, start, end):
             continue
         paragraph_start = text.rfind("\n", 0, start) + 1
         before = [a for a in (*quotes, *out) if a.end <= start]
@@ -1460,22 +1460,11 @@ def _evidence_claims(
         if bounds is None:
             continue
         start, end = _span_chars(noun.doc[bounds[0] : bounds[1] + 1])
-        if any(min(a.end, end) - max(a.start, start) > 0 for a in found):
+        if _overlaps(found, start, end):
             continue
-        speaker, kind, actor = _resolve(subjects[0], recent, places)
-        if speaker:
-            out.append(
-                Attribution(
-                    start=start,
-                    end=end,
-                    speaker=speaker,
-                    speaker_kind=kind,
-                    actor=actor,
-                    kind="reported_speech",
-                    polarity="assert",
-                    verb=verb.text,
-                )
-            )
+        source = _resolve(subjects[0], recent, places)
+        if source[0]:
+            out.append(_asserted(start, end, source, verb, kind="reported_speech"))
     return out
 
 
@@ -1509,26 +1498,38 @@ def _sourced_allegations(
         if bounds is None or bounds[1] - bounds[0] < 2:
             continue
         start, end = _span_chars(noun.doc[bounds[0] : bounds[1] + 1])
-        if any(min(a.end, end) - max(a.start, start) > 0 for a in found if a.kind == "embedded"):
+        if _overlaps((a for a in found if a.kind == "embedded"), start, end):
             continue
         name, kind, actor = _resolve(source, recent, places)
         out.append(_embedded(start, end, (re.sub(r"[’']s$", "", name or "") or None, kind, actor), noun))
     return out
 
 
-def _embedded(start: int, end: int, source: tuple[str | None, str, str | None], verb: Any) -> Attribution:
-    """An allegation at ``start:end`` asserted by ``source`` (speaker, kind, actor), reported through ``verb``."""
-    name, kind, actor = source
+def _asserted(
+    start: int, end: int, source: tuple[str | None, str, str | None], verb: Any, *, kind: str
+) -> Attribution:
+    """What ``source`` (speaker, kind, actor) asserts at ``start:end``, through ``verb`` (a verb or noun token)."""
+    name, speaker_kind, actor = source
     return Attribution(
         start=start,
         end=end,
         speaker=name,
-        speaker_kind=kind,
+        speaker_kind=speaker_kind,
         actor=actor,
-        kind="embedded",
+        kind=kind,
         polarity="assert",
         verb=verb.text,
     )
+
+
+def _embedded(start: int, end: int, source: tuple[str | None, str, str | None], verb: Any) -> Attribution:
+    """An allegation at ``start:end`` asserted by ``source`` (speaker, kind, actor), reported through ``verb``."""
+    return _asserted(start, end, source, verb, kind="embedded")
+
+
+def _overlaps(found: Iterable[Attribution], start: int, end: int) -> bool:
+    """Whether any of ``found`` shares a character with ``start:end``."""
+    return any(min(a.end, end) - max(a.start, start) > 0 for a in found)
 
 
 _FACT_NOUNS = frozenset({"fact", "possibility", "likelihood", "view", "idea", "claim"})
