@@ -599,30 +599,26 @@ def test_an_outlet_quoting_someone_as_saying_gives_the_one_quoted():
     assert spans.get("the talks had stalled") == "Ana Ruiz"  # "the minister": the one named before
     assert spans.get("the fence was illegal") == "Peruvian diplomat"
     assert not [s for s, speaker in spans.items() if speaker in ("Interfax", "State media", "newspaper")]
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Border"))
+    claims = _claims(text, "Border")
     actors = {c.text: c.actor for c in claims}
     assert actors.get("the border would stay closed") == "Chile"  # her title names her country
 
 
 @needs_pipeline
 def test_a_well_known_person_named_without_a_title_takes_the_side_the_gazetteer_gives():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "Volodymyr Zelensky said Russian troops blew up the dam. Zelensky added that the flooding was a war crime. "
         "Former President Donald Trump said the war would never have happened."
     )
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="The dam"))
+    claims = _claims(text, "The dam")
     actors = {c.text: c.actor for c in claims}
     assert actors["Russian troops blew up the dam"] == "Ukraine"
     assert actors["the flooding was a war crime"] == "Ukraine"  # the surname, after the full name
     assert actors["the war would never have happened"] == "Donald Trump"  # "former": his own voice
     namesake = "Anna Zelensky, a local farmer, said her fields were flooded. Zelensky added that help came late."
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="e", text=namesake, title="Floods"))
+    claims = _claims(namesake, "Floods")
     assert claims and all(c.actor != "Ukraine" for c in claims)  # not the listed person
     assert gazetteer().side_of_person("Zelensky") is None  # a bare surname alone names no one for sure
 
@@ -714,8 +710,6 @@ def test_what_investigators_found_is_their_claim_and_who_in_capitals_is_an_organ
 
 @needs_pipeline
 def test_a_sourced_allegation_is_its_sources_claim_and_a_role_names_the_one_person_with_it():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "Regulators are investigating a Northwind pilot's allegations that the airline skipped safety checks.\n\n"
@@ -727,7 +721,7 @@ def test_a_sourced_allegation_is_its_sources_claim_and_a_role_names_the_one_pers
     assert found.get("the airline skipped safety checks") == ("Northwind pilot", "embedded"), found
     assert "every check had been done" not in found  # under "reiterated": the spokesman's own statement
     assert "its planes were safe" not in found  # "last week's report": a time, not a source
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Checks"))
+    claims = _claims(text, "Checks")
     speakers = {c.text: c.speaker for c in claims}
     assert speakers.get("the airline skipped safety checks") == "Ana Ruiz"  # the one pilot the article names
 
@@ -753,14 +747,12 @@ def test_a_quote_that_carries_on_an_attributed_quote_is_the_same_speakers():
 
 @needs_pipeline
 def test_a_denial_keeps_its_gerund_and_a_fragment_of_the_rules_gives_way_to_the_parse():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "The Peruvian spokesperson refuted claims of Juan Ortiz, a commander of the rebel group, being in Peru "
         "and warned that further raids would have serious consequences."
     )
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Raids"))
+    claims = _claims(text, "Raids")
     texts = [c.text for c in claims]
     assert not [t for t in texts if t.startswith("of ")], texts
     assert "further raids would have serious consequences" in texts
@@ -824,8 +816,6 @@ def test_a_second_allegation_hung_deep_in_the_first_is_still_an_embedded_claim_o
 
 @needs_pipeline
 def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_allegation():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "Luis Vega, the rebel spokesperson, refuted claims of Juan Ortiz, the guerrilla leader, being in "
@@ -836,7 +826,7 @@ def test_what_an_agent_alleges_of_a_noun_is_its_claim_and_sources_a_denied_alleg
     found = {text[a.start : a.end]: (a.speaker, a.kind) for a in attributions(text, nlp=NLP)}
     alleged = "the guerrilla leader alleged by Chile to have been hiding in the mine"
     assert found.get(alleged) == ("Chile", "embedded"), found
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Raid"))
+    claims = _claims(text, "Raid")
     sources = {c.text: c.speaker for c in claims if c.kind == "embedded"}
     assert sources.get("Juan Ortiz, the guerrilla leader, being in Peru") == "Chile", sources
     denial = next(c for c in claims if c.text.startswith("refuted claims"))
@@ -860,14 +850,12 @@ def test_it_after_an_organisation_subject_and_a_quote_closed_with_another_mark()
 
 @needs_pipeline
 def test_the_lawyers_of_a_described_principal_speak_for_the_principal_named_before():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "Ana Ruiz's legal team has responded to a lawsuit filed by her former staff. In court documents filed on "
         "Monday, the Oscar winner's lawyers said the suit should be thrown out of court."
     )
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Suit"))
+    claims = _claims(text, "Suit")
     actors = {c.text: c.actor for c in claims}
     assert actors.get("the suit should be thrown out of court") == "Ana Ruiz", actors
 
@@ -885,8 +873,6 @@ def test_the_report_said_takes_the_side_of_the_body_that_names_it():
 
 @needs_pipeline
 def test_the_parse_subject_right_before_the_verb_beats_a_name_the_rules_took_from_a_clause_before_it():
-    from stancekit.claims import ClaimExtractor
-    from stancekit.documents import Document
 
     text = (
         "Kestrel Research on Monday hit back at the Norland Group, saying fraud cannot be hidden by flag-waving.\n\n"
@@ -895,7 +881,7 @@ def test_the_parse_subject_right_before_the_verb_beats_a_name_the_rules_took_fro
         "Norland also claimed Kestrel had broken trading laws.\n\n"
         '"We have broken no law of any kind," it said.'
     )
-    claims = ClaimExtractor(parse=NLP).extract_document(Document(id="d", text=text, title="Fraud"))
+    claims = _claims(text, "Fraud")
     speakers = {c.text[:30]: c.speaker for c in claims}
     assert speakers.get("it believed Norway was a healt") == "Kestrel Research", speakers
 
