@@ -74,10 +74,17 @@ def _examples() -> Any:
     ]
 
 
+_SCRATCH: list[Path] = []  # the session's folder from pytest's tmp_path_factory, which pytest prunes itself
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_scratch(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _SCRATCH.append(tmp_path_factory.mktemp("doctest-shared"))
+
+
 @functools.cache
 def _train_file() -> Path:
     import json
-    import tempfile
 
     rows = [
         ("Taxes fund schools and hospitals.", "PRO"),
@@ -89,7 +96,7 @@ def _train_file() -> Path:
         ("Tax rises slow the economy.", "CON"),
         ("Tax cuts created jobs last year.", "CON"),
     ]
-    path = Path(tempfile.mkdtemp(prefix="stancekit-doctest-")) / "train.jsonl"
+    path = _SCRATCH[-1] / "train.jsonl"
     path.write_text(
         "".join(
             json.dumps({"premise": p, "hypothesis": "Taxes should be raised.", "label": y}) + "\n" for p, y in rows

@@ -21,8 +21,12 @@ def test_the_three_notebooks_exist_without_outputs():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, tmp_path):
+def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
+
+    scratch = tmp_path / "tmp"  # the kernel's temporary folder: what a notebook leaves there is a leak
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -32,3 +36,4 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("text/html" in o.get("data", {}) or "image/png" in o.get("data", {}) for o in outputs)
+    assert not list(scratch.glob("stancekit-*")), "a notebook left its scratch folder behind"
