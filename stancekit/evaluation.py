@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -576,11 +576,11 @@ def load_stance(
         'favor'
     """
     mapping = {"text": "premise", "target": "hypothesis"}
-    for column, field in (column_mapping or {}).items():
-        if field not in ("text", "target", "label"):
-            raise ValueError(f"column_mapping must map onto 'text', 'target' or 'label', got {column!r}: {field!r}.")
-        mapping = {k: v for k, v in mapping.items() if v != {"text": "premise", "target": "hypothesis"}.get(field)}
-        mapping[column] = {"text": "premise", "target": "hypothesis", "label": "label"}[field]
+    for column, role in (column_mapping or {}).items():
+        if role not in ("text", "target", "label"):
+            raise ValueError(f"column_mapping must map onto 'text', 'target' or 'label', got {column!r}: {role!r}.")
+        mapping = {k: v for k, v in mapping.items() if v != {"text": "premise", "target": "hypothesis"}.get(role)}
+        mapping[column] = {"text": "premise", "target": "hypothesis", "label": "label"}[role]
     pairs = load_pairs(source, column_mapping=mapping, name=name, limit=limit, seed=seed)
     out = []
     for pair in pairs:
@@ -606,13 +606,22 @@ class StanceEvalReport:
         f_avg: Mean F1 of favor and against (the SemEval-2016 measure).
         per_class: Precision, recall, F1 and support per stance.
         confusion: Rows gold, columns predicted, in (favor, against, none) order.
-        ece: Expected calibration error of the top-label confidence.
+        ece: Expected calibration error of the top-label confidence (15 equal-width bins).
+        ece_noise: The ECE that a perfectly calibrated model with these same confidences would show on this many
+            rows, from sampling alone (the mean over 200 draws of right/wrong with the confidence as its
+            probability). ECE is biased upward on small sets; an ECE near this figure is as calibrated as the set
+            can show.
+        intervals: 95% bootstrap intervals (1,000 resamples of the rows, fixed seed) of ``accuracy``,
+            ``macro_f1``, ``f_avg`` and ``ece``, as (low, high).
         baseline: The same figures for a second model (e.g. the shipped one), if evaluated.
 
     Example:
         >>> report = evaluate_stance(model, "seeds/annotated/stance_examples.jsonl")
         >>> report.n, report.two_way, report.confusion[2]  # none: 11 of 16 right
         (48, False, (1, 4, 11))
+        >>> low, high = report.intervals["macro_f1"]  # 48 rows leave a wide interval
+        >>> low < report.macro_f1 < high and high - low > 0.15
+        True
     """
 
     name: str
@@ -625,6 +634,8 @@ class StanceEvalReport:
     per_class: tuple[ClassMetrics, ...]
     confusion: tuple[tuple[int, ...], ...]
     ece: float
+    ece_noise: float = float("nan")
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     baseline: StanceEvalReport | None = None
 
     @property
@@ -637,6 +648,7 @@ class StanceEvalReport:
         out = {f: getattr(self, f) for f in StanceEvalReport.__dataclass_fields__ if f != "baseline"}
         out["per_class"] = _class_dicts(self.per_class)
         out["confusion"] = [list(row) for row in self.confusion]
+        out["intervals"] = {k: list(v) for k, v in self.intervals.items()}
         out["baseline"] = self.baseline.to_dict() if self.baseline is not None else None
         return out
 
@@ -646,8 +658,13 @@ class StanceEvalReport:
         lines = [
             f"{self.name} ({self.n} rows, {mode}), model {self.model}: accuracy={self.accuracy:.4f} "
             f"macro-F1={self.macro_f1:.4f} F_avg={self.f_avg:.4f} ECE={self.ece:.4f}",
-            *_class_lines(self.per_class, self.confusion, width=10, cell=10),
         ]
+        if self.intervals:
+            spans = ", ".join(f"{k} {lo:.3f}-{hi:.3f}" for k, (lo, hi) in self.intervals.items())
+            lines.append(f"95% bootstrap intervals: {spans}")
+        if self.ece_noise == self.ece_noise:
+            lines.append(f"ECE of a perfectly calibrated model at these confidences and this n: {self.ece_noise:.4f}")
+        lines.extend(_class_lines(self.per_class, self.confusion, width=10, cell=10))
         if self.baseline is not None:
             b = self.baseline
             lines.append(
@@ -687,6 +704,7 @@ def stance_report(
         pred = probs.argmax(axis=1)
         ece = top_label_ece(probs, y)
     per_class, confusion, macro_f1 = _class_figures(y, pred, [label.value for label in order])
+    confidence = (pair if two_way else probs).max(axis=1).astype(np.float64)
     return StanceEvalReport(
         name=name,
         model=model,
@@ -698,7 +716,54 @@ def stance_report(
         per_class=per_class,
         confusion=confusion,
         ece=ece,
+        ece_noise=_ece_noise(confidence),
+        intervals=_bootstrap_intervals(y, pred, confidence),
     )
+
+
+def _binned_ece(confidence: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], bins: int = 15) -> float:
+    """:func:`stancekit.calibration.top_label_ece` from confidences and right/wrong, vectorised for resampling."""
+    which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
+    return float(gap.sum() / max(count.sum(), 1))
+
+
+def _ece_noise(confidence: npt.NDArray[np.float64], draws: int = 200, seed: int = 0) -> float:
+    """The mean ECE of a calibrated model with these confidences: right with probability equal to its confidence."""
+    if not len(confidence):
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    draws_right = rng.random((draws, len(confidence))) < confidence
+    return float(np.mean([_binned_ece(confidence, right.astype(float)) for right in draws_right]))
+
+
+def _bootstrap_intervals(
+    gold: npt.NDArray[np.int64],
+    pred: npt.NDArray[np.int64],
+    confidence: npt.NDArray[np.float64],
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """95% percentile intervals of accuracy, macro-F1 (over the gold classes present), F_avg and ECE."""
+    n = len(gold)
+    if n < 2:
+        return {}
+    rng = np.random.default_rng(seed)
+    figures: dict[str, list[float]] = {"accuracy": [], "macro_f1": [], "f_avg": [], "ece": []}
+    for _ in range(resamples):
+        idx = rng.integers(0, n, n)
+        y, p = gold[idx], pred[idx]
+        table = np.bincount(y * 3 + p, minlength=9).reshape(3, 3)
+        tp = np.diag(table).astype(float)
+        denominator = table.sum(axis=0) + table.sum(axis=1)
+        f1 = np.divide(2 * tp, denominator, out=np.zeros(3), where=denominator > 0)
+        right = (y == p).astype(float)
+        figures["accuracy"].append(float(right.mean()))
+        figures["macro_f1"].append(float(f1[np.unique(y)].mean()))
+        figures["f_avg"].append(float(f1[:2].mean()))
+        figures["ece"].append(_binned_ece(confidence[idx], right))
+    return {k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for k, v in figures.items()}
 
 
 def evaluate_stance(

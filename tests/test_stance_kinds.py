@@ -183,6 +183,34 @@ def test_stance_labels_and_report():
     assert two.two_way and two.accuracy == pytest.approx(1 / 3 + 1 / 3)  # row 2 read as 0.2 vs 0.3: against
 
 
+def test_stance_report_intervals_and_the_ece_a_calibrated_model_would_show():
+    rng = np.random.default_rng(3)
+    gold_index = rng.integers(0, 3, 2000)
+    confidence = rng.uniform(0.4, 0.95, 2000)
+    right = rng.random(2000) < confidence  # calibrated by construction
+    pred = np.where(right, gold_index, (gold_index + 1) % 3)
+    probs = np.full((2000, 3), 0.0, np.float32)
+    probs[np.arange(2000), pred] = confidence
+    probs[np.arange(2000), (pred + 2) % 3] = 1 - confidence
+    order = [StanceLabel.FAVOR, StanceLabel.AGAINST, StanceLabel.NONE]
+    gold = [order[i] for i in gold_index]
+    big = stance_report(probs, gold)
+    small = stance_report(probs[:40], gold[:40])
+    assert small.ece_noise > 3 * big.ece_noise  # a few dozen rows show a large ECE even when calibrated
+    assert big.ece < 0.05 and abs(big.ece - big.ece_noise) < 0.02
+    for report in (big, small):
+        assert set(report.intervals) == {"accuracy", "macro_f1", "f_avg", "ece"}
+        for name, (low, high) in report.intervals.items():
+            assert low <= getattr(report, name) <= high, name
+    width = {r.n: r.intervals["macro_f1"][1] - r.intervals["macro_f1"][0] for r in (big, small)}
+    assert width[40] > 4 * width[2000]
+    wrong = probs.copy()
+    wrong[:, :] = wrong[:, [1, 2, 0]]  # the same confidences on the wrong class: ECE far above its noise
+    moved = stance_report(wrong, gold)
+    assert moved.ece > moved.ece_noise + 0.3
+    assert "95% bootstrap intervals: accuracy" in str(big) and "intervals" in big.to_dict()
+
+
 def test_load_stance_native_labels_and_errors(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"claim": "c", "perspective": "p", "label": "SUPPORT"}) + "\n")
