@@ -196,32 +196,33 @@ def test_views_by_dispute_and_the_report_filter(fake_nli, tmp_path):
     assert "<script>" in report and "src=" not in report  # one self-contained file
 
 
-def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
+def _claim(text: str, speaker: str, *, actor: str | None = None, start: int = 0, end: int | None = None, **more):
+    """A claim of document "d" on one fixed day, its actor the speaker unless given: the records these tests build."""
     from datetime import datetime, timezone
 
     from stancekit.claims import Claim
 
-    when = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    fields = {"kind": "reported_speech", "date": datetime(2024, 3, 1, tzinfo=timezone.utc), **more}
+    end = start + len(text) if end is None else end
+    return Claim(text=text, speaker=speaker, actor=actor or speaker, doc="d", start=start, end=end, **fields)
+
+
+def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
     sentence = "Mujahid rejected Shoigu's claims that Afghanistan poses a threat to Central Asia."
-    denial = Claim(
-        text="Afghanistan does not pose a threat to Central Asia.",
-        speaker="Zabihullah Mujahid",
+    denial = _claim(
+        "Afghanistan does not pose a threat to Central Asia.",
+        "Zabihullah Mujahid",
         actor="Taliban",
-        kind="reported_speech",
-        doc="d",
         start=9,
         end=len(sentence),
-        date=when,
     )
-    alleged = Claim(
-        text="Afghanistan poses a threat to Central Asia.",
-        speaker="Sergei Shoigu",
+    alleged = _claim(
+        "Afghanistan poses a threat to Central Asia.",
+        "Sergei Shoigu",
         actor="Russia",
         kind="embedded",
-        doc="d",
         start=38,
         end=len(sentence) - 1,
-        date=when,
         reported_by="Zabihullah Mujahid",
     )
     tracker = Tracker(fake_nli, embedder=TfidfEmbedder(), min_similarity=0.999).add_claims([denial, alleged])
@@ -230,46 +231,18 @@ def test_a_denial_and_its_allegation_are_always_a_candidate(fake_nli):
 
 
 def test_a_denial_of_the_allegations_answers_the_last_allegation_given_with_that_noun(fake_nli):
-    from datetime import datetime, timezone
-
-    from stancekit.claims import Claim
-
-    when = datetime(2024, 3, 1, tzinfo=timezone.utc)
     first = "Regulators are investigating a pilot's allegations that the airline skipped safety checks."
-    alleged = Claim(
-        text="the airline skipped safety checks",
-        speaker="Ana Ruiz",
-        actor="Ana Ruiz",
+    alleged = _claim(
+        "the airline skipped safety checks",
+        "Ana Ruiz",
         kind="embedded",
-        doc="d",
         start=first.index("the airline"),
         end=len(first) - 1,
-        date=when,
         sentence=first,
     )
-    other = Claim(
-        text="the planes were old",
-        speaker="Ana Ruiz",
-        actor="Ana Ruiz",
-        kind="reported_speech",
-        doc="d",
-        start=len(first) + 1,
-        end=len(first) + 20,
-        date=when,
-        sentence="Ruiz said the planes were old.",
-    )
+    other = _claim("the planes were old", "Ana Ruiz", start=len(first) + 1, sentence="Ruiz said the planes were old.")
     second = "Northwind strongly denied the allegations and published its maintenance logs."
-    denial = Claim(
-        text=second,
-        speaker="Northwind",
-        actor="Northwind",
-        kind="reported_speech",
-        doc="d",
-        start=200,
-        end=200 + len(second),
-        date=when,
-        sentence=second,
-    )
+    denial = _claim(second, "Northwind", start=200, sentence=second)
     tracker = Tracker(fake_nli, embedder=TfidfEmbedder(), min_similarity=0.999).add_claims([alleged, other, denial])
     linked = {(r.a.text, r.b.text) for r in tracker.relations if r.link == "denial of an allegation"}
     assert linked == {("the airline skipped safety checks", second)}  # not the claim given without "allegations"
