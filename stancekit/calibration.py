@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,6 +11,7 @@ import torch
 from stancekit.types import THREE_WAY, NLILabel
 
 __all__ = [
+    "binned_ece",
     "expected_calibration_error",
     "fit_temperature",
     "fit_temperature_to_targets",
@@ -165,13 +165,21 @@ def top_label_ece(probabilities: npt.NDArray[np.float32], gold: npt.NDArray[np.i
     if len(probabilities) == 0:
         return float("nan")
     probs = np.asarray(probabilities, dtype=np.float64)
-    gold = np.asarray(gold)
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == gold).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for low, high in itertools.pairwise(edges):
-        in_bin = (confidence > low) & (confidence <= high)
-        if in_bin.any():
-            ece += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
-    return float(ece)
+    correct = (probs.argmax(axis=1) == np.asarray(gold)).astype(np.float64)
+    return binned_ece(probs.max(axis=1), correct, bins=bins)
+
+
+def binned_ece(confidence: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], *, bins: int = 15) -> float:
+    """ECE from each prediction's confidence and whether it was right, over ``bins`` equal-width bins (low, high].
+
+    Example:
+        >>> import numpy as np
+        >>> binned_ece(np.array([0.9, 0.6]), np.array([1.0, 0.0]))
+        0.35
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    which = np.searchsorted(np.linspace(0.0, 1.0, bins + 1), confidence, side="left") - 1
+    inside = (which >= 0) & (which < bins)
+    which, confidence, correct = which[inside], confidence[inside], np.asarray(correct, np.float64)[inside]
+    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
+    return float(gap.sum() / max(len(inside), 1))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from stancekit.calibration import expected_calibration_error, top_label_ece
+from stancekit.calibration import binned_ece, expected_calibration_error, top_label_ece
 from stancekit.data import LabeledPair, PairSource, as_pairs, load_pairs
 from stancekit.io import NLIExample, read_nli_file
 from stancekit.schema import LabelSchema
@@ -722,21 +722,13 @@ def stance_report(
     )
 
 
-def _binned_ece(confidence: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], bins: int = 15) -> float:
-    """:func:`stancekit.calibration.top_label_ece` from confidences and right/wrong, vectorised for resampling."""
-    which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
-    count = np.bincount(which, minlength=bins)
-    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
-    return float(gap.sum() / max(count.sum(), 1))
-
-
 def _ece_noise(confidence: npt.NDArray[np.float64], draws: int = 200, seed: int = 0) -> float:
     """The mean ECE of a calibrated model with these confidences: right with probability equal to its confidence."""
     if not len(confidence):
         return float("nan")
     rng = np.random.default_rng(seed)
     draws_right = rng.random((draws, len(confidence))) < confidence
-    return float(np.mean([_binned_ece(confidence, right.astype(float)) for right in draws_right]))
+    return float(np.mean([binned_ece(confidence, right.astype(float)) for right in draws_right]))
 
 
 def _bootstrap_intervals(
