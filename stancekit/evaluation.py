@@ -697,15 +697,15 @@ def stance_report(
     if two_way is None:
         two_way = bool(len(y)) and 2 not in set(y.tolist())
     probs = np.asarray(probabilities, np.float32)
-    if two_way:
-        pair = probs[:, :2] / np.clip(probs[:, :2].sum(axis=1, keepdims=True), 1e-12, None)
-        pred = pair.argmax(axis=1)
-        ece = top_label_ece(pair.astype(np.float32), np.where(y == 2, 0, y))
+    if two_way:  # read between favor and against
+        shown = (probs[:, :2] / np.clip(probs[:, :2].sum(axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        shown_gold = np.where(y == 2, 0, y)
     else:
-        pred = probs.argmax(axis=1)
-        ece = top_label_ece(probs, y)
+        shown, shown_gold = probs, y
+    pred = shown.argmax(axis=1)
+    ece = top_label_ece(shown, shown_gold)
+    confidence = shown.max(axis=1).astype(np.float64)
     per_class, confusion, macro_f1 = _class_figures(y, pred, [label.value for label in order])
-    confidence = (pair if two_way else probs).max(axis=1).astype(np.float64)
     return StanceEvalReport(
         name=name,
         model=model,
