@@ -375,3 +375,18 @@ def test_a_missing_model_path_names_the_path(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match=r"has no config\.json"):
         NLIModel.from_pretrained(tmp_path / "empty")
+
+
+def test_shipped_models_load_by_name_unless_a_local_folder_shadows_them(tmp_path, monkeypatch):
+    from stancekit.scoring import SHIPPED_MODEL_NAMES, shipped_model_path
+    from stancekit.scoring.loading import resolve_shipped
+
+    for name in SHIPPED_MODEL_NAMES:
+        assert resolve_shipped(name) == str(shipped_model_path(name))
+        assert (shipped_model_path(name) / "config.json").is_file()
+    assert resolve_shipped("cross-encoder/nli-deberta-v3-base") is None
+    with pytest.raises(ValueError, match=r"not a shipped model.*stancekit-nli-minilm-l6"):
+        shipped_model_path("stancekit-nli-nonesuch")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / SHIPPED_MODEL_NAMES[0]).mkdir()  # the user's own folder of that name wins, as a path would
+    assert resolve_shipped(SHIPPED_MODEL_NAMES[0]) is None

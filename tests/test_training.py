@@ -223,6 +223,30 @@ def test_export_half_precision_round_trips(tiny_model_dir, tmp_path):
     np.testing.assert_allclose(half.score(pairs).to_numpy(), full.score(pairs).to_numpy(), atol=0.02)
 
 
+def test_export_shards_load_back_the_same_and_replace_an_old_export(tmp_path, tiny_model_dir):
+    from stancekit.training.export import export_model
+
+    whole = export_model(tiny_model_dir, tmp_path / "out", half=False)
+    assert (whole / "model.safetensors").exists()
+    limit = (tiny_model_dir / "model.safetensors").stat().st_size / 2**20 / 3
+    out = export_model(tiny_model_dir, tmp_path / "out", half=False, max_shard_mib=limit)
+    shards = sorted(out.glob("model-*.safetensors"))
+    assert len(shards) >= 3
+    assert not (out / "model.safetensors").exists()  # the earlier single file would shadow the shards
+    index = json.loads((out / "model.safetensors.index.json").read_text())
+    assert set(index["weight_map"].values()) == {p.name for p in shards}
+    full = NLIModel.from_pretrained(tiny_model_dir, precision="fp32")
+    sharded = NLIModel.from_pretrained(out, precision="fp32")
+    pairs = [(p, h) for p, h, _ in ROWS]
+    np.testing.assert_array_equal(sharded.score(pairs).to_numpy(), full.score(pairs).to_numpy())
+    again = export_model(out, tmp_path / "again", half=False)  # a sharded folder exports back to one file
+    np.testing.assert_array_equal(
+        NLIModel.from_pretrained(again, precision="fp32").score(pairs).to_numpy(), full.score(pairs).to_numpy()
+    )
+    with pytest.raises(ValueError, match="max_shard_mib"):
+        export_model(tiny_model_dir, tmp_path / "bad", max_shard_mib=0)
+
+
 def test_extra_data_two_way_and_stop_at_step(data_dir, tmp_path, tiny_model_dir):
     extra = tmp_path / "extra"
     (extra / "stance").mkdir(parents=True)

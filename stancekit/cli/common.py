@@ -131,7 +131,11 @@ def mapping_option(text: str | None, option: str) -> dict[str, str] | None:
 
 def add_model_options(parser: argparse.ArgumentParser, *, batch_size: int = 32, label_map: bool = False) -> None:
     """--model, --precision and --batch-size, the same for every subcommand that runs the NLI model."""
-    parser.add_argument("--model", default=None, help="hub name or local path (default: the shipped model)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="hub name, local path or shipped model name (default: the default shipped model)",
+    )
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     parser.add_argument("--batch-size", type=int, default=batch_size)
     if label_map:

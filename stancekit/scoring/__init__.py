@@ -11,12 +11,14 @@ from stancekit.model_config import STANCEKIT_CONFIG
 from stancekit.scoring.inputs import PairLike, iter_pairs, make_pairs
 from stancekit.scoring.loading import (
     DEFAULT_MODEL_NAME,
+    SHIPPED_MODEL_NAMES,
     broken_safetensors,
     default_model_path,
     load_classifier,
     model_window,
     no_loading_bar,
     read_labels,
+    shipped_model_path,
 )
 from stancekit.scoring.model import Combine, NLIModel, Scorer, StoredCalibration, require_scorer
 from stancekit.scoring.windows import WindowPlanner
@@ -24,6 +26,7 @@ from stancekit.text import TextPair, check_text
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
+    "SHIPPED_MODEL_NAMES",
     "STANCEKIT_CONFIG",
     "Combine",
     "NLIModel",
@@ -42,4 +45,5 @@ __all__ = [
     "no_loading_bar",
     "read_labels",
     "require_scorer",
+    "shipped_model_path",
 ]

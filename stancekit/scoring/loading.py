@@ -12,6 +12,39 @@ from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.types import NLILabel
 
 DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
+SHIPPED_MODEL_NAMES: tuple[str, ...] = ("stancekit-nli-minilm-l6",)
+"""The models that ship with stancekit; each name loads offline through :meth:`NLIModel.from_pretrained`."""
+
+
+def _shipped_folders(name: str) -> list[Path]:
+    here = Path(__file__).resolve().parent.parent  # the stancekit package
+    return [here / "_models" / name, here.parent / "models" / name]
+
+
+def shipped_model_path(name: str = DEFAULT_MODEL_NAME) -> Path:
+    """Where a shipped model lives: inside the installed package, or ``models/`` of a source checkout.
+
+    Args:
+        name: One of :data:`SHIPPED_MODEL_NAMES`.
+
+    Raises:
+        ValueError: If ``name`` is not a shipped model.
+        FileNotFoundError: If neither place holds it.
+
+    Example:
+        >>> shipped_model_path("stancekit-nli-minilm-l6").name
+        'stancekit-nli-minilm-l6'
+    """
+    if name not in SHIPPED_MODEL_NAMES:
+        raise ValueError(f"{name!r} is not a shipped model; the shipped models are {list(SHIPPED_MODEL_NAMES)}.")
+    candidates = _shipped_folders(name)
+    for candidate in candidates:
+        if (candidate / "config.json").exists():
+            return candidate
+    raise FileNotFoundError(
+        f"the shipped model {name!r} is not installed (looked in {[str(c) for c in candidates]}). "
+        "Reinstall stancekit, or pass a hub name or local path to NLIModel.from_pretrained()."
+    )
 
 
 def default_model_path() -> Path:
@@ -21,18 +54,22 @@ def default_model_path() -> Path:
         FileNotFoundError: If neither holds the model.
 
     Example:
-        >>> default_model_path().name
-        'stancekit-nli-minilm-l6'
+        >>> default_model_path().name == DEFAULT_MODEL_NAME
+        True
     """
-    here = Path(__file__).resolve().parent.parent  # the stancekit package
-    candidates = [here / "_models" / DEFAULT_MODEL_NAME, here.parent / "models" / DEFAULT_MODEL_NAME]
-    for candidate in candidates:
-        if (candidate / "config.json").exists():
-            return candidate
-    raise FileNotFoundError(
-        f"the default model {DEFAULT_MODEL_NAME!r} is not installed (looked in {[str(c) for c in candidates]}). "
-        "Reinstall stancekit, or pass a hub name or local path to NLIModel.from_pretrained()."
-    )
+    return shipped_model_path(DEFAULT_MODEL_NAME)
+
+
+def resolve_shipped(source: str) -> str | None:
+    """The folder of a shipped model named ``source``, unless a local folder of that name shadows it.
+
+    Example:
+        >>> resolve_shipped("cross-encoder/nli-deberta-v3-base") is None
+        True
+    """
+    if source not in SHIPPED_MODEL_NAMES or Path(source).exists():
+        return None
+    return str(shipped_model_path(source))
 
 
 def model_window(model: Any, tokenizer: Any, max_length: int | None = None) -> int:

@@ -25,6 +25,7 @@ from stancekit.scoring.loading import (
     default_model_path,
     load_classifier,
     model_window,
+    resolve_shipped,
 )
 from stancekit.scoring.windows import Plan, Unit, WindowPlanner, aggregate
 from stancekit.types import THREE_WAY, NLILabel, Precision, map_id2label
@@ -235,7 +236,8 @@ class NLIModel(StoredCalibration):
         """Load an NLI checkpoint by hub name or local path, from safetensors only and without remote code.
 
         Args:
-            model_name_or_path: A Hugging Face hub id or a local directory.
+            model_name_or_path: A Hugging Face hub id, a local directory, or the name of a shipped model
+                (:data:`~stancekit.scoring.SHIPPED_MODEL_NAMES`, loaded offline from the installed package).
             device: ``None`` picks cuda, then mps, then cpu.
             label_map: Meaning of the checkpoint's labels when they are not standard names, e.g.
                 ``{"LABEL_0": "contradiction", "LABEL_1": "entailment", "LABEL_2": "neutral"}``.
@@ -261,6 +263,9 @@ class NLIModel(StoredCalibration):
         from transformers import AutoConfig, AutoTokenizer
 
         source = str(model_name_or_path)
+        shipped = resolve_shipped(source)
+        if shipped is not None:  # a shipped model by name: always the installed copy, never the network
+            source, local_files_only = shipped, True
         check_local_path(source)
         common: dict[str, Any] = {
             "revision": revision,

@@ -9,6 +9,7 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,26 +27,88 @@ _COPY = (
 )
 
 
-def export_model(source: str | Path, target: str | Path, *, half: bool = True) -> Path:
+def export_model(
+    source: str | Path, target: str | Path, *, half: bool = True, max_shard_mib: float | None = None
+) -> Path:
     """Write ``source``'s weights (fp16 when ``half``) and its tokenizer, config and ``stancekit.json`` to ``target``.
+
+    With ``max_shard_mib``, weights larger than that are split into ``model-0000K-of-0000N.safetensors`` files and a
+    ``model.safetensors.index.json`` (the layout transformers writes and reads); only a single tensor larger than
+    the limit makes a file that passes it.
 
     Example:
         >>> folder = export_model("models/stancekit-nli-minilm-l6", tmp / "copy")
         >>> sorted(p.name for p in folder.iterdir())
         ['config.json', 'model.safetensors', 'stancekit.json', 'tokenizer.json', 'tokenizer_config.json']
+        >>> sharded = export_model("models/stancekit-nli-minilm-l6", tmp / "sharded", max_shard_mib=25)
+        >>> (sharded / "model.safetensors.index.json").exists()
+        True
+        >>> [p.stat().st_size < 25 * 2**20 for p in sorted(sharded.glob("model-*.safetensors"))]
+        [True, True]
     """
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import save_file
 
     src, dst = Path(source), Path(target)
     dst.mkdir(parents=True, exist_ok=True)
-    state = load_file(str(src / "model.safetensors"))
+    state = _read_weights(src)
     if half:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    save_file({k: v.contiguous() for k, v in state.items()}, str(dst / "model.safetensors"), metadata={"format": "pt"})
+    state = {k: v.contiguous() for k, v in state.items()}
+    for old in [*dst.glob("model*.safetensors"), dst / _INDEX]:
+        old.unlink(missing_ok=True)  # a previous export's shards would otherwise mix with these
+    shards = _shards(state, max_shard_mib)
+    if len(shards) == 1:
+        save_file(state, str(dst / "model.safetensors"), metadata={"format": "pt"})
+    else:
+        weight_map: dict[str, str] = {}
+        for number, keys in enumerate(shards, start=1):
+            name = f"model-{number:05d}-of-{len(shards):05d}.safetensors"
+            save_file({k: state[k] for k in keys}, str(dst / name), metadata={"format": "pt"})
+            weight_map.update(dict.fromkeys(keys, name))
+        total = sum(v.numel() * v.element_size() for v in state.values())
+        index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+        (dst / _INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     for name in _COPY:
         if (src / name).exists():
             shutil.copy2(src / name, dst / name)
     return dst
+
+
+_INDEX = "model.safetensors.index.json"
+
+
+def _read_weights(folder: Path) -> dict[str, Any]:
+    """All tensors of a folder's ``model.safetensors``, or of the shards its index names."""
+    from safetensors.torch import load_file
+
+    if (folder / "model.safetensors").exists():
+        return load_file(str(folder / "model.safetensors"))
+    if not (folder / _INDEX).exists():
+        raise FileNotFoundError(f"{folder} has neither model.safetensors nor {_INDEX}.")
+    files = sorted(set(json.loads((folder / _INDEX).read_text())["weight_map"].values()))
+    state: dict[str, Any] = {}
+    for name in files:
+        state.update(load_file(str(folder / name)))
+    return state
+
+
+def _shards(state: dict[str, Any], max_shard_mib: float | None) -> list[list[str]]:
+    """Tensor names grouped, in order, into shards of at most ``max_shard_mib`` (one tensor per shard if larger)."""
+    if max_shard_mib is None:
+        return [list(state)]
+    if not max_shard_mib > 0:
+        raise ValueError(f"max_shard_mib must be positive, got {max_shard_mib!r}.")
+    limit = max_shard_mib * 2**20
+    shards: list[list[str]] = [[]]
+    size = 0.0
+    for key, tensor in state.items():
+        nbytes = tensor.numel() * tensor.element_size()
+        if shards[-1] and size + nbytes > limit:
+            shards.append([])
+            size = 0.0
+        shards[-1].append(key)
+        size += nbytes
+    return shards
 
 
 def _agreement(reference: str, candidate: str, check: str, limit: int) -> str:
@@ -68,10 +131,14 @@ def main() -> None:
     parser.add_argument("--half", action="store_true", help="store weights in fp16 (loaded back as fp32)")
     parser.add_argument("--check", default=None, help="NLI JSON Lines file to compare predictions on")
     parser.add_argument("--limit", type=int, default=2000)
+    parser.add_argument(
+        "--max-shard-mib", type=float, default=None, help="split the weights into files of at most this size"
+    )
     args = parser.parse_args()
-    path = export_model(args.source, args.target, half=args.half)
-    size = (path / "model.safetensors").stat().st_size / 2**20
-    print(json.dumps({"model": str(path), "weights_mib": round(size, 1)}))
+    path = export_model(args.source, args.target, half=args.half, max_shard_mib=args.max_shard_mib)
+    files = sorted(path.glob("model*.safetensors"))
+    sizes = [round(f.stat().st_size / 2**20, 1) for f in files]
+    print(json.dumps({"model": str(path), "weights_mib": round(sum(sizes), 1), "files_mib": sizes}))
     if args.check:
         print(_agreement(args.source, args.target, args.check, args.limit))
 
