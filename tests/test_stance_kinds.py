@@ -263,7 +263,8 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     other.write_text("".join(json.dumps({**r, "target": "the death penalty"}) + "\n" for r in rows))
     assert main(["calibrate-stance", str(path), str(other), "--model", str(model), "--label-map", "MAYBE=none"]) == 0
     out = capsys.readouterr().out
-    chosen = json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"]
+    stored = json.loads((model / "stancekit.json").read_text())["stance_calibration"]
+    chosen = stored["l2"]
     assert set(chosen) == {"proposition", "topic"}  # one penalty for each kind the two targets are
     assert "leaving each file out" in out and "<-" in out
     for kind, value in chosen.items():
@@ -273,6 +274,25 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     assert json.loads((model / "stancekit.json").read_text())["stance_calibration"]["l2"] == 0.05
     assert main(["calibrate-stance", str(path), *options, "--l2", "x"]) == 2
     assert "--l2 must be 'auto' or a number" in capsys.readouterr().err
+    cache = tmp_path / "evidence.npz"
+    files = [str(path), str(other), *options, "--cache", str(cache)]
+    assert main(["calibrate-stance", *files]) == 0
+    assert cache.exists()
+    import stancekit.stance
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the cached evidence should have been read")
+
+    original = stancekit.stance.stance_evidence
+    stancekit.stance.stance_evidence = refuse
+    try:
+        assert main(["calibrate-stance", *files]) == 0  # read back: no scoring
+    finally:
+        stancekit.stance.stance_evidence = original
+    capsys.readouterr()
+    other.write_text("".join(json.dumps({**r, "target": "the death tax"}) + "\n" for r in rows))
+    assert main(["calibrate-stance", *files]) == 0  # other rows: scored again
+    assert "holds features of other rows or another model" in capsys.readouterr().out
 
 
 def test_the_penalty_is_the_one_that_predicts_a_left_out_set_best():

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stancekit.cli import common
 from stancekit.cli.common import CommandError
 from stancekit.model_config import update_model_config
+
+if TYPE_CHECKING:
+    from stancekit.stance import TargetKind
 
 
 def run_stance(args: argparse.Namespace) -> int:
@@ -71,11 +76,52 @@ def run_evaluate_stance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cached_features(
+    cache: str | None,
+    model: Any,
+    texts: Sequence[str],
+    targets: Sequence[str],
+    kinds: Sequence[TargetKind],
+    batch_size: int,
+) -> Any:
+    """The rows' stance evidence, read from ``cache`` when it holds them for these weights and precision."""
+    import hashlib
+
+    import numpy as np
+
+    from stancekit.stance import stance_evidence
+
+    digest = hashlib.sha256(
+        json.dumps(
+            [_weights_stamp(model.name), str(model.autocast_dtype), texts, targets, kinds], ensure_ascii=False
+        ).encode("utf-8")
+    ).hexdigest()
+    if cache and Path(cache).exists():
+        with np.load(cache, allow_pickle=False) as stored:
+            if str(stored["digest"]) == digest:
+                return stored["features"]
+        print(f"{cache} holds features of other rows or another model; computing them again")
+    features = stance_evidence(model, texts, targets, kinds, batch_size=batch_size)
+    if cache:
+        with Path(cache).open("wb") as handle:
+            np.savez(handle, features=features, digest=np.array(digest))
+    return features
+
+
+def _weights_stamp(folder: str) -> list[Any]:
+    """Name, size and modification time of each weights file: a retrained model in the same folder differs."""
+    return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(folder).glob("*.safetensors"))]
+
+
 def run_calibrate_stance(args: argparse.Namespace) -> int:
     """Run ``stancekit calibrate-stance``; returns the exit status."""
     from stancekit.evaluation import off_target_records
     from stancekit.scoring import NLIModel
-    from stancekit.stance import choose_stance_l2_by_kind, fit_stance_calibration, stance_evidence, target_kind
+    from stancekit.stance import (
+        choose_stance_l2_by_kind,
+        fit_stance_calibration,
+        target_kind,
+    )
 
     folder = common.model_folder(args.model, "calibrate-stance")
     sets = common.stance_files(args.files, common.mapping_option(args.label_map, "--label-map"), None)
@@ -98,7 +144,7 @@ def run_calibrate_stance(args: argparse.Namespace) -> int:
             flags.append(two_way)
             kinds.append(target_kind(r.target))
             groups.append(name)
-    features = stance_evidence(model, texts, targets, kinds, batch_size=args.batch_size)
+    features = _cached_features(args.cache, model, texts, targets, kinds, args.batch_size)
     if args.l2 == "auto":
         held_out = "each file"
         if len(sets) < 2:  # one file: five folds of it take the files' place
@@ -195,6 +241,9 @@ def add_calibrate_stance(sub: Any) -> None:
         default="auto",
         help="penalty on the combiner's departure from the plain rule; auto (default): per target kind, the one "
         "that predicts each file best when that file is left out",
+    )
+    cal.add_argument(
+        "--cache", default=None, help="a .npz file that keeps the rows' evidence, to refit without scoring again"
     )
     cal.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     cal.set_defaults(func=run_calibrate_stance)
