@@ -31,6 +31,7 @@ from stancekit.data import LabeledPair, PairSource, as_pairs, check_splits, spli
 from stancekit.model_config import ModelConfig
 from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.scoring import NLIModel, default_model_path, load_classifier, model_window, no_loading_bar
+from stancekit.scoring.loading import resolve_shipped
 from stancekit.training._encoding import encode_pairs
 from stancekit.training.checkpoints import claim_run_folder
 from stancekit.training.options import option
@@ -225,6 +226,7 @@ class FitResult:
 
     Example:
         >>> config = FinetuneConfig(output_dir=tmp / "mine", label_map={"PRO": "entailment", "CON": "contradiction"},
+        ...                         base_model="stancekit-nli-minilm-l6",  # the small shipped model: quick on a CPU
         ...                         max_steps=2, batch_size=4, dev_fraction=0.25, show_progress=False)
         >>> result = fit(train_file, config)
         >>> result.steps, result.load().schema.labels
@@ -326,6 +328,7 @@ def build_model(
     from transformers import AutoConfig, AutoTokenizer
 
     source = str(base if base is not None else default_model_path())
+    source = resolve_shipped(source) or source  # a shipped model's name: its installed folder
     common: dict[str, Any] = {"trust_remote_code": False}
     config = AutoConfig.from_pretrained(source, **common)
     stored = ModelConfig.read(source)
@@ -420,7 +423,8 @@ def fit(
 
     Example:
         >>> result = fit(train_file, FinetuneConfig(output_dir=tmp / "p", max_steps=2, batch_size=4, dev_fraction=0.25,
-        ...     label_map={"PRO": "entailment", "CON": "contradiction"}, show_progress=False))
+        ...     label_map={"PRO": "entailment", "CON": "contradiction"}, base_model="stancekit-nli-minilm-l6",
+        ...     show_progress=False))
         >>> result.load().score([("Taxes fund schools.", "Raise taxes.")])[0].schema_label
         'PRO'
     """
