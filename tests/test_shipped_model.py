@@ -1,4 +1,7 @@
-"""Tests of the shipped default model: it loads offline, and it gets unambiguous pairs and the seeds right."""
+"""Tests of the shipped models: they load offline, and get unambiguous pairs and the seeds right.
+
+Every test runs for each shipped model (the default base-size one and the small one), loaded by name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import pytest
 
 from stancekit import NLILabel, NLIModel
 from stancekit.documents import read_documents
-from stancekit.scoring import default_model_path
+from stancekit.scoring import SHIPPED_MODEL_NAMES, default_model_path
 from stancekit.tracking import Tracker
 
 pytestmark = pytest.mark.slow
@@ -14,13 +17,18 @@ pytestmark = pytest.mark.slow
 TARGET = "Afghanistan poses a security threat to Central Asia"
 
 
-@pytest.fixture(scope="module")
-def model():
-    return NLIModel.default()
+@pytest.fixture(scope="module", params=SHIPPED_MODEL_NAMES)
+def model(request):
+    return NLIModel.from_pretrained(request.param)
 
 
-def test_default_model_is_installed_and_calibrated(model):
-    assert default_model_path().name == "stancekit-nli-minilm-l6"
+def test_the_default_is_the_base_size_model():
+    assert default_model_path().name == "stancekit-nli-mpnet-base"
+    assert set(SHIPPED_MODEL_NAMES) == {"stancekit-nli-mpnet-base", "stancekit-nli-minilm-l6"}
+
+
+def test_shipped_model_is_installed_and_calibrated(model):
+    assert model.stance_calibration is not None and model.rebuttal_combiner is not None
     assert model.labels == [NLILabel.ENTAILMENT, NLILabel.NEUTRAL, NLILabel.CONTRADICTION]
     assert model.temperature != 1.0  # the fitted temperature was read from stancekit.json
 

@@ -290,9 +290,23 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
     finally:
         stancekit.stance.stance_evidence = original
     capsys.readouterr()
-    other.write_text("".join(json.dumps({**r, "target": "the death tax"}) + "\n" for r in rows))
-    assert main(["calibrate-stance", *files]) == 0  # other rows: scored again
-    assert "holds features of other rows or another model" in capsys.readouterr().out
+    scored = []
+
+    def count(model, texts, *args, **kwargs):
+        scored.append(len(texts))
+        return original(model, texts, *args, **kwargs)
+
+    stancekit.stance.stance_evidence = count
+    try:
+        other.write_text("".join(json.dumps({**r, "target": "the death tax"}) + "\n" for r in rows))
+        assert main(["calibrate-stance", *files]) == 0  # the first file's rows are read, the changed file's scored
+        assert scored == [len(rows)]
+        (model / "model.safetensors").touch()  # new weights: nothing cached applies
+        assert main(["calibrate-stance", *files]) == 0
+        assert scored == [len(rows), 2 * len(rows)]
+    finally:
+        stancekit.stance.stance_evidence = original
+    assert "holds the evidence of other weights" in capsys.readouterr().out
 
 
 def test_the_penalty_is_the_one_that_predicts_a_left_out_set_best():

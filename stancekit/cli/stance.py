@@ -84,28 +84,49 @@ def _cached_features(
     kinds: Sequence[TargetKind],
     batch_size: int,
 ) -> Any:
-    """The rows' stance evidence, read from ``cache`` when it holds them for these weights and precision."""
+    """The rows' stance evidence; rows ``cache`` holds for these weights and precision are read, not scored again.
+
+    The cache keeps one entry per (text, target, kind), so a run over other files reuses the rows they share.
+    """
     import hashlib
 
     import numpy as np
 
     from stancekit.stance import stance_evidence
 
-    digest = hashlib.sha256(
-        json.dumps(
-            [_weights_stamp(model.name), str(model.autocast_dtype), texts, targets, kinds], ensure_ascii=False
-        ).encode("utf-8")
+    stamp = hashlib.sha256(
+        json.dumps([_weights_stamp(model.name), str(model.autocast_dtype)]).encode("utf-8")
     ).hexdigest()
+    keys = [
+        hashlib.sha256("\x00".join((text, target, kind)).encode("utf-8")).hexdigest()
+        for text, target, kind in zip(texts, targets, kinds, strict=True)
+    ]
+    known: dict[str, Any] = {}
     if cache and Path(cache).exists():
         with np.load(cache, allow_pickle=False) as stored:
-            if str(stored["digest"]) == digest:
-                return stored["features"]
-        print(f"{cache} holds features of other rows or another model; computing them again")
-    features = stance_evidence(model, texts, targets, kinds, batch_size=batch_size)
-    if cache:
-        with Path(cache).open("wb") as handle:
-            np.savez(handle, features=features, digest=np.array(digest))
-    return features
+            if "stamp" in stored.files and str(stored["stamp"]) == stamp:
+                known = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
+            else:
+                print(f"{cache} holds the evidence of other weights or another precision; scoring the rows again")
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    if missing:
+        fresh = stance_evidence(
+            model,
+            [texts[i] for i in missing],
+            [targets[i] for i in missing],
+            [kinds[i] for i in missing],
+            batch_size=batch_size,
+        )
+        known.update(zip([keys[i] for i in missing], fresh, strict=True))
+        if cache:
+            with Path(cache).open("wb") as handle:
+                np.savez(
+                    handle,
+                    keys=np.array(list(known)),
+                    features=np.stack(list(known.values())).astype(np.float32),
+                    stamp=np.array(stamp),
+                )
+    return np.stack([known[key] for key in keys]).astype(np.float32)
 
 
 def _weights_stamp(folder: str) -> list[Any]:
