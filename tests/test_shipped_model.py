@@ -1,9 +1,11 @@
 """Tests of the shipped models: they load offline, and get unambiguous pairs and the seeds right.
 
-Every test runs for each shipped model (the default base-size one and the small one), loaded by name.
+Every test runs for each shipped model (the small default and the base-size one), loaded by name.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +24,8 @@ def model(request):
     return NLIModel.from_pretrained(request.param)
 
 
-def test_the_default_is_the_base_size_model():
-    assert default_model_path().name == "stancekit-nli-mpnet-base"
+def test_the_default_is_the_small_model():
+    assert default_model_path().name == "stancekit-nli-minilm-l6"
     assert set(SHIPPED_MODEL_NAMES) == {"stancekit-nli-mpnet-base", "stancekit-nli-minilm-l6"}
 
 
@@ -77,13 +79,17 @@ def test_actor_stances_on_the_seeds(seeds_tracker):
     assert stances["Taliban"] == "against"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a known miss of the stance-trained model (the earlier NLI-only model got it): Tajikistan's two claims "
-    "(a call to bolster the border with Afghanistan; radicalism as the most pressing challenge) assert the target "
-    "only by implication and score near uniform, the second slightly against. Strict: when a model gets it right "
-    "this fails, and the mark must go.",
-)
-def test_tajikistan_stance_on_the_seeds(seeds_tracker):
+KNOWN_MISSES = {
+    "stancekit-nli-minilm-l6": "a known miss of the small model (the earlier NLI-only model got it): Tajikistan's two "
+    "claims (a call to bolster the border with Afghanistan; radicalism as the most pressing challenge) assert the "
+    "target only by implication and score near uniform, the second slightly against. Strict: when the model gets it "
+    "right this fails, and the entry must go."
+}
+
+
+def test_tajikistan_stance_on_the_seeds(seeds_tracker, model, request):
+    reason = KNOWN_MISSES.get(Path(model.name).name)
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     stances = seeds_tracker.actor_stance().set_index("actor")["stance"].to_dict()
     assert stances["Tajikistan"] == "favor"

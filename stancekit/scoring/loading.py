@@ -12,7 +12,7 @@ from stancekit.schema import LabelSchema, LabelSpec
 from stancekit.types import NLILabel
 
 DEFAULT_MODEL_NAME = "stancekit-nli-minilm-l6"
-SHIPPED_MODEL_NAMES: tuple[str, ...] = ("stancekit-nli-minilm-l6",)
+SHIPPED_MODEL_NAMES: tuple[str, ...] = ("stancekit-nli-minilm-l6", "stancekit-nli-mpnet-base")
 """The models that ship with stancekit; each name loads offline through :meth:`NLIModel.from_pretrained`."""
 
 
