@@ -10,3 +10,4 @@ python bench_score.py --pairs 5000 --variants
 python bench_pairing.py --claims 10000 50000 --embedder tfidf
 python bench_memory.py --pairs 100000
 python bench_ray.py --pairs 1000
+python bench_models.py --pairs 1000
