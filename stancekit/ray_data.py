@@ -28,6 +28,7 @@ from stancekit.io import replace_folder
 from stancekit.model_config import ModelConfig
 from stancekit.results import SCORE_COLUMNS, ScoreResults
 from stancekit.scoring import NLIModel, StoredCalibration, default_model_path, read_labels
+from stancekit.scoring.loading import resolve_shipped
 from stancekit.types import Precision
 
 if TYPE_CHECKING:
@@ -399,6 +400,7 @@ class RayNLIModel(StoredCalibration):
             model_name_or_path, model, new="model_name_or_path", old="model", where="RayNLIModel"
         )
         source = model_name_or_path if model_name_or_path is not None else default_model_path()
+        source = resolve_shipped(str(source)) or source  # a shipped model's name: its installed folder
         self.schema, self.two_way = read_labels(source)
         self.name = str(source)
         self.load_calibration(ModelConfig.read(source), str(source))  # stance and rebuttals as the local model

@@ -201,3 +201,12 @@ def test_two_node_cluster_survives_a_killed_worker(model_dir, tmp_path):
         ray.shutdown()
         cluster.shutdown()
         ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+def test_a_shipped_model_by_name_reads_its_labels_and_calibration_on_the_driver():
+    from stancekit.scoring import shipped_model_path
+
+    remote = RayNLIModel("stancekit-nli-minilm-l6", concurrency=1)
+    assert remote.name == str(shipped_model_path("stancekit-nli-minilm-l6"))
+    assert remote.two_way is False and remote.stance_calibration is not None
+    assert remote.model_name_or_path == "stancekit-nli-minilm-l6"  # the workers resolve the name where they run

@@ -198,9 +198,12 @@ def read_labels(
     Example:
         >>> read_labels("models/stancekit-nli-minilm-l6")
         (None, False)
+        >>> read_labels("stancekit-nli-mpnet-base")  # a shipped model, by name
+        (None, False)
     """
     from transformers import AutoConfig
 
+    source = resolve_shipped(str(source)) or source  # a shipped model's name: its installed folder
     config = AutoConfig.from_pretrained(str(source), trust_remote_code=False)
     id2label = {int(k): str(v) for k, v in (config.id2label or {}).items()}
     stored = ModelConfig.read(source)
