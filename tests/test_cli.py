@@ -123,7 +123,13 @@ def test_a_signal_leaves_no_partial_output(tmp_path, tiny_model_dir, signal_name
     data = _write(tmp_path / "many.jsonl", rows)
     out = tmp_path / "out.jsonl"
     command = [sys.executable, "-m", "stancekit.cli", "score", str(data), "--model", str(tiny_model_dir)]
-    process = subprocess.Popen([*command, "--out", str(out)], stderr=subprocess.DEVNULL)
+    # A shell runs background jobs with SIGINT ignored, and Python keeps an ignored SIGINT: give the command the
+    # default disposition a terminal gives it, or under a backgrounded test run Ctrl-C would prove nothing.
+    process = subprocess.Popen(
+        [*command, "--out", str(out)],
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name.startswith(".out.jsonl") for p in tmp_path.iterdir()):
         time.sleep(0.05)  # wait until the partial file exists
