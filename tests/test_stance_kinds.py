@@ -301,12 +301,13 @@ def test_evaluate_and_calibrate_stance_cli(tmp_path, tiny_model_dir, capsys):
         other.write_text("".join(json.dumps({**r, "target": "the death tax"}) + "\n" for r in rows))
         assert main(["calibrate-stance", *files]) == 0  # the first file's rows are read, the changed file's scored
         assert scored == [len(rows)]
-        (model / "model.safetensors").touch()  # new weights: nothing cached applies
-        assert main(["calibrate-stance", *files]) == 0
+        config = json.loads((model / "stancekit.json").read_text())
+        (model / "stancekit.json").write_text(json.dumps({**config, "temperature": 2.5}))  # other scores
+        assert main(["calibrate-stance", *files]) == 0  # nothing cached applies
         assert scored == [len(rows), 2 * len(rows)]
     finally:
         stancekit.stance.stance_evidence = original
-    assert "holds the evidence of other weights" in capsys.readouterr().out
+    assert "holds the evidence of another model or other settings" in capsys.readouterr().out
 
 
 def test_the_penalty_is_the_one_that_predicts_a_left_out_set_best():

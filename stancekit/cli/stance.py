@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,19 +83,20 @@ def _cached_features(
     kinds: Sequence[TargetKind],
     batch_size: int,
 ) -> Any:
-    """The rows' stance evidence; rows ``cache`` holds for these weights and precision are read, not scored again.
+    """The rows' stance evidence; rows ``cache`` holds for this scorer are read, not scored again.
 
-    The cache keeps one entry per (text, target, kind), so a run over other files reuses the rows they share.
+    The cache keeps one entry per (text, target, kind), so a run over other files reuses the rows they share. It
+    is stamped with what decides the scores (:func:`stancekit.store.model_settings`: weights, labels, precision,
+    window, temperature), as the store stamps its scores.
     """
     import hashlib
 
     import numpy as np
 
     from stancekit.stance import stance_evidence
+    from stancekit.store import fingerprint, model_settings
 
-    stamp = hashlib.sha256(
-        json.dumps([_weights_stamp(model.name), str(model.autocast_dtype)]).encode("utf-8")
-    ).hexdigest()
+    stamp = fingerprint(model_settings(model))
     keys = [
         hashlib.sha256("\x00".join((text, target, kind)).encode("utf-8")).hexdigest()
         for text, target, kind in zip(texts, targets, kinds, strict=True)
@@ -107,7 +107,7 @@ def _cached_features(
             if "stamp" in stored.files and str(stored["stamp"]) == stamp:
                 known = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
             else:
-                print(f"{cache} holds the evidence of other weights or another precision; scoring the rows again")
+                print(f"{cache} holds the evidence of another model or other settings; scoring the rows again")
     missing = [i for i, key in enumerate(keys) if key not in known]
     if missing:
         fresh = stance_evidence(
@@ -129,20 +129,11 @@ def _cached_features(
     return np.stack([known[key] for key in keys]).astype(np.float32)
 
 
-def _weights_stamp(folder: str) -> list[Any]:
-    """Name, size and modification time of each weights file: a retrained model in the same folder differs."""
-    return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(folder).glob("*.safetensors"))]
-
-
 def run_calibrate_stance(args: argparse.Namespace) -> int:
     """Run ``stancekit calibrate-stance``; returns the exit status."""
     from stancekit.evaluation import off_target_records
     from stancekit.scoring import NLIModel
-    from stancekit.stance import (
-        choose_stance_l2_by_kind,
-        fit_stance_calibration,
-        target_kind,
-    )
+    from stancekit.stance import choose_stance_l2_by_kind, fit_stance_calibration, target_kind
 
     folder = common.model_folder(args.model, "calibrate-stance")
     sets = common.stance_files(args.files, common.mapping_option(args.label_map, "--label-map"), None)
