@@ -56,17 +56,19 @@ def export_model(
     state = {k: v.contiguous() for k, v in state.items()}
     for old in [*dst.glob("model*.safetensors"), dst / _INDEX]:
         old.unlink(missing_ok=True)  # a previous export's shards would otherwise mix with these
-    shards = _shards(state, max_shard_mib)
-    if len(shards) == 1:
+    if max_shard_mib is not None and not max_shard_mib > 0:
+        raise ValueError(f"max_shard_mib must be positive, got {max_shard_mib!r}.")
+    split = None
+    if max_shard_mib is not None:  # transformers' own splitter (huggingface_hub), so the layout is the one it reads
+        from huggingface_hub import split_torch_state_dict_into_shards
+
+        split = split_torch_state_dict_into_shards(state, max_shard_size=int(max_shard_mib * 2**20))
+    if split is None or not split.is_sharded:
         save_file(state, str(dst / "model.safetensors"), metadata={"format": "pt"})
     else:
-        weight_map: dict[str, str] = {}
-        for number, keys in enumerate(shards, start=1):
-            name = f"model-{number:05d}-of-{len(shards):05d}.safetensors"
+        for name, keys in split.filename_to_tensors.items():
             save_file({k: state[k] for k in keys}, str(dst / name), metadata={"format": "pt"})
-            weight_map.update(dict.fromkeys(keys, name))
-        total = sum(v.numel() * v.element_size() for v in state.values())
-        index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+        index = {"metadata": split.metadata, "weight_map": split.tensor_to_filename}
         (dst / _INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     for name in _COPY:
         if (src / name).exists():
@@ -90,25 +92,6 @@ def _read_weights(folder: Path) -> dict[str, Any]:
     for name in files:
         state.update(load_file(str(folder / name)))
     return state
-
-
-def _shards(state: dict[str, Any], max_shard_mib: float | None) -> list[list[str]]:
-    """Tensor names grouped, in order, into shards of at most ``max_shard_mib`` (one tensor per shard if larger)."""
-    if max_shard_mib is None:
-        return [list(state)]
-    if not max_shard_mib > 0:
-        raise ValueError(f"max_shard_mib must be positive, got {max_shard_mib!r}.")
-    limit = max_shard_mib * 2**20
-    shards: list[list[str]] = [[]]
-    size = 0.0
-    for key, tensor in state.items():
-        nbytes = tensor.numel() * tensor.element_size()
-        if shards[-1] and size + nbytes > limit:
-            shards.append([])
-            size = 0.0
-        shards[-1].append(key)
-        size += nbytes
-    return shards
 
 
 def _agreement(reference: str, candidate: str, check: str, limit: int) -> str:
