@@ -57,18 +57,5 @@ fi
 
 python -m stancekit.training.export "$run/mp1/model" "$out" --half --max-shard-mib 95 \
   --check "$data/snli/test.jsonl.gz" --limit 2000 | tee "$run/mp1-export.txt"
-dev=$run/stance-data5/stance_dev
-stancekit calibrate-stance --model "$out" "$dev"/*_dev15.jsonl --cache "$run/mp1-evidence.npz" \
-  | tee "$run/mp1-calibrate.txt"
-if [ -n "${NEWS_DIR:-}" ]; then
-  stancekit calibrate-rebuttals "$NEWS_DIR" --model "$out" | tee "$run/mp1-calibrate-rebuttals.txt"
-fi
-stancekit evaluate-nli --data-dir "$data" --model "$out" --json "$out/eval.json" | tee "$run/mp1-eval.txt"
-stancekit evaluate-stance seeds/annotated/stance_examples.jsonl "$dev/perspectrum_dev.jsonl" "$dev/vast_dev.jsonl" \
-  "$dev/semeval2016_task6_dev15.jsonl" "$dev/emergent_dev15.jsonl" "$dev/ibm_argq_30k_dev.jsonl" \
-  "$dev/rumoureval2017_dev.jsonl" --model "$out" --base "${BASE_MODEL:-models/stancekit-nli-minilm-l6}" \
-  --json "$out/eval_stance.json" | tee "$run/mp1-eval_stance.txt"
-shown="scripts/train_mpnet_model.sh DATA_DIR STANCE_DIR $run"
-python -m stancekit.training.card "$out" --eval "$out/eval.json" --stance-eval "$out/eval_stance.json" \
-  --command "$shown" --notes "$(cat "$run/mp1-notes.md" 2>/dev/null || true)"
-echo "trained $out; before shipping it, run tests/test_shipped_model.py against it"
+scripts/calibrate_and_evaluate.sh "$out" "$data" "$run/stance-data5/stance_dev" "$run/mp1-" \
+  "scripts/train_mpnet_model.sh DATA_DIR STANCE_DIR $run" "$run/mp1-notes.md" "$run/mp1-evidence.npz"

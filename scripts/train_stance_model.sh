@@ -72,20 +72,5 @@ if [ ! -f "$run/nli-stance5/model/config.json" ]; then "${stage5[@]}" --finalise
 
 python -m stancekit.training.export "$run/nli-stance5/model" "$out" --half --check "$data/snli/test.jsonl.gz" \
   --limit 2000 | tee "$run/export.txt"
-# The stance combiner is fitted on the 15% dev carve-outs of the stance training sets, never on the held-out sets;
-# its penalty is chosen by leaving each carve-out file out in turn (--l2 auto, the default).
-dev=$run/stance-data5/stance_dev
-stancekit calibrate-stance --model "$out" "$dev"/*_dev15.jsonl | tee "$run/calibrate.txt"
-# The rebuttal decision (combiner and threshold) is fitted on an annotated news folder when NEWS_DIR names one.
-if [ -n "${NEWS_DIR:-}" ]; then
-  stancekit calibrate-rebuttals "$NEWS_DIR" --model "$out" | tee "$run/calibrate-rebuttals.txt"
-fi
-stancekit evaluate-nli --data-dir "$data" --model "$out" --json "$out/eval.json" | tee "$run/eval.txt"
-stancekit evaluate-stance seeds/annotated/stance_examples.jsonl "$dev/perspectrum_dev.jsonl" "$dev/vast_dev.jsonl" \
-  "$dev/semeval2016_task6_dev15.jsonl" "$dev/emergent_dev15.jsonl" "$dev/ibm_argq_30k_dev.jsonl" \
-  "$dev/rumoureval2017_dev.jsonl" --model "$out" --base "${BASE_MODEL:-models/stancekit-nli-minilm-l6}" \
-  --json "$out/eval_stance.json" | tee "$run/eval_stance.txt"
-shown="scripts/train_stance_model.sh DATA_DIR STANCE_DIR $run"
-python -m stancekit.training.card "$out" --eval "$out/eval.json" --stance-eval "$out/eval_stance.json" \
-  --command "$shown" --notes "$(cat "$run/notes.md" 2>/dev/null || true)"
-echo "trained $out; before shipping it, run tests/test_shipped_model.py against it"
+scripts/calibrate_and_evaluate.sh "$out" "$data" "$run/stance-data5/stance_dev" "$run/" \
+  "scripts/train_stance_model.sh DATA_DIR STANCE_DIR $run" "$run/notes.md"
